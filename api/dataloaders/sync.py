@@ -1,0 +1,25 @@
+"""Loaders for sync state: each record's SyncEvent history, and users by id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from api.dataloaders import by_id, group_by
+from models.sync import SyncEvent
+from models.users import User
+
+
+def sync_history(session: Session, keys: Sequence[tuple[str, int]]) -> list[list[SyncEvent]]:
+    rows = session.scalars(
+        select(SyncEvent)
+        .where(tuple_(SyncEvent.record_type, SyncEvent.record_id).in_(list(set(keys))))
+        .order_by(SyncEvent.id)
+    ).all()
+    return group_by(rows, lambda e: (str(e.record_type), e.record_id), keys)
+
+
+def users(session: Session, keys: Sequence[int]) -> list[User | None]:
+    return by_id(session, User, keys)

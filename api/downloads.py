@@ -1,0 +1,7 @@
+"""File download routes (exports): every route needs a valid bearer token (the middleware checks)."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+routes: list[Route] = []

@@ -1,0 +1,10 @@
+"""Mutations for the workflow area (filled in by its issue)."""
+
+from __future__ import annotations
+
+import strawberry
+
+
+@strawberry.type
+class WorkflowMutations:
+    pass

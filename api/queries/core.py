@@ -1,0 +1,51 @@
+"""Queries every client needs: node(id:), viewer."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.permissions import IsAuthenticated
+from api.relay import Node, resolve_node
+from api.types.enums import PermissionLevel, Tool
+from api.types.sync import UserSummary
+from models.enums import Tool as ToolEnum
+from models.errors import DomainError
+
+
+@strawberry.type
+class ToolPermission:
+    tool: Tool
+    level: PermissionLevel
+
+
+@strawberry.type(description="The authenticated user and what they may do.")
+class Viewer:
+    user: UserSummary
+    is_accounting_approver: bool
+    can_push_to_accounting: bool
+    permissions: list[ToolPermission]
+
+
+@strawberry.type
+class CoreQueries:
+    @strawberry.field(permission_classes=[IsAuthenticated], description="Fetch any object by its global ID.")
+    def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        try:
+            return resolve_node(info.context.session, id)
+        except DomainError:
+            return None
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    def viewer(self, info: Info) -> Viewer:
+        user = info.context.user
+        assert user is not None
+        return Viewer(
+            user=UserSummary.from_row(user),
+            is_accounting_approver=user.is_accounting_approver,
+            can_push_to_accounting=user.can_push_to_accounting,
+            permissions=[
+                ToolPermission(tool=tool, level=PermissionLevel.from_level(user.level(tool)))
+                for tool in ToolEnum
+            ],
+        )

@@ -1,0 +1,166 @@
+"""Relay plumbing: opaque global IDs, the Node interface and registry, cursor connections with
+``totalCount`` and a hard page-size cap."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from models.errors import DomainError, ErrorCode
+
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+
+T = TypeVar("T")
+
+
+def to_global_id(type_name: str, pk: int) -> strawberry.ID:
+    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode())
+
+
+def from_global_id(gid: str | strawberry.ID, *expected: str, field: str | None = "id") -> tuple[str, int]:
+    """Decode a global ID; ``expected`` restricts the type names accepted. Raises INVALID_ID."""
+    try:
+        type_name, _, raw_pk = base64.urlsafe_b64decode(str(gid).encode()).decode().partition(":")
+        pk = int(raw_pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise DomainError(ErrorCode.INVALID_ID, f"'{gid}' is not a valid ID", field) from None
+    if expected and type_name not in expected:
+        raise DomainError(
+            ErrorCode.INVALID_ID, f"'{gid}' is a {type_name} ID, expected {' or '.join(expected)}", field
+        )
+    return type_name, pk
+
+
+def decode_id(gid: str | strawberry.ID, expected: str, field: str | None = "id") -> int:
+    return from_global_id(gid, expected, field=field)[1]
+
+
+def decode_optional_id(
+    gid: str | strawberry.ID | None, expected: str, field: str | None = None
+) -> int | None:
+    return None if gid is None else decode_id(gid, expected, field)
+
+
+@strawberry.interface(description="An object with a globally unique, opaque ID.")
+class Node:
+    id: strawberry.ID
+
+
+# type name -> (ORM model, row -> strawberry object)
+NODE_REGISTRY: dict[str, tuple[type, Callable[[Any], Any]]] = {}
+
+
+def register_node(model: type):
+    """Class decorator: lets ``node(id:)`` resolve this type. The class needs ``from_row``."""
+
+    def wrap(cls):
+        NODE_REGISTRY[cls.__name__] = (model, cls.from_row)
+        return cls
+
+    return wrap
+
+
+def resolve_node(session: Session, gid: strawberry.ID):
+    type_name, pk = from_global_id(gid)
+    entry = NODE_REGISTRY.get(type_name)
+    if entry is None:
+        return None
+    model, convert = entry
+    row = session.get(model, pk)
+    return None if row is None else convert(row)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    nodes: list[T]
+    page_info: PageInfo
+    total_count: int
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        kind, _, raw = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "offset":
+            raise ValueError
+        return int(raw) + 1
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise GraphQLError(
+            f"'{cursor}' is not a valid cursor", extensions={"code": "INVALID_CURSOR"}
+        ) from None
+
+
+def check_page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0 or first > MAX_PAGE_SIZE:
+        raise GraphQLError(
+            f"first must be between 0 and {MAX_PAGE_SIZE}",
+            extensions={"code": ErrorCode.PAGE_SIZE_TOO_LARGE.value, "max": MAX_PAGE_SIZE},
+        )
+    return first
+
+
+def build_connection(items: Sequence[T], offset: int, total: int) -> Connection[T]:
+    edges = [Edge(cursor=_cursor(offset + i), node=item) for i, item in enumerate(items)]
+    return Connection(
+        edges=edges,
+        nodes=list(items),
+        page_info=PageInfo(
+            has_next_page=offset + len(items) < total,
+            has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
+
+
+def paginate(
+    session: Session,
+    stmt: Select,
+    convert: Callable[[Any], T],
+    first: int | None,
+    after: str | None,
+) -> Connection[T]:
+    """Run ``stmt`` (already filtered and ordered) one page at a time: one COUNT, one SELECT."""
+    limit = check_page_size(first)
+    offset = _offset(after)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(stmt.limit(limit).offset(offset)).all() if limit else []
+    return build_connection([convert(r) for r in rows], offset, total)
+
+
+def paginate_list(items: Sequence[T], first: int | None, after: str | None) -> Connection[T]:
+    """Page over an already loaded list (small nested lists such as a budget's lines)."""
+    limit = check_page_size(first)
+    offset = _offset(after)
+    return build_connection(list(items[offset : offset + limit]), offset, len(items))

@@ -1,0 +1,99 @@
+"""The ``sync`` block every syncable type exposes, and its append-only history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from api.context import Info
+from api.dataloaders import sync as sync_loaders
+from api.relay import to_global_id
+from api.types.enums import Origin, RecordType, SyncStatus
+from models.sync import SyncEvent, SyncState
+from models.users import User
+
+
+@strawberry.type(name="UserSummary", description="Who did something: enough to show a name.")
+class UserSummary:
+    id: strawberry.ID
+    name: str
+    email: str
+
+    @classmethod
+    def from_row(cls, row: User) -> UserSummary:
+        return cls(id=to_global_id("User", row.id), name=row.name, email=row.email)
+
+
+@strawberry.type
+class SyncHistoryEntry:
+    at: dt.datetime
+    actor: str | None
+    action: str
+    from_status: SyncStatus | None
+    to_status: SyncStatus
+    note: str | None
+
+    @classmethod
+    def from_row(cls, row: SyncEvent) -> SyncHistoryEntry:
+        return cls(
+            at=row.at,
+            actor=row.actor_name,
+            action=row.action,
+            from_status=row.from_status,
+            to_status=row.to_status,
+            note=row.note,
+        )
+
+
+@strawberry.type(description="Where a record stands between CostBridge and the ERP.")
+class SyncInfo:
+    status: SyncStatus
+    origin: Origin
+    origin_id: str | None = strawberry.field(description="The ERP's key: Job ID, Vendor Record Number, ...")
+    messages: list[str]
+    reject_reason: str | None
+    sent_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    synced_at: dt.datetime | None
+    record_type: RecordType
+    _record_id: strawberry.Private[int]
+    _sent_by_id: strawberry.Private[int | None]
+    _decided_by_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: SyncState) -> SyncInfo:
+        return cls(
+            status=row.sync_status,
+            origin=row.origin,
+            origin_id=row.origin_id,
+            messages=list(row.sync_messages or []),
+            reject_reason=row.reject_reason,
+            sent_at=row.sent_at,
+            decided_at=row.decided_at,
+            synced_at=row.synced_at,
+            record_type=row.RECORD_TYPE,
+            _record_id=row.id,
+            _sent_by_id=row.sent_by_id,
+            _decided_by_id=row.decided_by_id,
+        )
+
+    @strawberry.field
+    async def sent_by(self, info: Info) -> UserSummary | None:
+        if self._sent_by_id is None:
+            return None
+        user = await info.context.loaders.get(sync_loaders.users).load(self._sent_by_id)
+        return UserSummary.from_row(user) if user else None
+
+    @strawberry.field
+    async def decided_by(self, info: Info) -> UserSummary | None:
+        if self._decided_by_id is None:
+            return None
+        user = await info.context.loaders.get(sync_loaders.users).load(self._decided_by_id)
+        return UserSummary.from_row(user) if user else None
+
+    @strawberry.field(description="Every transition, oldest first. Append-only.")
+    async def history(self, info: Info) -> list[SyncHistoryEntry]:
+        key = (str(self.record_type), self._record_id)
+        events = await info.context.loaders.get(sync_loaders.sync_history).load(key)
+        return [SyncHistoryEntry.from_row(e) for e in events]

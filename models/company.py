@@ -1,0 +1,39 @@
+"""Company settings: which ERP the company runs, its country, and how it uses the ERP."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Enum, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, Timestamped
+from models.enums import Country, ErpSystem
+
+
+class CompanySettings(Timestamped, Base):
+    """A single row (id = 1): CostBridge serves one company per database."""
+
+    __tablename__ = "company_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, default="My Company")
+    erp_system: Mapped[ErpSystem] = mapped_column(
+        Enum(ErpSystem, native_enum=False, length=32), nullable=False, default=ErpSystem.SAGE_100_CONTRACTOR
+    )
+    country: Mapped[Country] = mapped_column(
+        Enum(Country, native_enum=False, length=2), nullable=False, default=Country.US
+    )
+    # Sage 100 Contractor phases in use: budgets must then come from the ERP.
+    uses_phases: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # The file connector's output folder and schedule (seconds; 0 = on demand only).
+    export_folder: Mapped[str] = mapped_column(String(500), nullable=False, default="erp-exports")
+    export_interval_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+def get_settings(session: Session) -> CompanySettings:
+    """The company's settings, created with defaults on first use."""
+    settings = session.scalar(select(CompanySettings).where(CompanySettings.id == 1))
+    if settings is None:
+        settings = CompanySettings(id=1)
+        session.add(settings)
+        session.flush()
+    return settings

@@ -1,0 +1,34 @@
+"""ImportRun: the record of every file import (or dry run), with its counts and row errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime, utcnow
+from models.enums import ImportKind
+
+
+class ImportRun(Base):
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[ImportKind] = mapped_column(Enum(ImportKind, native_enum=False, length=24), nullable=False)
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    dry_run: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    error_policy: Mapped[str] = mapped_column(String(32), nullable=False, default="ALL_OR_NOTHING")
+    # SUCCEEDED, PARTIAL (some rows rejected by policy), FAILED (nothing written), DRY_RUN
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    # {"CREATE": n, "UPDATE": n, "UNCHANGED": n, "ERROR": n, "SKIPPED": n}
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, nullable=False, default=dict)
+    # [{"row": 3, "column": "Amount", "code": "INVALID_AMOUNT", "message": "..."}]
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,113 @@
+"""Sync state carried by every syncable record, the append-only SyncEvent history, and the
+ErpExport outbox that connectors deliver to the ERP.
+
+The transitions themselves (send, accept, reject, ...) live in ``models/workflow.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from models.base import Base, UTCDateTime, utcnow
+from models.enums import ExportStatus, Origin, RecordType, SyncStatus
+from models.errors import DomainError, ErrorCode
+
+
+def _enum(enum_cls, name: str):
+    # native_enum=False: a VARCHAR + CHECK on both backends, so adding a value is a plain migration.
+    return Enum(enum_cls, name=name, native_enum=False, validate_strings=True, length=32)
+
+
+class SyncState:
+    """Columns every syncable record carries (DESIGN.md section 3)."""
+
+    RECORD_TYPE: RecordType  # set by each syncable model
+
+    sync_status: Mapped[SyncStatus] = mapped_column(
+        _enum(SyncStatus, "sync_status"), default=SyncStatus.NOT_SENT, nullable=False, index=True
+    )
+    origin: Mapped[Origin] = mapped_column(_enum(Origin, "origin"), default=Origin.COSTBRIDGE, nullable=False)
+    origin_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    sync_messages: Mapped[list[str]] = mapped_column(JSON, default=list, nullable=False)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    synced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @declared_attr
+    def sent_by_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("users.id"))
+
+    @declared_attr
+    def decided_by_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("users.id"))
+
+    @property
+    def is_locked_by_sync(self) -> bool:
+        """Sent records are read-only until retrieved, rejected or failed; synced ones until unlinked."""
+        return self.sync_status in (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORTING, SyncStatus.SYNCED)
+
+
+class SyncEvent(Base):
+    """One transition of one record. Append-only: rows are never updated or deleted."""
+
+    __tablename__ = "sync_events"
+    __table_args__ = (Index("ix_sync_events_record", "record_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_type: Mapped[RecordType] = mapped_column(_enum(RecordType, "record_type"), nullable=False)
+    record_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    from_status: Mapped[SyncStatus | None] = mapped_column(_enum(SyncStatus, "sync_status"))
+    to_status: Mapped[SyncStatus] = mapped_column(_enum(SyncStatus, "sync_status"), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str | None] = mapped_column(String(200))  # kept even if the user is renamed
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class ErpExport(Base):
+    """The outbox: one accepted record mapped to the ERP's fields, waiting for a connector."""
+
+    __tablename__ = "erp_exports"
+    __table_args__ = (
+        Index("ix_erp_exports_record", "record_type", "record_id"),
+        # At most one open (not yet acknowledged or failed) export per record: the
+        # concurrent-accept guard. ``open_key`` is NULL once the export is closed.
+        UniqueConstraint("open_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_type: Mapped[RecordType] = mapped_column(_enum(RecordType, "record_type"), nullable=False)
+    record_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    open_key: Mapped[str | None] = mapped_column(String(64))
+    erp_system: Mapped[str] = mapped_column(String(32), nullable=False)
+    # the ERP-side table name, e.g. "Job", "AP Vendor", "Subcontract"
+    erp_entity: Mapped[str] = mapped_column(String(64), nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    status: Mapped[ExportStatus] = mapped_column(
+        _enum(ExportStatus, "export_status"), default=ExportStatus.PENDING, nullable=False, index=True
+    )
+    origin_id: Mapped[str | None] = mapped_column(String(64))
+    messages: Mapped[list[str]] = mapped_column(JSON, default=list, nullable=False)
+    connector: Mapped[str | None] = mapped_column(String(32))
+    delivered_file: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+def ensure_editable(record: SyncState, what: str | None = None) -> None:
+    """Refuse edits to a record that is with the ERP (sent, exporting or synced)."""
+    if record.is_locked_by_sync:
+        label = what or record.RECORD_TYPE.value.replace("_", " ").lower()
+        raise DomainError(
+            ErrorCode.RECORD_LOCKED_BY_SYNC,
+            f"This {label} is {record.sync_status.value} with the ERP and is read-only; "
+            "retrieve it (before a decision) or unlink it first",
+        )
