@@ -16,10 +16,12 @@ from strawberry.asgi import GraphQL
 
 from api.context import Context
 from api.schema import schema
+from importers.limits import limits_from_env
 from models.db import make_engine, make_sessionmaker
 from models.users import user_for_token
 
-MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+# room for the multipart envelope and the GraphQL operation around the uploaded file
+MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 
 
 def bearer_token(request: Request) -> str | None:
@@ -37,9 +39,10 @@ class SessionAuthMiddleware:
     valid token; a missing or unknown one gets HTTP 401 before any GraphQL runs.
     """
 
-    def __init__(self, app: ASGIApp, factory: sessionmaker[Session]) -> None:
+    def __init__(self, app: ASGIApp, factory: sessionmaker[Session], max_body_bytes: int) -> None:
         self.app = app
         self.factory = factory
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,12 +71,12 @@ class SessionAuthMiddleware:
                 await response(scope, receive, send)
                 return
             length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > MAX_UPLOAD_BYTES:
+            if length and length.isdigit() and int(length) > self.max_body_bytes:
                 response = JSONResponse(
                     {
                         "errors": [
                             {
-                                "message": f"Request body over {MAX_UPLOAD_BYTES} bytes",
+                                "message": f"Request body over {self.max_body_bytes} bytes",
                                 "code": "FILE_TOO_LARGE",
                             }
                         ]
@@ -116,4 +119,6 @@ def create_app(engine: Engine | None = None, **_: Any) -> Starlette:
     app = Starlette(routes=routes)
     app.state.engine = engine
     app.state.session_factory = factory
-    return SessionAuthMiddleware(app, factory)  # type: ignore[return-value]
+    # the HTTP cap follows the import file cap (COSTBRIDGE_IMPORT_MAX_FILE_BYTES)
+    max_body = limits_from_env().max_file_bytes + MULTIPART_OVERHEAD_BYTES
+    return SessionAuthMiddleware(app, factory, max_body)  # type: ignore[return-value]

@@ -3,61 +3,107 @@ export, connector and digest commands registered by their areas."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import NoReturn
 
 import typer
-from rich.console import Console
 
-from models.db import database_url, make_engine, make_sessionmaker, migrate, transaction
+from models.db import database_url, make_engine, make_sessionmaker, migrate, normalize_url, transaction
 
 app = typer.Typer(
-    help="CostBridge: the bridge between construction project management and construction accounting.",
+    help=(
+        "CostBridge: the bridge between construction project management and construction accounting "
+        "(Sage 100 Contractor, Sage 300 CRE).\n\n"
+        "The database is COSTBRIDGE_DATABASE_URL (default: the SQLite file costbridge.db in the working "
+        "directory; PostgreSQL with postgresql://user:password@host/dbname). "
+        "Start with: costbridge serve --demo"
+    ),
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,
 )
-users_app = typer.Typer(help="Manage users and their API tokens.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Manage users and their API tokens (the bearer tokens every GraphQL request needs).",
+    no_args_is_help=True,
+)
 app.add_typer(users_app, name="users")
-console = Console()
 
 
 def _engine():
     return make_engine()
 
 
+def _shown_url() -> str:
+    """The database URL with any password masked, for printing."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(normalize_url(database_url())).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL fails later with its own message
+        return database_url()
+
+
+def _say(message: str) -> None:
+    # plain text, never wrapped: tokens and URLs must stay on one line to be copied
+    typer.echo(message)
+
+
+def _fail(code: str, message: str) -> NoReturn:
+    typer.echo(f"Error ({code}): {message}", err=True)
+    raise typer.Exit(1)
+
+
 @app.command("migrate")
 def migrate_cmd() -> None:
-    """Create or upgrade the database schema (Alembic migrations) at COSTBRIDGE_DATABASE_URL."""
+    """Create or upgrade the database schema to the latest version (Alembic migrations).
+
+    Safe to run any number of times. `serve`, `demo` and `users create` migrate on their own; run
+    this one before starting several API processes against one PostgreSQL.
+    """
     migrate(_engine())
-    console.print(f"database at {database_url()} is up to date")
+    _say(f"Database {_shown_url()} is up to date.")
 
 
 @app.command("export-schema")
 def export_schema(
-    output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="Write the schema to this file instead of printing it."
+    ),
 ) -> None:
-    """Print the GraphQL schema (SDL, sorted) that schema.graphql must match."""
+    """Print the GraphQL schema (SDL, types sorted by name).
+
+    The committed schema.graphql must equal this output; regenerate it after changing the API with:
+    costbridge export-schema -o schema.graphql
+    """
     from api.schema import schema_sdl
 
     sdl = schema_sdl()
     if output:
         output.write_text(sdl)
+        _say(f"Wrote {output}")
     else:
         typer.echo(sdl, nl=False)
 
 
 @users_app.command("create")
 def users_create(
-    name: str = typer.Option(..., help="Full name."),
-    email: str = typer.Option(..., help="Email address (unique)."),
-    admin: bool = typer.Option(False, "--admin", help="ADMIN on every tool."),
+    name: str = typer.Option(..., "--name", help="Full name, shown in sync history."),
+    email: str = typer.Option(..., "--email", help="Email address (unique; stored lower-case)."),
+    admin: bool = typer.Option(
+        False, "--admin", help="ADMIN on every tool (otherwise READ_ONLY on every tool)."
+    ),
     approver: bool = typer.Option(
         False,
         "--approver",
-        help="Accounting approver: STANDARD on ERP Integrations + can push to accounting.",
+        help="Accounting approver: at least STANDARD on ERP Integrations plus the 'can push to "
+        "accounting' privilege, so the user can accept or reject records sent to the ERP.",
     ),
 ) -> None:
-    """Create a user and print a new API token once (it is stored hashed and cannot be shown again)."""
+    """Create a user and print a new API token.
+
+    The token is printed once: only its hash is stored. Send it as the header
+    Authorization: Bearer <token>. Exits with code 1 if the email is taken or invalid.
+    """
     from models.enums import PermissionLevel, Tool
     from models.errors import DomainError
     from models.users import ALL_ADMIN, create_user, issue_token
@@ -74,19 +120,37 @@ def users_create(
             )
             token = issue_token(session, user, label="cli")
     except DomainError as exc:
-        console.print(f"[red]{exc.code}[/red]: {exc.message}")
-        raise typer.Exit(1) from None
-    console.print(f"created user {user.email} (id {user.id})")
-    typer.echo(token)
+        _fail(exc.code, exc.message)
+    finally:
+        engine.dispose()
+    _say(f"Created user {user.email} (id {user.id}). API token, shown only this once:")
+    _say(token)
 
 
 @app.command("serve")
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
-    port: int = typer.Option(int(os.environ.get("PORT", "8000")), help="Port (PORT overrides the default)."),
-    demo: bool = typer.Option(False, "--demo", help="Load demo data first when the database is empty."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", envvar="COSTBRIDGE_HOST", help="Interface to bind (0.0.0.0 for all)."
+    ),
+    port: int = typer.Option(8000, "--port", envvar="PORT", help="TCP port to listen on."),
+    demo: bool = typer.Option(
+        False,
+        "--demo",
+        help="Load the demo company when the database has no projects, and print demo tokens.",
+    ),
+    connector_every: int = typer.Option(
+        None,
+        "--connector-every",
+        envvar="COSTBRIDGE_CONNECTOR_INTERVAL",
+        help="Run the file connector every N seconds while serving (default: the company's "
+        "export interval setting; 0 turns it off).",
+    ),
 ) -> None:
-    """Migrate, optionally load demo data, and serve GraphQL (GraphiQL at /graphql)."""
+    """Migrate the database, optionally load demo data, and serve the GraphQL API.
+
+    GraphiQL is at http://HOST:PORT/graphql in a browser, a health check at /healthz. Every API
+    request needs the header Authorization: Bearer <token> (from `users create` or --demo).
+    """
     import uvicorn
 
     from api.app import create_app
@@ -96,19 +160,44 @@ def serve(
     if demo:
         from models.demo import load_demo_if_empty
 
-        load_demo_if_empty(make_sessionmaker(engine), console.print)
-    console.print(f"CostBridge on http://{host}:{port}/graphql  (database: {database_url()})")
-    uvicorn.run(create_app(engine=engine), host=host, port=port, log_level="info")
+        load_demo_if_empty(make_sessionmaker(engine), _say)
+    factory = make_sessionmaker(engine)
+    if connector_every is None:
+        from models.company import get_settings
+
+        with factory() as session:
+            connector_every = get_settings(session).export_interval_seconds
+            session.commit()
+    scheduler = None
+    if connector_every > 0:
+        from exporters.connectors.scheduler import start_file_connector
+
+        scheduler = start_file_connector(factory, connector_every)
+        _say(f"file connector runs every {connector_every} s")
+    _say(f"CostBridge on http://{host}:{port}/graphql  (database: {_shown_url()})")
+    try:
+        uvicorn.run(create_app(engine=engine), host=host, port=port, log_level="info")
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 @app.command("demo")
 def demo_cmd() -> None:
-    """Load the demo company (projects, vendors, budgets, commitments, users) into an empty database."""
+    """Load the demo company into a database without projects, and print demo tokens.
+
+    Pacific Ridge Builders (Sage 100 Contractor, US): three California projects, cost codes and
+    types, vendors, budgets, commitments in several workflow states, a change order, a
+    subcontractor invoice and job costs, plus three users (admin, project manager, accounting
+    approver). A database that already has projects is left as it is; each run prints a fresh
+    token for every demo user it has.
+    """
     from models.demo import load_demo_if_empty
 
     engine = _engine()
     migrate(engine)
-    load_demo_if_empty(make_sessionmaker(engine), console.print)
+    load_demo_if_empty(make_sessionmaker(engine), _say)
+    engine.dispose()
 
 
 def _register_area_commands() -> None:

@@ -1,7 +1,158 @@
-"""File download routes (exports): every route needs a valid bearer token (the middleware checks)."""
+"""File download routes (exports). Every route needs a valid bearer token (the middleware checks
+it and puts the session and user on ``request.state``); each checks the same tool permission as
+its GraphQL counterpart.
+
+CSV is streamed row by row; XLSX is written by openpyxl in write-only mode into a spooled
+temporary file (kept in memory up to a few MB, on disk beyond) and streamed from there.
+"""
 
 from __future__ import annotations
 
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import IO
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-routes: list[Route] = []
+from api.relay import decode_id
+from exporters import budget as budget_export
+from exporters import job_cost_report as job_cost_export
+from exporters import vendors as vendor_export
+from exporters.tabular import iter_bytes
+from models import reports
+from models.errors import DomainError, ErrorCode
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("csv", "xlsx")
+_CHUNK = 64 * 1024
+_SPOOL_BYTES = 4 * 1024 * 1024
+_STATUS = {ErrorCode.PERMISSION_DENIED: 403, ErrorCode.NOT_FOUND: 404}
+
+
+def _filename_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "export"
+
+
+def _disposition(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def _error(exc: DomainError) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": exc.message, "code": exc.code.value, "field": exc.field}]},
+        status_code=_STATUS.get(exc.code, 400),
+    )
+
+
+def _csv(chunks: Iterator[str], filename: str) -> StreamingResponse:
+    return StreamingResponse(iter_bytes(chunks), media_type=CSV_TYPE, headers=_disposition(filename))
+
+
+def _stream_file(spool: IO[bytes]) -> Iterator[bytes]:
+    try:
+        spool.seek(0)
+        while chunk := spool.read(_CHUNK):
+            yield chunk
+    finally:
+        spool.close()
+
+
+async def _xlsx(write: Callable[[IO[bytes]], object], filename: str) -> StreamingResponse:
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - closed by _stream_file
+    try:
+        await run_in_threadpool(write, spool)
+    except BaseException:
+        spool.close()
+        raise
+    return StreamingResponse(_stream_file(spool), media_type=XLSX_TYPE, headers=_disposition(filename))
+
+
+def _format(request: Request) -> str:
+    fmt = request.path_params["fmt"]
+    if fmt not in FORMATS:
+        raise DomainError(
+            ErrorCode.UNSUPPORTED_FILE_TYPE, f"Unknown format '{fmt}': use csv or xlsx", "format"
+        )
+    return fmt
+
+
+def _project_id(request: Request) -> int:
+    return decode_id(request.path_params["project_id"], "Project", "projectId")
+
+
+def _handler(build: Callable[[Request], object]):
+    async def endpoint(request: Request) -> Response:
+        try:
+            result = await run_in_threadpool(build, request)
+        except DomainError as exc:
+            return _error(exc)
+        if isinstance(result, Response):
+            return result
+        write, filename = result  # type: ignore[misc]
+        return await _xlsx(write, filename)
+
+    return endpoint
+
+
+def _job_cost_report(request: Request):
+    fmt = _format(request)
+    state = request.state
+    report = reports.job_cost_report(state.session, state.user, _project_id(request))
+    filename = f"job-cost-report-{_filename_part(report.project_number)}.{fmt}"
+    if fmt == "csv":
+        return _csv(job_cost_export.report_csv(report), filename)
+    return (lambda f: job_cost_export.write_report_xlsx(report, f)), filename
+
+
+def _job_cost_summary(request: Request):
+    fmt = _format(request)
+    summary = reports.company_job_cost_summary(request.state.session, request.state.user)
+    filename = f"job-cost-summary.{fmt}"
+    if fmt == "csv":
+        return _csv(job_cost_export.summary_csv(summary), filename)
+    return (lambda f: job_cost_export.write_summary_xlsx(summary, f)), filename
+
+
+def _budget(request: Request):
+    fmt = _format(request)
+    state = request.state
+    project_id = _project_id(request)
+    lines = reports.budget_export_lines(state.session, state.user, project_id)
+    project = reports.get_project(state.session, project_id)
+    filename = f"budget-{_filename_part(project.number)}.{fmt}"
+    if fmt == "csv":
+        return _csv(budget_export.budget_csv(lines), filename)
+    return (lambda f: budget_export.write_budget_xlsx(lines, f)), filename
+
+
+def _budget_template(request: Request):
+    fmt = _format(request)
+    filename = f"budget-template.{fmt}"
+    if fmt == "csv":
+        return _csv(budget_export.template_csv(), filename)
+    return budget_export.write_template_xlsx, filename
+
+
+def _vendors(request: Request):
+    fmt = _format(request)
+    rows = reports.vendor_export_rows(request.state.session, request.state.user)
+    filename = f"vendors.{fmt}"
+    if fmt == "csv":
+        return _csv(vendor_export.vendors_csv(rows), filename)
+    return (lambda f: vendor_export.write_vendors_xlsx(rows, f)), filename
+
+
+routes: list[Route] = [
+    Route(
+        "/exports/projects/{project_id}/job-cost-report.{fmt}", _handler(_job_cost_report), methods=["GET"]
+    ),
+    Route("/exports/projects/{project_id}/budget.{fmt}", _handler(_budget), methods=["GET"]),
+    Route("/exports/budget-template.{fmt}", _handler(_budget_template), methods=["GET"]),
+    Route("/exports/vendors.{fmt}", _handler(_vendors), methods=["GET"]),
+    Route("/exports/job-cost-summary.{fmt}", _handler(_job_cost_summary), methods=["GET"]),
+]

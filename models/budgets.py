@@ -3,15 +3,20 @@ move money between lines."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import ZERO, Base, Money, Quantity, Timestamped
-from models.enums import RecordType
-from models.projects import Project, SubJob
-from models.sync import SyncState
+from models.enums import Origin, PermissionLevel, RecordType, SyncStatus, Tool
+from models.errors import DomainError, ErrorCode
+from models.inputs import clean_text, parse_money, parse_quantity
+from models.projects import Project, ProjectScope, SubJob
+from models.sync import SyncState, ensure_editable
+from models.users import User, require
 from models.wbs import CostCode, CostType
 
 
@@ -76,3 +81,232 @@ class BudgetModification(SyncState, Timestamped, Base):
     budget: Mapped[Budget] = relationship(back_populates="modifications")
     from_line: Mapped[BudgetLine] = relationship(foreign_keys=[from_line_id])
     to_line: Mapped[BudgetLine] = relationship(foreign_keys=[to_line_id])
+
+
+# --- totals --------------------------------------------------------------------------------------
+
+
+def line_modification_nets(modifications: Iterable[BudgetModification]) -> dict[int, Decimal]:
+    """Net modification per budget line: + what moved to it, - what moved from it."""
+    nets: dict[int, Decimal] = {}
+    for mod in modifications:
+        nets[mod.to_line_id] = nets.get(mod.to_line_id, ZERO) + mod.amount
+        nets[mod.from_line_id] = nets.get(mod.from_line_id, ZERO) - mod.amount
+    return nets
+
+
+@dataclass(frozen=True)
+class BudgetTotals:
+    original: Decimal
+    modifications: Decimal
+    revised: Decimal
+
+
+def budget_totals(lines: Iterable[BudgetLine], modifications: Iterable[BudgetModification]) -> BudgetTotals:
+    nets = line_modification_nets(modifications)
+    lines = list(lines)
+    original = sum((line.original_amount for line in lines), ZERO)
+    net = sum((nets.get(line.id, ZERO) for line in lines), ZERO)
+    return BudgetTotals(original=original, modifications=net, revised=original + net)
+
+
+# --- domain rules --------------------------------------------------------------------------------
+
+SENDING = (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORTING)
+
+
+def budget_for_project(session: Session, project: Project) -> Budget:
+    """The project's budget (created empty and unlocked if the project has none yet)."""
+    budget = session.scalar(select(Budget).where(Budget.project_id == project.id))
+    if budget is None:
+        budget = Budget(project_id=project.id)
+        session.add(budget)
+        session.flush()
+    return budget
+
+
+def _ensure_lines_editable(budget: Budget) -> None:
+    ensure_editable(budget, "budget")
+    if budget.origin == Origin.ERP:
+        raise DomainError(
+            ErrorCode.BUDGET_OWNED_BY_ERP,
+            "This budget came from the ERP; change it in the ERP and import it again",
+        )
+    if budget.locked:
+        raise DomainError(ErrorCode.BUDGET_LOCKED, "The budget is locked; unlock it to change its lines")
+
+
+def _check_line_free(
+    session: Session, budget_id: int, key: tuple[int, int, int], exclude_id: int | None
+) -> None:
+    sub_job_key, cost_code_id, cost_type_id = key
+    stmt = select(BudgetLine.id).where(
+        BudgetLine.budget_id == budget_id,
+        BudgetLine.sub_job_key == sub_job_key,
+        BudgetLine.cost_code_id == cost_code_id,
+        BudgetLine.cost_type_id == cost_type_id,
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(BudgetLine.id != exclude_id)
+    if session.scalar(stmt) is not None:
+        raise DomainError(
+            ErrorCode.DUPLICATE_BUDGET_LINE,
+            "The budget already has a line for this sub job, cost code and cost type",
+            "costCodeId",
+        )
+
+
+def add_budget_line(
+    session: Session,
+    actor: User | None,
+    budget: Budget,
+    *,
+    cost_code_id: int | None,
+    cost_type_id: int | None,
+    sub_job_id: int | None = None,
+    description: str | None = None,
+    original_amount=None,
+    quantity=None,
+    unit_of_measure: str | None = None,
+    unit_cost=None,
+) -> BudgetLine:
+    if actor is not None:
+        require(actor, Tool.BUDGET, PermissionLevel.STANDARD, "Adding a budget line")
+    _ensure_lines_editable(budget)
+    scope = ProjectScope(session, budget.project_id)
+    sub_job_id = scope.sub_job(sub_job_id, "subJobId")
+    cost_code_id = scope.cost_code(cost_code_id, "costCodeId")
+    cost_type_id = scope.cost_type(cost_type_id, "costTypeId")
+    line = BudgetLine(
+        budget_id=budget.id,
+        sub_job_id=sub_job_id,
+        sub_job_key=sub_job_id or 0,
+        cost_code_id=cost_code_id,
+        cost_type_id=cost_type_id,
+        description=clean_text(description, "description"),
+        original_amount=parse_money(original_amount, "originalAmount"),
+        quantity=parse_quantity(quantity, "quantity"),
+        unit_of_measure=clean_text(unit_of_measure, "unitOfMeasure", max_len=20) or None,
+        unit_cost=parse_quantity(unit_cost, "unitCost", code=ErrorCode.INVALID_AMOUNT),
+    )
+    _check_line_free(session, budget.id, (line.sub_job_key, cost_code_id, cost_type_id), None)
+    session.add(line)
+    session.flush()
+    return line
+
+
+def update_budget_line(session: Session, actor: User | None, line: BudgetLine, **values) -> BudgetLine:
+    """Apply the given (non-None) fields while the budget is unlocked and not with the ERP."""
+    if actor is not None:
+        require(actor, Tool.BUDGET, PermissionLevel.STANDARD, "Editing a budget line")
+    budget = line.budget
+    _ensure_lines_editable(budget)
+    scope = ProjectScope(session, budget.project_id)
+    # validate every reference and the new key before touching the row, so a clash is reported as
+    # DUPLICATE_BUDGET_LINE rather than surfacing from an autoflush
+    sub_job_id = line.sub_job_id
+    if values.get("sub_job_id") is not None:
+        sub_job_id = scope.sub_job(values["sub_job_id"], "subJobId")
+    cost_code_id = line.cost_code_id
+    if values.get("cost_code_id") is not None:
+        cost_code_id = scope.cost_code(values["cost_code_id"], "costCodeId")
+    cost_type_id = line.cost_type_id
+    if values.get("cost_type_id") is not None:
+        cost_type_id = scope.cost_type(values["cost_type_id"], "costTypeId")
+    _check_line_free(session, budget.id, (sub_job_id or 0, cost_code_id, cost_type_id), line.id)
+    line.sub_job_id, line.sub_job_key = sub_job_id, sub_job_id or 0
+    line.cost_code_id, line.cost_type_id = cost_code_id, cost_type_id
+    if values.get("description") is not None:
+        line.description = clean_text(values["description"], "description")
+    if values.get("original_amount") is not None:
+        line.original_amount = parse_money(values["original_amount"], "originalAmount", required=True)
+    if values.get("quantity") is not None:
+        line.quantity = parse_quantity(values["quantity"], "quantity")
+    if values.get("unit_of_measure") is not None:
+        line.unit_of_measure = clean_text(values["unit_of_measure"], "unitOfMeasure", max_len=20) or None
+    if values.get("unit_cost") is not None:
+        line.unit_cost = parse_quantity(values["unit_cost"], "unitCost", code=ErrorCode.INVALID_AMOUNT)
+    session.flush()
+    return line
+
+
+def delete_budget_line(session: Session, actor: User | None, line: BudgetLine) -> None:
+    if actor is not None:
+        require(actor, Tool.BUDGET, PermissionLevel.STANDARD, "Deleting a budget line")
+    _ensure_lines_editable(line.budget)
+    used = session.scalar(
+        select(BudgetModification.id)
+        .where(or_(BudgetModification.from_line_id == line.id, BudgetModification.to_line_id == line.id))
+        .limit(1)
+    )
+    if used is not None:
+        raise DomainError(
+            ErrorCode.LINE_IN_USE, "Budget modifications move money on this line; it cannot be deleted"
+        )
+    session.delete(line)
+    session.flush()
+
+
+def lock_budget(session: Session, actor: User | None, budget: Budget) -> Budget:
+    """Lock the budget (it must be locked before it is sent to the ERP). Locking twice is harmless."""
+    if actor is not None:
+        require(actor, Tool.BUDGET, PermissionLevel.ADMIN, "Locking a budget")
+    budget.locked = True
+    session.flush()
+    return budget
+
+
+def unlock_budget(session: Session, actor: User | None, budget: Budget) -> Budget:
+    if actor is not None:
+        require(actor, Tool.BUDGET, PermissionLevel.ADMIN, "Unlocking a budget")
+    ensure_editable(budget, "budget")
+    budget.locked = False
+    session.flush()
+    return budget
+
+
+def create_budget_modification(
+    session: Session,
+    actor: User | None,
+    budget: Budget,
+    *,
+    from_line_id: int,
+    to_line_id: int,
+    amount,
+    notes: str | None = None,
+) -> BudgetModification:
+    """Move ``amount`` from one line of a locked budget to another (as after a Procore lock)."""
+    if actor is not None:
+        require(actor, Tool.BUDGET, PermissionLevel.STANDARD, "Creating a budget modification")
+    if budget.sync_status in SENDING:
+        raise DomainError(
+            ErrorCode.RECORD_LOCKED_BY_SYNC,
+            f"The budget is {budget.sync_status.value}; wait for the ERP or retrieve it first",
+        )
+    if not budget.locked:
+        raise DomainError(
+            ErrorCode.BUDGET_NOT_LOCKED, "Budget modifications are made on a locked budget; lock it first"
+        )
+    lines = {}
+    for field, pk in (("fromLineId", from_line_id), ("toLineId", to_line_id)):
+        line = session.get(BudgetLine, pk)
+        if line is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "Budget line not found", field)
+        if line.budget_id != budget.id:
+            raise DomainError(ErrorCode.LINE_NOT_IN_RECORD, "This line belongs to another budget", field)
+        lines[field] = line
+    if from_line_id == to_line_id:
+        raise DomainError(ErrorCode.INVALID_VALUE, "Money must move between two different lines", "toLineId")
+    value = parse_money(amount, "amount", required=True)
+    if value == ZERO:
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "The amount to move must be more than zero", "amount")
+    mod = BudgetModification(
+        budget_id=budget.id,
+        from_line_id=from_line_id,
+        to_line_id=to_line_id,
+        amount=value,
+        notes=clean_text(notes, "notes", max_len=2000),
+    )
+    session.add(mod)
+    session.flush()
+    return mod

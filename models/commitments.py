@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.base import ZERO, Base, Money, Quantity, Timestamped
+from models.base import ZERO, Base, Money, Quantity, Timestamped, money
 from models.directory import Vendor
-from models.enums import ChangeOrderStatus, CommitmentKind, CommitmentStatus, RecordType
-from models.projects import Project, SubJob
-from models.sync import SyncState
+from models.enums import (
+    ChangeOrderStatus,
+    CommitmentKind,
+    CommitmentStatus,
+    PermissionLevel,
+    RecordType,
+    SyncStatus,
+    Tool,
+)
+from models.errors import DomainError, ErrorCode
+from models.inputs import check_transition, clean_text, parse_money, parse_percent, parse_quantity
+from models.projects import Project, ProjectScope, SubJob
+from models.sync import SyncState, ensure_editable
+from models.users import User, require
 from models.wbs import CostCode, CostType
 
 
@@ -110,3 +123,339 @@ class CommitmentChangeOrderLine(Base):
     sub_job: Mapped[SubJob | None] = relationship()
     cost_code: Mapped[CostCode] = relationship()
     cost_type: Mapped[CostType] = relationship()
+
+
+# --- totals --------------------------------------------------------------------------------------
+
+
+def lines_total(lines: Iterable) -> Decimal:
+    return sum((line.amount for line in lines), ZERO)
+
+
+@dataclass(frozen=True)
+class CommitmentTotals:
+    original: Decimal
+    approved_change_orders: Decimal
+    pending_change_orders: Decimal
+    revised: Decimal
+
+
+def commitment_totals(
+    lines: Iterable[CommitmentLine], change_orders: Iterable[tuple[ChangeOrderStatus, Decimal]]
+) -> CommitmentTotals:
+    """Original = sum of the lines; revised = original + APPROVED change orders (PENDING shown apart)."""
+    original = lines_total(lines)
+    approved = pending = ZERO
+    for status, total in change_orders:
+        if status == ChangeOrderStatus.APPROVED:
+            approved += total
+        elif status == ChangeOrderStatus.PENDING:
+            pending += total
+    return CommitmentTotals(
+        original=original,
+        approved_change_orders=approved,
+        pending_change_orders=pending,
+        revised=original + approved,
+    )
+
+
+# --- domain rules --------------------------------------------------------------------------------
+
+COMMITMENT_TRANSITIONS: dict[CommitmentStatus, tuple[CommitmentStatus, ...]] = {
+    CommitmentStatus.DRAFT: (
+        CommitmentStatus.OUT_FOR_BID,
+        CommitmentStatus.OUT_FOR_SIGNATURE,
+        CommitmentStatus.APPROVED,
+        CommitmentStatus.VOID,
+    ),
+    CommitmentStatus.OUT_FOR_BID: (
+        CommitmentStatus.DRAFT,
+        CommitmentStatus.OUT_FOR_SIGNATURE,
+        CommitmentStatus.APPROVED,
+        CommitmentStatus.VOID,
+    ),
+    CommitmentStatus.OUT_FOR_SIGNATURE: (
+        CommitmentStatus.DRAFT,
+        CommitmentStatus.APPROVED,
+        CommitmentStatus.VOID,
+    ),
+    CommitmentStatus.APPROVED: (CommitmentStatus.COMPLETE, CommitmentStatus.TERMINATED),
+    CommitmentStatus.COMPLETE: (),
+    CommitmentStatus.TERMINATED: (),
+    CommitmentStatus.VOID: (),
+}
+
+CHANGE_ORDER_TRANSITIONS: dict[ChangeOrderStatus, tuple[ChangeOrderStatus, ...]] = {
+    ChangeOrderStatus.DRAFT: (ChangeOrderStatus.PENDING, ChangeOrderStatus.APPROVED, ChangeOrderStatus.VOID),
+    ChangeOrderStatus.PENDING: (
+        ChangeOrderStatus.APPROVED,
+        ChangeOrderStatus.REJECTED,
+        ChangeOrderStatus.DRAFT,
+        ChangeOrderStatus.VOID,
+    ),
+    ChangeOrderStatus.APPROVED: (),
+    ChangeOrderStatus.REJECTED: (),
+    ChangeOrderStatus.VOID: (),
+}
+
+IN_FLIGHT = (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORTING)
+
+
+def ensure_not_in_flight(record: SyncState, what: str) -> None:
+    """Status changes wait while the record is being sent; a synced record may still move on
+    (an approved, synced subcontract is later completed or terminated)."""
+    if record.sync_status in IN_FLIGHT:
+        raise DomainError(
+            ErrorCode.RECORD_LOCKED_BY_SYNC,
+            f"This {what} is {record.sync_status.value} with the ERP; wait for the decision or retrieve it",
+        )
+
+
+def build_lines(session: Session, project_id: int, lines: list[dict], line_cls, *, allow_negative: bool):
+    """Validate line inputs (sub job, cost code in the project, cost type, amounts) into rows.
+
+    The amount is quantity x unit cost when both are given and the amount is not.
+    """
+    scope = ProjectScope(session, project_id)
+    rows = []
+    for index, values in enumerate(lines):
+        where = f"lines[{index}]."
+        quantity = parse_quantity(values.get("quantity"), where + "quantity", allow_negative=allow_negative)
+        unit_cost = parse_quantity(values.get("unit_cost"), where + "unitCost", code=ErrorCode.INVALID_AMOUNT)
+        if values.get("amount") is None and quantity is not None and unit_cost is not None:
+            amount = money(quantity * unit_cost)
+            parse_money(amount, where + "amount", allow_negative=allow_negative)
+        else:
+            amount = parse_money(values.get("amount"), where + "amount", allow_negative=allow_negative)
+        rows.append(
+            line_cls(
+                sub_job_id=scope.sub_job(values.get("sub_job_id"), where + "subJobId"),
+                cost_code_id=scope.cost_code(values.get("cost_code_id"), where + "costCodeId"),
+                cost_type_id=scope.cost_type(values.get("cost_type_id"), where + "costTypeId"),
+                description=clean_text(values.get("description"), where + "description"),
+                quantity=quantity,
+                unit_cost=unit_cost,
+                amount=amount,
+            )
+        )
+    return rows
+
+
+def _check_commitment_number_free(
+    session: Session, project_id: int, number: str, exclude_id: int | None
+) -> None:
+    stmt = select(Commitment.id).where(
+        Commitment.project_id == project_id, func.lower(Commitment.number) == number.lower()
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Commitment.id != exclude_id)
+    if session.scalar(stmt) is not None:
+        raise DomainError(
+            ErrorCode.DUPLICATE_COMMITMENT_NUMBER,
+            f"Commitment number {number} is already used on this project",
+            "number",
+        )
+
+
+def _vendor_id(session: Session, vendor_id: int | None) -> int | None:
+    if vendor_id is not None and session.get(Vendor, vendor_id) is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "Vendor not found", "vendorId")
+    return vendor_id
+
+
+def _set_commitment_lines(commitment: Commitment, rows: list[CommitmentLine]) -> None:
+    for number, row in enumerate(rows, start=1):
+        row.line_number = number
+    commitment.lines = rows
+
+
+def create_commitment(
+    session: Session,
+    actor: User | None,
+    project: Project,
+    *,
+    kind: CommitmentKind,
+    number: str,
+    title: str | None = None,
+    description: str | None = None,
+    vendor_id: int | None = None,
+    retainage_percent=None,
+    contract_date: dt.date | None = None,
+    lines: list[dict] | None = None,
+) -> Commitment:
+    """Create a DRAFT subcontract or purchase order with its lines."""
+    if actor is not None:
+        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Creating a commitment")
+    number = clean_text(number, "number", required=True, max_len=32)
+    _check_commitment_number_free(session, project.id, number, None)
+    commitment = Commitment(
+        project_id=project.id,
+        kind=CommitmentKind(kind),
+        number=number,
+        title=clean_text(title, "title"),
+        description=clean_text(description, "description", max_len=10000),
+        vendor_id=_vendor_id(session, vendor_id),
+        status=CommitmentStatus.DRAFT,
+        retainage_percent=parse_percent(retainage_percent, "retainagePercent"),
+        contract_date=contract_date,
+    )
+    _set_commitment_lines(
+        commitment, build_lines(session, project.id, lines or [], CommitmentLine, allow_negative=False)
+    )
+    session.add(commitment)
+    session.flush()
+    return commitment
+
+
+def update_commitment(session: Session, actor: User | None, commitment: Commitment, **values) -> Commitment:
+    """Apply the given (non-None) fields; ``lines``, when given, replace the lines as a whole."""
+    if actor is not None:
+        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Editing a commitment")
+    ensure_editable(commitment)
+    if values.get("number") is not None:
+        number = clean_text(values["number"], "number", required=True, max_len=32)
+        _check_commitment_number_free(session, commitment.project_id, number, commitment.id)
+        commitment.number = number
+    if values.get("kind") is not None:
+        commitment.kind = CommitmentKind(values["kind"])
+    if values.get("title") is not None:
+        commitment.title = clean_text(values["title"], "title")
+    if values.get("description") is not None:
+        commitment.description = clean_text(values["description"], "description", max_len=10000)
+    if values.get("vendor_id") is not None:
+        commitment.vendor_id = _vendor_id(session, values["vendor_id"])
+    if values.get("retainage_percent") is not None:
+        commitment.retainage_percent = parse_percent(values["retainage_percent"], "retainagePercent")
+    if values.get("contract_date") is not None:
+        commitment.contract_date = values["contract_date"]
+    if values.get("lines") is not None:
+        rows = build_lines(
+            session, commitment.project_id, values["lines"], CommitmentLine, allow_negative=False
+        )
+        _refuse_if_invoiced(session, commitment)
+        _set_commitment_lines(commitment, rows)
+    session.flush()
+    return commitment
+
+
+def _refuse_if_invoiced(session: Session, commitment: Commitment) -> None:
+    from models.invoices import SubcontractorInvoiceLine
+
+    used = session.scalar(
+        select(SubcontractorInvoiceLine.id)
+        .join(CommitmentLine, CommitmentLine.id == SubcontractorInvoiceLine.commitment_line_id)
+        .where(CommitmentLine.commitment_id == commitment.id)
+        .limit(1)
+    )
+    if used is not None:
+        raise DomainError(
+            ErrorCode.LINE_IN_USE,
+            "Subcontractor invoices bill against these lines; they cannot be replaced",
+            "lines",
+        )
+
+
+def change_commitment_status(
+    session: Session, actor: User | None, commitment: Commitment, status: CommitmentStatus
+) -> Commitment:
+    if actor is not None:
+        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Changing a commitment's status")
+    ensure_not_in_flight(commitment, "commitment")
+    status = CommitmentStatus(status)
+    check_transition(COMMITMENT_TRANSITIONS, commitment.status, status, "commitment")
+    commitment.status = status
+    session.flush()
+    return commitment
+
+
+def _check_change_order_number_free(
+    session: Session, commitment_id: int, number: str, exclude_id: int | None
+) -> None:
+    stmt = select(CommitmentChangeOrder.id).where(
+        CommitmentChangeOrder.commitment_id == commitment_id,
+        func.lower(CommitmentChangeOrder.number) == number.lower(),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(CommitmentChangeOrder.id != exclude_id)
+    if session.scalar(stmt) is not None:
+        raise DomainError(
+            ErrorCode.DUPLICATE_CHANGE_ORDER_NUMBER,
+            f"Change order number {number} is already used on this commitment",
+            "number",
+        )
+
+
+def create_change_order(
+    session: Session,
+    actor: User | None,
+    commitment: Commitment,
+    *,
+    number: str,
+    title: str | None = None,
+    description: str | None = None,
+    change_date: dt.date | None = None,
+    lines: list[dict] | None = None,
+) -> CommitmentChangeOrder:
+    """A DRAFT change order on a commitment that is synced with the ERP (lines may be deductive)."""
+    if actor is not None:
+        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Creating a change order")
+    if commitment.sync_status != SyncStatus.SYNCED:
+        raise DomainError(
+            ErrorCode.COMMITMENT_NOT_SYNCED,
+            "Change orders can only be created from synced commitments; send the commitment to the ERP first",
+            "commitmentId",
+        )
+    number = clean_text(number, "number", required=True, max_len=32)
+    _check_change_order_number_free(session, commitment.id, number, None)
+    change_order = CommitmentChangeOrder(
+        commitment_id=commitment.id,
+        number=number,
+        title=clean_text(title, "title"),
+        description=clean_text(description, "description", max_len=10000),
+        status=ChangeOrderStatus.DRAFT,
+        change_date=change_date,
+    )
+    change_order.lines = build_lines(
+        session, commitment.project_id, lines or [], CommitmentChangeOrderLine, allow_negative=True
+    )
+    session.add(change_order)
+    session.flush()
+    return change_order
+
+
+def update_change_order(
+    session: Session, actor: User | None, change_order: CommitmentChangeOrder, **values
+) -> CommitmentChangeOrder:
+    if actor is not None:
+        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Editing a change order")
+    ensure_editable(change_order, "change order")
+    commitment = change_order.commitment
+    if values.get("number") is not None:
+        number = clean_text(values["number"], "number", required=True, max_len=32)
+        _check_change_order_number_free(session, commitment.id, number, change_order.id)
+        change_order.number = number
+    if values.get("title") is not None:
+        change_order.title = clean_text(values["title"], "title")
+    if values.get("description") is not None:
+        change_order.description = clean_text(values["description"], "description", max_len=10000)
+    if values.get("change_date") is not None:
+        change_order.change_date = values["change_date"]
+    if values.get("lines") is not None:
+        change_order.lines = build_lines(
+            session, commitment.project_id, values["lines"], CommitmentChangeOrderLine, allow_negative=True
+        )
+    session.flush()
+    return change_order
+
+
+def change_change_order_status(
+    session: Session, actor: User | None, change_order: CommitmentChangeOrder, status: ChangeOrderStatus
+) -> CommitmentChangeOrder:
+    if actor is not None:
+        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Changing a change order's status")
+    ensure_not_in_flight(change_order, "change order")
+    status = ChangeOrderStatus(status)
+    check_transition(CHANGE_ORDER_TRANSITIONS, change_order.status, status, "change order")
+    change_order.status = status
+    session.flush()
+    return change_order

@@ -6,11 +6,13 @@ import datetime as dt
 import re
 
 from sqlalchemy import Date, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, Timestamped
-from models.enums import RecordType
-from models.sync import SyncState
+from models.enums import PermissionLevel, RecordType, Tool
+from models.inputs import clean_text
+from models.sync import SyncState, ensure_editable
+from models.users import User, require
 
 
 class Vendor(SyncState, Timestamped, Base):
@@ -44,3 +46,54 @@ def normalize_vendor_name(name: str) -> str:
     text = re.sub(r"[^a-z0-9 ]+", " ", name.lower().replace("&", " and "))
     text = _SUFFIXES.sub(" ", text)
     return " ".join(text.split())
+
+
+# --- domain rules --------------------------------------------------------------------------------
+
+VENDOR_TEXT_FIELDS = (
+    ("address", "address", 200),
+    ("city", "city", 100),
+    ("state", "state", 50),
+    ("zip", "zip", 20),
+)
+
+
+def create_vendor(session: Session, actor: User | None, **values) -> Vendor:
+    """Add a company to the directory (CostBridge origin, NOT_SENT until sent to the ERP)."""
+    if actor is not None:
+        require(actor, Tool.DIRECTORY, PermissionLevel.STANDARD, "Creating a vendor")
+    name = clean_text(values.get("name"), "name", required=True)
+    vendor = Vendor(name=name, normalized_name=normalize_vendor_name(name))
+    for attr, field, max_len in VENDOR_TEXT_FIELDS:
+        setattr(vendor, attr, clean_text(values.get(attr), field, max_len=max_len))
+    vendor.insurance_policy_type = (
+        clean_text(values.get("insurance_policy_type"), "insurancePolicyType", max_len=100) or None
+    )
+    vendor.insurance_expires_on = values.get("insurance_expires_on")
+    vendor.active = values.get("active") is not False
+    session.add(vendor)
+    session.flush()
+    return vendor
+
+
+def update_vendor(session: Session, actor: User | None, vendor: Vendor, **values) -> Vendor:
+    """Apply the given (non-None) fields; refused while the vendor is with the ERP."""
+    if actor is not None:
+        require(actor, Tool.DIRECTORY, PermissionLevel.STANDARD, "Editing a vendor")
+    ensure_editable(vendor)
+    if values.get("name") is not None:
+        vendor.name = clean_text(values["name"], "name", required=True)
+        vendor.normalized_name = normalize_vendor_name(vendor.name)
+    for attr, field, max_len in VENDOR_TEXT_FIELDS:
+        if values.get(attr) is not None:
+            setattr(vendor, attr, clean_text(values[attr], field, max_len=max_len))
+    if values.get("insurance_policy_type") is not None:
+        vendor.insurance_policy_type = (
+            clean_text(values["insurance_policy_type"], "insurancePolicyType", max_len=100) or None
+        )
+    if values.get("insurance_expires_on") is not None:
+        vendor.insurance_expires_on = values["insurance_expires_on"]
+    if values.get("active") is not None:
+        vendor.active = bool(values["active"])
+    session.flush()
+    return vendor

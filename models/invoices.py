@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Date, Enum, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, Enum, ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import ZERO, Base, Money, Timestamped
-from models.commitments import Commitment, CommitmentLine
-from models.enums import InvoiceStatus, RecordType
-from models.projects import SubJob
-from models.sync import SyncState
+from models.commitments import Commitment, CommitmentLine, ensure_not_in_flight
+from models.enums import CommitmentKind, CommitmentStatus, InvoiceStatus, PermissionLevel, RecordType, Tool
+from models.errors import DomainError, ErrorCode
+from models.inputs import check_transition, clean_text, parse_money
+from models.projects import ProjectScope, SubJob
+from models.sync import SyncState, ensure_editable
+from models.users import User, require
 from models.wbs import CostCode, CostType
 
 
@@ -66,3 +71,191 @@ class SubcontractorInvoiceLine(Base):
     def amount(self) -> Decimal:
         """Sage 100 AP distribution Amount: work completed this period + materials presently stored."""
         return (self.work_completed_this_period or ZERO) + (self.materials_presently_stored or ZERO)
+
+
+# --- totals --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceTotals:
+    work_completed: Decimal
+    materials_stored: Decimal
+    amount: Decimal
+    retainage: Decimal
+    net_amount: Decimal
+
+
+def invoice_totals(lines: Iterable[SubcontractorInvoiceLine]) -> InvoiceTotals:
+    """Amount = work completed + materials stored; net = amount - retainage held."""
+    lines = list(lines)
+    work = sum((line.work_completed_this_period for line in lines), ZERO)
+    stored = sum((line.materials_presently_stored for line in lines), ZERO)
+    retainage = sum((line.retainage for line in lines), ZERO)
+    return InvoiceTotals(
+        work_completed=work,
+        materials_stored=stored,
+        amount=work + stored,
+        retainage=retainage,
+        net_amount=work + stored - retainage,
+    )
+
+
+# --- domain rules --------------------------------------------------------------------------------
+
+INVOICE_TRANSITIONS: dict[InvoiceStatus, tuple[InvoiceStatus, ...]] = {
+    InvoiceStatus.DRAFT: (InvoiceStatus.UNDER_REVIEW,),
+    InvoiceStatus.UNDER_REVIEW: (InvoiceStatus.APPROVED, InvoiceStatus.REVISE_AND_RESUBMIT),
+    InvoiceStatus.REVISE_AND_RESUBMIT: (InvoiceStatus.UNDER_REVIEW,),
+    InvoiceStatus.APPROVED: (InvoiceStatus.PAID,),
+    InvoiceStatus.PAID: (),
+}
+
+BILLABLE = (CommitmentStatus.APPROVED, CommitmentStatus.COMPLETE)
+
+
+def _check_invoice_number_free(
+    session: Session, commitment_id: int, number: str, exclude_id: int | None
+) -> None:
+    stmt = select(SubcontractorInvoice.id).where(
+        SubcontractorInvoice.commitment_id == commitment_id,
+        func.lower(SubcontractorInvoice.number) == number.lower(),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(SubcontractorInvoice.id != exclude_id)
+    if session.scalar(stmt) is not None:
+        raise DomainError(
+            ErrorCode.DUPLICATE_INVOICE_NUMBER,
+            f"Invoice number {number} is already used on this commitment",
+            "number",
+        )
+
+
+def _check_period(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise DomainError(
+            ErrorCode.INVALID_DATE_RANGE, "The billing period ends before it starts", "billingPeriodEnd"
+        )
+
+
+def _build_invoice_lines(session: Session, commitment: Commitment, lines: list[dict]) -> list:
+    """Lines tied to a commitment line take its sub job, cost code and cost type unless given."""
+    scope = ProjectScope(session, commitment.project_id)
+    own_lines = {line.id: line for line in commitment.lines}
+    rows = []
+    for index, values in enumerate(lines):
+        where = f"lines[{index}]."
+        source = None
+        if values.get("commitment_line_id") is not None:
+            source = own_lines.get(values["commitment_line_id"])
+            if source is None:
+                code = (
+                    ErrorCode.LINE_NOT_IN_RECORD
+                    if session.get(CommitmentLine, values["commitment_line_id"]) is not None
+                    else ErrorCode.NOT_FOUND
+                )
+                raise DomainError(
+                    code, "Commitment line not found on this commitment", where + "commitmentLineId"
+                )
+
+        def pick(key: str, _source=source, _values=values):
+            if _values.get(key) is not None:
+                return _values[key]
+            return getattr(_source, key) if _source is not None else None
+
+        rows.append(
+            SubcontractorInvoiceLine(
+                commitment_line_id=source.id if source is not None else None,
+                sub_job_id=scope.sub_job(pick("sub_job_id"), where + "subJobId"),
+                cost_code_id=scope.cost_code(pick("cost_code_id"), where + "costCodeId"),
+                cost_type_id=scope.cost_type(pick("cost_type_id"), where + "costTypeId"),
+                description=clean_text(
+                    values.get("description") or (source.description if source is not None else ""),
+                    where + "description",
+                ),
+                work_completed_this_period=parse_money(
+                    values.get("work_completed_this_period"), where + "workCompletedThisPeriod"
+                ),
+                materials_presently_stored=parse_money(
+                    values.get("materials_presently_stored"), where + "materialsPresentlyStored"
+                ),
+                retainage=parse_money(values.get("retainage"), where + "retainage"),
+            )
+        )
+    return rows
+
+
+def create_subcontractor_invoice(
+    session: Session,
+    actor: User | None,
+    commitment: Commitment,
+    *,
+    number: str,
+    billing_period_start: dt.date,
+    billing_period_end: dt.date,
+    billing_date: dt.date,
+    lines: list[dict] | None = None,
+) -> SubcontractorInvoice:
+    """A DRAFT pay application against an approved subcontract."""
+    if actor is not None:
+        require(actor, Tool.INVOICES, PermissionLevel.STANDARD, "Creating a subcontractor invoice")
+    if commitment.kind != CommitmentKind.SUBCONTRACT:
+        raise DomainError(
+            ErrorCode.NOT_A_SUBCONTRACT,
+            "Subcontractor invoices bill against subcontracts only",
+            "commitmentId",
+        )
+    if commitment.status not in BILLABLE:
+        raise DomainError(
+            ErrorCode.COMMITMENT_NOT_APPROVED,
+            f"The subcontract is {commitment.status.value}; invoices bill against approved subcontracts",
+            "commitmentId",
+        )
+    number = clean_text(number, "number", required=True, max_len=32)
+    _check_invoice_number_free(session, commitment.id, number, None)
+    _check_period(billing_period_start, billing_period_end)
+    invoice = SubcontractorInvoice(
+        commitment_id=commitment.id,
+        number=number,
+        billing_period_start=billing_period_start,
+        billing_period_end=billing_period_end,
+        billing_date=billing_date,
+        status=InvoiceStatus.DRAFT,
+    )
+    invoice.lines = _build_invoice_lines(session, commitment, lines or [])
+    session.add(invoice)
+    session.flush()
+    return invoice
+
+
+def update_subcontractor_invoice(
+    session: Session, actor: User | None, invoice: SubcontractorInvoice, **values
+) -> SubcontractorInvoice:
+    """Apply the given (non-None) fields; ``lines``, when given, replace the lines as a whole."""
+    if actor is not None:
+        require(actor, Tool.INVOICES, PermissionLevel.STANDARD, "Editing a subcontractor invoice")
+    ensure_editable(invoice, "subcontractor invoice")
+    if values.get("number") is not None:
+        number = clean_text(values["number"], "number", required=True, max_len=32)
+        _check_invoice_number_free(session, invoice.commitment_id, number, invoice.id)
+        invoice.number = number
+    for field in ("billing_period_start", "billing_period_end", "billing_date"):
+        if values.get(field) is not None:
+            setattr(invoice, field, values[field])
+    _check_period(invoice.billing_period_start, invoice.billing_period_end)
+    if values.get("lines") is not None:
+        invoice.lines = _build_invoice_lines(session, invoice.commitment, values["lines"])
+    session.flush()
+    return invoice
+
+
+def change_subcontractor_invoice_status(
+    session: Session, actor: User | None, invoice: SubcontractorInvoice, status: InvoiceStatus
+) -> SubcontractorInvoice:
+    if actor is not None:
+        require(actor, Tool.INVOICES, PermissionLevel.STANDARD, "Changing an invoice's status")
+    ensure_not_in_flight(invoice, "subcontractor invoice")
+    status = InvoiceStatus(status)
+    check_transition(INVOICE_TRANSITIONS, invoice.status, status, "subcontractor invoice")
+    invoice.status = status
+    session.flush()
+    return invoice

@@ -11,7 +11,7 @@ from models.enums import PermissionLevel, RecordType, Tool
 from models.errors import DomainError, ErrorCode
 from models.sync import SyncState, ensure_editable
 from models.users import User, require
-from models.wbs import CostCode
+from models.wbs import CostCode, CostType
 
 
 class Project(SyncState, Timestamped, Base):
@@ -132,3 +132,178 @@ def update_project(session: Session, actor: User | None, project: Project, **val
         project.active = bool(values["active"])
     session.flush()
     return project
+
+
+# --- sub jobs ------------------------------------------------------------------------------------
+
+
+def _check_sub_job_number_free(
+    session: Session, project_id: int, number: str, exclude_id: int | None
+) -> None:
+    stmt = select(SubJob.id).where(
+        SubJob.project_id == project_id, func.lower(SubJob.number) == number.lower()
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(SubJob.id != exclude_id)
+    if session.scalar(stmt) is not None:
+        raise DomainError(
+            ErrorCode.DUPLICATE_SUB_JOB, f"Sub job {number} already exists on this project", "number"
+        )
+
+
+def create_sub_job(
+    session: Session, actor: User | None, project: Project, *, number: str, name: str
+) -> SubJob:
+    if actor is not None:
+        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Creating a sub job")
+    number = _clean(number, "number", required=True, max_len=32)
+    _check_sub_job_number_free(session, project.id, number, None)
+    row = SubJob(project_id=project.id, number=number, name=_clean(name, "name", required=True))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_sub_job(session: Session, actor: User | None, row: SubJob, **values) -> SubJob:
+    if actor is not None:
+        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Editing a sub job")
+    ensure_editable(row)
+    if values.get("number") is not None:
+        number = _clean(values["number"], "number", required=True, max_len=32)
+        _check_sub_job_number_free(session, row.project_id, number, row.id)
+        row.number = number
+    if values.get("name") is not None:
+        row.name = _clean(values["name"], "name", required=True)
+    session.flush()
+    return row
+
+
+# --- the project's cost codes --------------------------------------------------------------------
+
+
+def add_project_cost_codes(
+    session: Session, actor: User | None, project: Project, cost_code_ids: list[int]
+) -> list[CostCode]:
+    """Enable company cost codes on a project; codes already enabled are left as they are."""
+    if actor is not None:
+        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Adding cost codes to a project")
+    wanted = list(dict.fromkeys(cost_code_ids))
+    found = (
+        {c.id: c for c in session.scalars(select(CostCode).where(CostCode.id.in_(wanted))).all()}
+        if wanted
+        else {}
+    )
+    for index, pk in enumerate(cost_code_ids):
+        if pk not in found:
+            raise DomainError(ErrorCode.NOT_FOUND, "Cost code not found", f"costCodeIds[{index}]")
+    present = set(
+        session.scalars(
+            select(ProjectCostCode.cost_code_id).where(ProjectCostCode.project_id == project.id)
+        ).all()
+    )
+    for pk in wanted:
+        if pk not in present:
+            session.add(ProjectCostCode(project_id=project.id, cost_code_id=pk))
+    session.flush()
+    return [found[pk] for pk in wanted]
+
+
+def remove_project_cost_code(
+    session: Session, actor: User | None, project: Project, cost_code_id: int
+) -> None:
+    """Disable a cost code on a project; refused while budget or commitment lines use it."""
+    if actor is not None:
+        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Removing a cost code from a project")
+    link = session.scalar(
+        select(ProjectCostCode).where(
+            ProjectCostCode.project_id == project.id, ProjectCostCode.cost_code_id == cost_code_id
+        )
+    )
+    if link is None:
+        raise DomainError(
+            ErrorCode.COST_CODE_NOT_IN_PROJECT, "This cost code is not used on the project", "costCodeId"
+        )
+    from models.budgets import Budget, BudgetLine
+    from models.commitments import (
+        Commitment,
+        CommitmentChangeOrder,
+        CommitmentChangeOrderLine,
+        CommitmentLine,
+    )
+
+    uses = (
+        select(BudgetLine.id)
+        .join(Budget, Budget.id == BudgetLine.budget_id)
+        .where(Budget.project_id == project.id, BudgetLine.cost_code_id == cost_code_id),
+        select(CommitmentLine.id)
+        .join(Commitment, Commitment.id == CommitmentLine.commitment_id)
+        .where(Commitment.project_id == project.id, CommitmentLine.cost_code_id == cost_code_id),
+        select(CommitmentChangeOrderLine.id)
+        .join(CommitmentChangeOrder, CommitmentChangeOrder.id == CommitmentChangeOrderLine.change_order_id)
+        .join(Commitment, Commitment.id == CommitmentChangeOrder.commitment_id)
+        .where(Commitment.project_id == project.id, CommitmentChangeOrderLine.cost_code_id == cost_code_id),
+    )
+    for stmt in uses:
+        if session.scalar(stmt.limit(1)) is not None:
+            raise DomainError(
+                ErrorCode.COST_CODE_IN_USE,
+                "Budget or commitment lines of this project use this cost code; change them first",
+                "costCodeId",
+            )
+    session.delete(link)
+    session.flush()
+
+
+class ProjectScope:
+    """Checks that the sub jobs, cost codes and cost types a line names exist and belong to the
+    project; loads each list once, so checking many lines costs a few queries."""
+
+    def __init__(self, session: Session, project_id: int) -> None:
+        self.session = session
+        self.project_id = project_id
+        self._cost_codes: set[int] | None = None
+        self._sub_jobs: set[int] | None = None
+        self._cost_types: set[int] | None = None
+
+    def cost_code(self, pk: int | None, field: str) -> int:
+        if pk is None:
+            raise DomainError(ErrorCode.REQUIRED, "A cost code is required", field)
+        if self._cost_codes is None:
+            self._cost_codes = set(
+                self.session.scalars(
+                    select(ProjectCostCode.cost_code_id).where(ProjectCostCode.project_id == self.project_id)
+                ).all()
+            )
+        if pk not in self._cost_codes:
+            if self.session.get(CostCode, pk) is None:
+                raise DomainError(ErrorCode.NOT_FOUND, "Cost code not found", field)
+            raise DomainError(
+                ErrorCode.COST_CODE_NOT_IN_PROJECT,
+                "This cost code is not one of the project's cost codes; add it to the project first",
+                field,
+            )
+        return pk
+
+    def sub_job(self, pk: int | None, field: str) -> int | None:
+        if pk is None:
+            return None
+        if self._sub_jobs is None:
+            self._sub_jobs = set(
+                self.session.scalars(select(SubJob.id).where(SubJob.project_id == self.project_id)).all()
+            )
+        if pk not in self._sub_jobs:
+            if self.session.get(SubJob, pk) is None:
+                raise DomainError(ErrorCode.NOT_FOUND, "Sub job not found", field)
+            raise DomainError(
+                ErrorCode.SUB_JOB_NOT_IN_PROJECT, "This sub job belongs to another project", field
+            )
+        return pk
+
+    def cost_type(self, pk: int | None, field: str) -> int:
+        if pk is None:
+            raise DomainError(ErrorCode.REQUIRED, "A cost type is required", field)
+        if self._cost_types is None:
+            self._cost_types = set(self.session.scalars(select(CostType.id)).all())
+        if pk not in self._cost_types:
+            raise DomainError(ErrorCode.NOT_FOUND, "Cost type not found", field)
+        return pk

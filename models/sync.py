@@ -111,3 +111,59 @@ def ensure_editable(record: SyncState, what: str | None = None) -> None:
             f"This {label} is {record.sync_status.value} with the ERP and is read-only; "
             "retrieve it (before a decision) or unlink it first",
         )
+
+
+def record_transition(
+    session,
+    record: SyncState,
+    action: str,
+    to_status: SyncStatus,
+    actor=None,
+    *,
+    note: str | None = None,
+    by: str | None = None,
+    at: dt.datetime | None = None,
+    born: bool = False,
+) -> SyncEvent:
+    """Apply one sync transition to ``record`` and append its SyncEvent: the only way a sync status
+    changes, so the history always ends at the record's current status.
+
+    ``actor`` is the user who acted (None for a system step, named by ``by``); ``born`` marks a
+    record that enters with this event (it had no status before).
+    """
+    if record.id is None:
+        session.flush()
+    event = SyncEvent(
+        record_type=record.RECORD_TYPE,
+        record_id=record.id,
+        action=action,
+        from_status=None if born else record.sync_status,
+        to_status=to_status,
+        actor_id=actor.id if actor is not None else None,
+        actor_name=actor.name if actor is not None else by,
+        note=note,
+        at=at or utcnow(),
+    )
+    session.add(event)
+    record.sync_status = to_status
+    return event
+
+
+def mark_born_synced(
+    session,
+    record: SyncState,
+    origin_id: str,
+    actor=None,
+    *,
+    action: str = "receive",
+    note: str | None = None,
+    by: str | None = None,
+    at: dt.datetime | None = None,
+) -> SyncEvent:
+    """A record that came from the ERP: SYNCED from birth, origin ERP, keyed by the ERP's id."""
+    record.origin = Origin.ERP
+    record.origin_id = origin_id
+    record.synced_at = at or utcnow()
+    return record_transition(
+        session, record, action, SyncStatus.SYNCED, actor, note=note, by=by, at=record.synced_at, born=True
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Enum, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Enum, Integer, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, Timestamped
-from models.enums import RecordType
-from models.sync import SyncState
+from models.enums import PermissionLevel, RecordType, Tool
+from models.errors import DomainError, ErrorCode
+from models.inputs import clean_text
+from models.sync import SyncState, ensure_editable
+from models.users import User, require
 
 
 class CostCode(SyncState, Timestamped, Base):
@@ -52,3 +55,92 @@ def division_of(code: str) -> str:
         if sep in code:
             return code.split(sep, 1)[0]
     return code
+
+
+# --- domain rules --------------------------------------------------------------------------------
+
+
+def _check_code_free(session: Session, model, code: str, error: ErrorCode, exclude_id: int | None) -> None:
+    stmt = select(model.id).where(func.lower(model.code) == code.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(model.id != exclude_id)
+    if session.scalar(stmt) is not None:
+        raise DomainError(error, f"Code {code} is already used", "code")
+
+
+def create_cost_code(
+    session: Session, actor: User | None, *, code: str, description: str | None = None, active: bool = True
+) -> CostCode:
+    """Add a code to the company standard list; the code is kept as typed (text, not a number)."""
+    if actor is not None:
+        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Creating a cost code")
+    code = clean_text(code, "code", required=True, max_len=32)
+    _check_code_free(session, CostCode, code, ErrorCode.DUPLICATE_COST_CODE, None)
+    row = CostCode(
+        code=code,
+        description=clean_text(description, "description"),
+        division=division_of(code),
+        active=bool(active),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_cost_code(session: Session, actor: User | None, row: CostCode, **values) -> CostCode:
+    """Apply the given (non-None) fields; refused while the cost code is with the ERP."""
+    if actor is not None:
+        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Editing a cost code")
+    ensure_editable(row)
+    if values.get("code") is not None:
+        code = clean_text(values["code"], "code", required=True, max_len=32)
+        _check_code_free(session, CostCode, code, ErrorCode.DUPLICATE_COST_CODE, row.id)
+        row.code = code
+        row.division = division_of(code)
+    if values.get("description") is not None:
+        row.description = clean_text(values["description"], "description")
+    if values.get("active") is not None:
+        row.active = bool(values["active"])
+    session.flush()
+    return row
+
+
+def create_cost_type(
+    session: Session,
+    actor: User | None,
+    *,
+    code: str,
+    name: str,
+    erp_code: str | None = None,
+    active: bool = True,
+) -> CostType:
+    if actor is not None:
+        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Creating a cost type")
+    code = clean_text(code, "code", required=True, max_len=8)
+    _check_code_free(session, CostType, code, ErrorCode.DUPLICATE_COST_TYPE, None)
+    row = CostType(
+        code=code,
+        name=clean_text(name, "name", required=True, max_len=100),
+        erp_code=clean_text(erp_code, "erpCode", max_len=8) or None,
+        active=bool(active),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_cost_type(session: Session, actor: User | None, row: CostType, **values) -> CostType:
+    if actor is not None:
+        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Editing a cost type")
+    if values.get("code") is not None:
+        code = clean_text(values["code"], "code", required=True, max_len=8)
+        _check_code_free(session, CostType, code, ErrorCode.DUPLICATE_COST_TYPE, row.id)
+        row.code = code
+    if values.get("name") is not None:
+        row.name = clean_text(values["name"], "name", required=True, max_len=100)
+    if values.get("erp_code") is not None:
+        row.erp_code = clean_text(values["erp_code"], "erpCode", max_len=8) or None
+    if values.get("active") is not None:
+        row.active = bool(values["active"])
+    session.flush()
+    return row

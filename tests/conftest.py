@@ -8,6 +8,7 @@ PostgreSQL database cloned from a migrated template. Select backends with
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,14 +78,16 @@ def pg_server() -> Iterator[pgserver.PgServer]:
 
 @pytest.fixture(scope="session")
 def pg_template(pg_server) -> str:
+    # unique per run, so a shared server (COSTBRIDGE_TEST_PG_URL) can serve several runs
+    name = f"cb_template_{os.getpid()}"
     admin = make_engine(pg_server.admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("CREATE DATABASE cb_template"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
     admin.dispose()
-    engine = make_engine(pg_server.url("cb_template"))
+    engine = make_engine(pg_server.url(name))
     migrate(engine)
     engine.dispose()
-    return "cb_template"
+    return name
 
 
 _counter = itertools.count()

@@ -1,4 +1,4 @@
-"""Loaders for what hangs off a project."""
+"""Loaders for projects and what hangs off a project: sub jobs and the project's cost codes."""
 
 from __future__ import annotations
 
@@ -7,12 +7,46 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.dataloaders import group_by
-from models.projects import SubJob
+from api.dataloaders import by_id, group_by, keys_from
+from models.budgets import BudgetLine
+from models.commitments import Commitment, CommitmentChangeOrderLine, CommitmentLine
+from models.costs import DirectCost
+from models.invoices import SubcontractorInvoiceLine
+from models.projects import Project, ProjectCostCode, SubJob
+from models.wbs import CostCode
 
 
+@keys_from((Project, "id"))
 def sub_jobs_by_project(session: Session, project_ids: Sequence[int]) -> list[list[SubJob]]:
     rows = session.scalars(
         select(SubJob).where(SubJob.project_id.in_(set(project_ids))).order_by(SubJob.number)
     ).all()
     return group_by(rows, lambda r: r.project_id, project_ids)
+
+
+@keys_from(
+    (BudgetLine, "sub_job_id"),
+    (CommitmentLine, "sub_job_id"),
+    (CommitmentChangeOrderLine, "sub_job_id"),
+    (SubcontractorInvoiceLine, "sub_job_id"),
+    (DirectCost, "sub_job_id"),
+)
+def sub_jobs(session: Session, keys: Sequence[int]) -> list[SubJob | None]:
+    return by_id(session, SubJob, keys)
+
+
+@keys_from((Commitment, "project_id"))
+def projects(session: Session, keys: Sequence[int]) -> list[Project | None]:
+    return by_id(session, Project, keys)
+
+
+@keys_from((Project, "id"))
+def cost_codes_by_project(session: Session, project_ids: Sequence[int]) -> list[list[CostCode]]:
+    rows = session.execute(
+        select(ProjectCostCode.project_id, CostCode)
+        .join(CostCode, CostCode.id == ProjectCostCode.cost_code_id)
+        .where(ProjectCostCode.project_id.in_(set(project_ids)))
+        .order_by(CostCode.code)
+    ).all()
+    grouped = group_by(rows, lambda r: r[0], project_ids)
+    return [[r[1] for r in group] for group in grouped]

@@ -7,11 +7,15 @@ from collections.abc import Sequence
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from api.dataloaders import by_id, group_by
+from api.dataloaders import by_id, group_by, keys_from
+from models.erp import SYNCABLES
 from models.sync import SyncEvent
 from models.users import User
 
+SYNCABLE_MODELS = tuple(s.model for s in SYNCABLES.values())
 
+
+@keys_from(*((model, lambda r: (str(r.RECORD_TYPE), r.id)) for model in SYNCABLE_MODELS))
 def sync_history(session: Session, keys: Sequence[tuple[str, int]]) -> list[list[SyncEvent]]:
     rows = session.scalars(
         select(SyncEvent)
@@ -21,5 +25,6 @@ def sync_history(session: Session, keys: Sequence[tuple[str, int]]) -> list[list
     return group_by(rows, lambda e: (str(e.record_type), e.record_id), keys)
 
 
+@keys_from(*((model, attr) for model in SYNCABLE_MODELS for attr in ("sent_by_id", "decided_by_id")))
 def users(session: Session, keys: Sequence[int]) -> list[User | None]:
     return by_id(session, User, keys)

@@ -1,10 +1,176 @@
-"""Mutations for the imports area (filled in by its issue)."""
+"""Import mutations: budget, vendor list and job-cost uploads (multipart, strawberry ``Upload``),
+linking an ERP vendor to a CostBridge vendor, and placing unplaced job costs."""
 
 from __future__ import annotations
 
 import strawberry
+from sqlalchemy import func, select
+from strawberry.file_uploads import Upload
+
+from api.context import Info
+from api.errors import UserError, run_in_transaction
+from api.permissions import IsAuthenticated
+from api.relay import decode_id
+from api.types.directory import Vendor
+from api.types.imports import ImportErrorPolicy, ImportRun
+from importers.budget import import_budget
+from importers.job_costs import import_job_costs
+from importers.limits import limits_from_env
+from importers.pipeline import ImportOptions
+from importers.placement import place_unplaced_job_costs
+from importers.plan import ErrorPolicy
+from importers.vendors import import_vendors, link_vendor
+from models.costs import UnplacedJobCost
+from models.enums import PermissionLevel, Tool
+from models.errors import DomainError, ErrorCode
+from models.projects import Project
+from models.users import require
+
+
+@strawberry.input
+class ImportBudgetInput:
+    project_id: strawberry.ID
+    file: Upload
+    dry_run: bool = False
+    error_policy: ImportErrorPolicy = ErrorPolicy.ALL_OR_NOTHING  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ImportVendorsInput:
+    file: Upload
+    dry_run: bool = False
+    error_policy: ImportErrorPolicy = ErrorPolicy.ALL_OR_NOTHING  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ImportJobCostsInput:
+    file: Upload
+    dry_run: bool = False
+    error_policy: ImportErrorPolicy = ErrorPolicy.ALL_OR_NOTHING  # type: ignore[valid-type]
+
+
+@strawberry.type(description="The recorded ImportRun, and its errors repeated as UserErrors.")
+class ImportPayload:
+    import_run: ImportRun | None
+    errors: list[UserError]
+
+
+@strawberry.input
+class LinkVendorInput:
+    vendor_id: strawberry.ID = strawberry.field(description="The CostBridge vendor to keep.")
+    erp_vendor_id: strawberry.ID = strawberry.field(description="The ERP-origin vendor it duplicates.")
+
+
+@strawberry.type
+class LinkVendorPayload:
+    vendor: Vendor | None = strawberry.field(
+        description="The CostBridge vendor, now SYNCED with the ERP's id."
+    )
+    errors: list[UserError]
+
+
+@strawberry.type
+class PlaceUnplacedJobCostsPayload:
+    placed: int
+    remaining: int
+    errors: list[UserError]
+
+
+async def _read_upload(upload, limit: int) -> tuple[bytes, str]:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise DomainError(
+            ErrorCode.FILE_TOO_LARGE, f"The file is over the {limit:,}-byte limit; split it", "file"
+        )
+    return data, getattr(upload, "filename", None) or "upload"
+
+
+async def _run(info: Info, upload, action) -> ImportPayload:
+    limits = limits_from_env()
+    session = info.context.session
+    try:
+        data, name = await _read_upload(upload, limits.max_file_bytes)
+    except DomainError as exc:
+        return ImportPayload(import_run=None, errors=[UserError.from_domain(exc)])
+    run, errors = run_in_transaction(session, lambda s: action(s, data, name, limits))
+    if run is None:
+        return ImportPayload(import_run=None, errors=errors)
+    errors = [
+        UserError(code=ErrorCode(e["code"]), message=e["message"], row=e.get("row"), column=e.get("column"))
+        for e in run.errors
+    ]
+    return ImportPayload(import_run=ImportRun.from_row(run), errors=errors)
+
+
+def _options(input, limits) -> ImportOptions:
+    return ImportOptions(dry_run=input.dry_run, error_policy=ErrorPolicy(input.error_policy), limits=limits)
 
 
 @strawberry.type
 class ImportMutations:
-    pass
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Import a budget file (CSV, XLSX, XLS, XLSB, ODS) into a project's budget.",
+    )
+    async def import_budget(self, info: Info, input: ImportBudgetInput) -> ImportPayload:
+        user = info.context.user
+
+        def action(s, data, name, limits):
+            project = s.get(Project, decode_id(input.project_id, "Project", "projectId"))
+            if project is None:
+                raise DomainError(ErrorCode.NOT_FOUND, "Project not found", "projectId")
+            return import_budget(s, user, project, data, name, _options(input, limits))
+
+        return await _run(info, input.file, action)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Load the ERP's AP vendor list.")
+    async def import_vendors(self, info: Info, input: ImportVendorsInput) -> ImportPayload:
+        user = info.context.user
+        return await _run(
+            info,
+            input.file,
+            lambda s, data, name, limits: import_vendors(s, user, data, name, _options(input, limits)),
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Load ERP job-cost transactions as direct costs."
+    )
+    async def import_job_costs(self, info: Info, input: ImportJobCostsInput) -> ImportPayload:
+        user = info.context.user
+        return await _run(
+            info,
+            input.file,
+            lambda s, data, name, limits: import_job_costs(s, user, data, name, _options(input, limits)),
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Link a CostBridge vendor to the ERP vendor it duplicates (it takes the record number).",
+    )
+    def link_vendor(self, info: Info, input: LinkVendorInput) -> LinkVendorPayload:
+        ctx = info.context
+
+        def action(s):
+            vendor_id = decode_id(input.vendor_id, "Vendor", "vendorId")
+            erp_id = decode_id(input.erp_vendor_id, "Vendor", "erpVendorId")
+            return link_vendor(s, ctx.user, vendor_id, erp_id)
+
+        vendor, errors = run_in_transaction(ctx.session, action)
+        return LinkVendorPayload(vendor=Vendor.from_row(vendor) if vendor else None, errors=errors)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Place every kept job-cost row whose job, codes and vendor can now be resolved.",
+    )
+    def place_unplaced_job_costs(self, info: Info) -> PlaceUnplacedJobCostsPayload:
+        ctx = info.context
+
+        def action(s):
+            require(ctx.user, Tool.ERP_INTEGRATIONS, PermissionLevel.STANDARD, "Placing job costs")
+            return place_unplaced_job_costs(s)
+
+        placed, errors = run_in_transaction(ctx.session, action)
+        remaining = ctx.session.scalar(
+            select(func.count()).select_from(UnplacedJobCost).where(UnplacedJobCost.direct_cost_id.is_(None))
+        )
+        return PlaceUnplacedJobCostsPayload(placed=placed or 0, remaining=remaining or 0, errors=errors)

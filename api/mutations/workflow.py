@@ -1,10 +1,348 @@
-"""Mutations for the workflow area (filled in by its issue)."""
+"""Workflow mutations: send / retrieve / resend / accept / reject / unlink (batch, reported per
+record), the outbox acknowledgements a sync agent makes, ERP settings, and ERP jobs coming in.
+
+Each record of a batch runs in its own transaction: a refused record is rolled back alone and
+the others are committed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
+from sqlalchemy.orm import Session
+
+from api.context import Info
+from api.errors import UserError, run_in_transaction
+from api.permissions import IsAuthenticated
+from api.queries.workflow import decode_record_id
+from api.relay import decode_id
+from api.types.enums import Country, ErpSystem
+from api.types.projects import Project
+from api.types.workflow import Erp, ErpExport, SyncActionPayload, SyncActionResult, SyncBlocker, SyncItem
+from exporters.mapping import build_payload
+from models import workflow
+from models.erp import load_record, project_id_of, update_erp_settings
+from models.erp_inbound import ErpJobIn, ErpSubJobIn, receive_erp_job
+from models.errors import ErrorCode
+from models.projects import Project as ProjectRow
+
+MAX_BATCH = 200
+
+
+@strawberry.input
+class SyncIdsInput:
+    ids: list[strawberry.ID] = strawberry.field(description="Global IDs of syncable records (any type).")
+    note: str | None = strawberry.field(default=None, description="Kept in each record's sync history.")
+
+
+@strawberry.input
+class AcceptItemInput:
+    id: strawberry.ID
+    erp_job_id: str | None = strawberry.field(default=None, description="Required to accept a project.")
+    erp_vendor_id: str | None = strawberry.field(default=None, description="Required to accept a vendor.")
+
+
+@strawberry.input
+class AcceptErpExportInput:
+    items: list[AcceptItemInput]
+    note: str | None = None
+
+
+@strawberry.input
+class RejectErpExportInput:
+    ids: list[strawberry.ID]
+    reason: str = strawberry.field(description="Required: the sender reads it to fix the record.")
+
+
+@strawberry.input
+class AcknowledgeErpExportInput:
+    export_id: strawberry.ID
+    origin_id: str | None = strawberry.field(
+        default=None, description="The record's key in the ERP (defaults to the key in the payload)."
+    )
+
+
+@strawberry.input
+class FailErpExportInput:
+    export_id: strawberry.ID
+    messages: list[str]
+
+
+@strawberry.type
+class ErpExportPayload:
+    export: ErpExport | None
+    item: SyncItem | None
+    errors: list[UserError]
+
+
+@strawberry.input
+class UpdateErpSettingsInput:
+    erp_system: ErpSystem | None = None
+    country: Country | None = None
+    uses_phases: bool | None = None
+    export_folder: str | None = None
+    export_interval_seconds: int | None = None
+
+
+@strawberry.type
+class ErpSettingsPayload:
+    erp: Erp | None
+    errors: list[UserError]
+
+
+@strawberry.input
+class ErpSubJobInput:
+    number: str
+    name: str
+
+
+@strawberry.input
+class ErpJobInput:
+    job_id: str = strawberry.field(description="The ERP Job ID; it becomes the project number.")
+    name: str
+    address: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    sub_jobs: list[ErpSubJobInput] = strawberry.field(
+        default_factory=list, description="Sage 100 phases or Sage 300 extras."
+    )
+
+
+@strawberry.input
+class ReceiveErpJobsInput:
+    jobs: list[ErpJobInput]
+
+
+@strawberry.type
+class ReceivedErpJob:
+    job_id: str
+    project: Project | None
+    created: bool
+    sub_jobs_created: int
+    errors: list[UserError]
+
+
+@strawberry.type
+class ReceiveErpJobsPayload:
+    results: list[ReceivedErpJob]
+    errors: list[UserError]
+
+
+def _item_of(session: Session, record) -> SyncItem:
+    pid = project_id_of(record)
+    return SyncItem.build(record, session.get(ProjectRow, pid) if pid is not None else None)
+
+
+def _batch(
+    info: Info, ids: list, action: Callable[[Session, object, int], object], with_export: bool = False
+) -> SyncActionPayload:
+    session = info.context.session
+    if not ids:
+        return SyncActionPayload(
+            results=[],
+            succeeded=0,
+            failed=0,
+            errors=[UserError(code=ErrorCode.REQUIRED, message="Give at least one ID", field="ids")],
+        )
+    if len(ids) > MAX_BATCH:
+        return SyncActionPayload(
+            results=[],
+            succeeded=0,
+            failed=0,
+            errors=[
+                UserError(
+                    code=ErrorCode.TOO_MANY_ROWS, message=f"At most {MAX_BATCH} IDs at once", field="ids"
+                )
+            ],
+        )
+    results = []
+    for index, gid in enumerate(ids):
+        blockers: list = []
+
+        def run(s: Session, gid=gid, index=index, blockers=blockers):
+            spec, pk = decode_record_id(gid)
+            record = load_record(s, spec.record_type, pk)
+            try:
+                out = action(s, record, index)
+            except workflow.BlockedError as exc:
+                blockers.extend(exc.blockers)
+                raise
+            return record, out
+
+        outcome, errors = run_in_transaction(session, run)
+        if blockers:
+            errors = [UserError(code=b.code, message=b.message, field=b.field) for b in blockers]
+        record, out = outcome if outcome else (None, None)
+        if record is None:
+            try:
+                spec, pk = decode_record_id(gid)
+                record = session.get(spec.model, pk)
+            except Exception:
+                record = None
+        else:
+            session.refresh(record)
+        results.append(
+            SyncActionResult(
+                id=gid,
+                ok=not errors,
+                item=_item_of(session, record) if record is not None else None,
+                export=ErpExport.from_row(out) if with_export and out is not None else None,
+                errors=errors,
+                blockers=[SyncBlocker.from_domain(b) for b in blockers],
+            )
+        )
+    ok = sum(1 for r in results if r.ok)
+    return SyncActionPayload(results=results, succeeded=ok, failed=len(results) - ok, errors=[])
 
 
 @strawberry.type
 class WorkflowMutations:
-    pass
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Send records to ERP Integrations for accounting acceptance (ADMIN on each record's tool). "
+        "Refused with the preflight blockers.",
+    )
+    def send_to_erp(self, info: Info, input: SyncIdsInput) -> SyncActionPayload:
+        user = info.context.user
+        return _batch(info, input.ids, lambda s, r, i: workflow.send(s, user, r, input.note))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Take records back before the approver decides (ADMIN on each record's tool).",
+    )
+    def retrieve_from_erp(self, info: Info, input: SyncIdsInput) -> SyncActionPayload:
+        user = info.context.user
+        return _batch(info, input.ids, lambda s, r, i: workflow.retrieve(s, user, r, input.note))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Send rejected or failed records again once fixed (ADMIN on each record's tool).",
+    )
+    def resend_to_erp(self, info: Info, input: SyncIdsInput) -> SyncActionPayload:
+        user = info.context.user
+        return _batch(info, input.ids, lambda s, r, i: workflow.resend(s, user, r, input.note))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Accept records for export (accounting approver). Creates one ErpExport per record. "
+        "A project needs erpJobId, a vendor erpVendorId.",
+    )
+    def accept_erp_export(self, info: Info, input: AcceptErpExportInput) -> SyncActionPayload:
+        user = info.context.user
+        items = input.items
+
+        def action(s, record, index):
+            item = items[index]
+            typed = item.erp_job_id if record.RECORD_TYPE.value == "PROJECT" else item.erp_vendor_id
+            return workflow.accept(
+                s, user, record, build_payload=build_payload, origin_id=typed, note=input.note
+            )
+
+        return _batch(info, [i.id for i in items], action, with_export=True)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Reject records with a reason (accounting approver); they become editable again.",
+    )
+    def reject_erp_export(self, info: Info, input: RejectErpExportInput) -> SyncActionPayload:
+        user = info.context.user
+        return _batch(info, input.ids, lambda s, r, i: workflow.reject(s, user, r, input.reason))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Break the link of synced records to the ERP (STANDARD on ERP Integrations).",
+    )
+    def unlink_from_erp(self, info: Info, input: SyncIdsInput) -> SyncActionPayload:
+        user = info.context.user
+        return _batch(info, input.ids, lambda s, r, i: workflow.unlink(s, user, r, input.note))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="A connector delivered an export: the record becomes SYNCED (ADMIN on ERP Integrations). "
+        "Acknowledging twice returns the same result.",
+    )
+    def acknowledge_erp_export(self, info: Info, input: AcknowledgeErpExportInput) -> ErpExportPayload:
+        ctx = info.context
+
+        def action(s):
+            pk = decode_id(input.export_id, "ErpExport", "exportId")
+            return workflow.acknowledge_export(s, ctx.user, pk, input.origin_id, connector="agent")
+
+        return _export_payload(ctx.session, *run_in_transaction(ctx.session, action))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="The ERP refused an export: the record becomes FAILED_TO_EXPORT with the messages "
+        "(ADMIN on ERP Integrations). Failing twice returns the same result.",
+    )
+    def fail_erp_export(self, info: Info, input: FailErpExportInput) -> ErpExportPayload:
+        ctx = info.context
+
+        def action(s):
+            pk = decode_id(input.export_id, "ErpExport", "exportId")
+            return workflow.fail_export(s, ctx.user, pk, input.messages, connector="agent")
+
+        return _export_payload(ctx.session, *run_in_transaction(ctx.session, action))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Change the ERP system, country, phases, export folder or connector interval "
+        "(ADMIN on ERP Integrations).",
+    )
+    def update_erp_settings(self, info: Info, input: UpdateErpSettingsInput) -> ErpSettingsPayload:
+        ctx = info.context
+        values = strawberry.asdict(input)
+        row, errors = run_in_transaction(ctx.session, lambda s: update_erp_settings(s, ctx.user, **values))
+        return ErpSettingsPayload(erp=Erp.from_settings(row) if row else None, errors=errors)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="ERP jobs coming in (sync agent): each becomes a SYNCED project of origin ERP with its "
+        "phases/extras as sub jobs; reported per job (ADMIN on ERP Integrations).",
+    )
+    def receive_erp_jobs(self, info: Info, input: ReceiveErpJobsInput) -> ReceiveErpJobsPayload:
+        ctx = info.context
+        if len(input.jobs) > MAX_BATCH:
+            return ReceiveErpJobsPayload(
+                results=[],
+                errors=[
+                    UserError(
+                        code=ErrorCode.TOO_MANY_ROWS,
+                        message=f"At most {MAX_BATCH} jobs at once",
+                        field="jobs",
+                    )
+                ],
+            )
+        results = []
+        for job in input.jobs:
+            data = ErpJobIn(
+                job_id=job.job_id,
+                name=job.name,
+                address=job.address or "",
+                city=job.city or "",
+                state=job.state or "",
+                zip=job.zip or "",
+                sub_jobs=[ErpSubJobIn(s.number, s.name) for s in job.sub_jobs],
+            )
+            received, errors = run_in_transaction(
+                ctx.session, lambda s, data=data: receive_erp_job(s, ctx.user, data)
+            )
+            results.append(
+                ReceivedErpJob(
+                    job_id=job.job_id,
+                    project=Project.from_row(received.project) if received else None,
+                    created=bool(received and received.created),
+                    sub_jobs_created=received.sub_jobs_created if received else 0,
+                    errors=errors,
+                )
+            )
+        return ReceiveErpJobsPayload(results=results, errors=[])
+
+
+def _export_payload(session: Session, export, errors: list[UserError]) -> ErpExportPayload:
+    if export is None:
+        return ErpExportPayload(export=None, item=None, errors=errors)
+    record = load_record(session, export.record_type, export.record_id)
+    return ErpExportPayload(export=ErpExport.from_row(export), item=_item_of(session, record), errors=errors)

@@ -8,9 +8,17 @@ from sqlalchemy import or_, select
 from api.context import Info
 from api.permissions import IsAuthenticated
 from api.relay import Connection, paginate
+from api.types.directory import Vendor
 from api.types.enums import SyncStatus
 from api.types.projects import Project
+from api.types.wbs import CostCode, CostType
+from models import directory, wbs
 from models import projects as m
+
+
+def _like(search: str) -> str:
+    escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 @strawberry.type
@@ -23,11 +31,94 @@ class RecordQueries:
         after: str | None = None,
         search: str | None = None,
         sync_status: SyncStatus | None = None,
+        active: bool | None = None,
     ) -> Connection[Project]:
         stmt = select(m.Project).order_by(m.Project.number, m.Project.id)
         if search:
-            like = f"%{search.strip().lower()}%"
-            stmt = stmt.where(or_(m.Project.number.ilike(like), m.Project.name.ilike(like)))
+            like = _like(search)
+            stmt = stmt.where(
+                or_(m.Project.number.ilike(like, escape="\\"), m.Project.name.ilike(like, escape="\\"))
+            )
         if sync_status is not None:
             stmt = stmt.where(m.Project.sync_status == sync_status)
+        if active is not None:
+            stmt = stmt.where(m.Project.active.is_(active))
         return paginate(info.context.session, stmt, Project.from_row, first, after)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The company directory, by name. search matches the name or the ERP Vendor ID.",
+    )
+    def vendors(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        search: str | None = None,
+        sync_status: SyncStatus | None = None,
+        active: bool | None = None,
+    ) -> Connection[Vendor]:
+        model = directory.Vendor
+        stmt = select(model).order_by(model.name, model.id)
+        if search:
+            like = _like(search)
+            matches = [model.name.ilike(like, escape="\\"), model.origin_id.ilike(like, escape="\\")]
+            normalized = directory.normalize_vendor_name(search)
+            if normalized:
+                # 'Smith & Sons, LLC' finds 'Smith and Sons Inc.'
+                matches.append(model.normalized_name.ilike(_like(normalized), escape="\\"))
+            stmt = stmt.where(or_(*matches))
+        if sync_status is not None:
+            stmt = stmt.where(model.sync_status == sync_status)
+        if active is not None:
+            stmt = stmt.where(model.active.is_(active))
+        return paginate(info.context.session, stmt, Vendor.from_row, first, after)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The company standard cost code list, by code. search matches code or description.",
+    )
+    def cost_codes(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        search: str | None = None,
+        sync_status: SyncStatus | None = None,
+        active: bool | None = None,
+        division: str | None = None,
+    ) -> Connection[CostCode]:
+        model = wbs.CostCode
+        stmt = select(model).order_by(model.code, model.id)
+        if search:
+            like = _like(search)
+            stmt = stmt.where(
+                or_(model.code.ilike(like, escape="\\"), model.description.ilike(like, escape="\\"))
+            )
+        if sync_status is not None:
+            stmt = stmt.where(model.sync_status == sync_status)
+        if active is not None:
+            stmt = stmt.where(model.active.is_(active))
+        if division is not None:
+            stmt = stmt.where(model.division == division)
+        return paginate(info.context.session, stmt, CostCode.from_row, first, after)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="Cost types by code. search matches code or name."
+    )
+    def cost_types(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        search: str | None = None,
+        active: bool | None = None,
+    ) -> Connection[CostType]:
+        model = wbs.CostType
+        stmt = select(model).order_by(model.code, model.id)
+        if search:
+            like = _like(search)
+            stmt = stmt.where(or_(model.code.ilike(like, escape="\\"), model.name.ilike(like, escape="\\")))
+        if active is not None:
+            stmt = stmt.where(model.active.is_(active))
+        return paginate(info.context.session, stmt, CostType.from_row, first, after)

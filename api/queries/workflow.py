@@ -1,10 +1,156 @@
-"""Queries for the workflow area (filled in by its issue)."""
+"""Workflow queries: the approver's queue (syncItems), preflight, the digest, the ERP
+configuration, and the outbox a sync agent pulls (erpExports)."""
 
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
+from sqlalchemy import func, select
+
+from api.context import Info
+from api.permissions import HasLevel, IsAuthenticated
+from api.relay import (
+    Connection,
+    _offset,
+    build_connection,
+    check_page_size,
+    decode_id,
+    from_global_id,
+    paginate,
+)
+from api.types.enums import ExportStatus, RecordType, SyncStatus
+from api.types.workflow import (
+    ApprovalDigest,
+    Erp,
+    ErpExport,
+    SyncItem,
+    SyncItemConnection,
+    SyncPreflight,
+    SyncStatusCount,
+)
+from models.enums import PermissionLevel, Tool
+from models.erp import SYNCABLE_BY_TYPE_NAME, load_record
+from models.errors import DomainError
+from models.preflight import preflight
+from models.projects import Project as ProjectRow
+from models.sync import ErpExport as ErpExportRow
+from models.workflow import QUEUE_STATUSES, approval_digest, load_records, queue_counts, queue_query
+
+
+def _query_error(exc: DomainError) -> GraphQLError:
+    return GraphQLError(exc.message, extensions={"code": exc.code.value, "field": exc.field})
+
+
+def decode_record_id(gid: strawberry.ID, field: str = "id"):
+    """(Syncable, pk) of a syncable record's global ID; INVALID_ID otherwise."""
+    type_name, pk = from_global_id(gid, *SYNCABLE_BY_TYPE_NAME, field=field)
+    return SYNCABLE_BY_TYPE_NAME[type_name], pk
+
+
+def sync_items_page(session, rows) -> list[SyncItem]:
+    """SyncItems for queue rows: one SELECT per record type on the page, one for their projects."""
+    records = load_records(session, [(r.record_type, r.record_id) for r in rows])
+    project_ids = {r.project_id for r in rows if r.project_id is not None}
+    projects = (
+        {p.id: p for p in session.scalars(select(ProjectRow).where(ProjectRow.id.in_(project_ids)))}
+        if project_ids
+        else {}
+    )
+    return [
+        SyncItem.build(records[(r.record_type, r.record_id)], projects.get(r.project_id))
+        for r in rows
+        if (r.record_type, r.record_id) in records
+    ]
 
 
 @strawberry.type
 class WorkflowQueries:
-    pass
+    @strawberry.field(
+        permission_classes=[HasLevel(Tool.ERP_INTEGRATIONS, PermissionLevel.READ_ONLY)],
+        description="The ERP Integrations queue, oldest first. Without `statuses` it lists every record "
+        "that has been sent (all statuses but NOT_SENT).",
+    )
+    def sync_items(
+        self,
+        info: Info,
+        statuses: list[SyncStatus] | None = None,
+        record_types: list[RecordType] | None = None,
+        project_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> SyncItemConnection:
+        session = info.context.session
+        try:
+            pid = decode_id(project_id, "Project", "projectId") if project_id is not None else None
+        except DomainError as exc:
+            raise _query_error(exc) from None
+        limit = check_page_size(first)
+        offset = _offset(after)
+        queue, stmt = queue_query(
+            statuses=statuses or QUEUE_STATUSES, record_types=record_types, project_id=pid
+        )
+        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        page = (
+            session.execute(
+                stmt.order_by(queue.c.since, queue.c.record_type, queue.c.record_id)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            if limit
+            else []
+        )
+        conn = build_connection(sync_items_page(session, page), offset, total)
+        counts = queue_counts(session, record_types=record_types, project_id=pid)
+        return SyncItemConnection(
+            edges=conn.edges,
+            nodes=conn.nodes,
+            page_info=conn.page_info,
+            total_count=conn.total_count,
+            counts=[SyncStatusCount(status=s, count=n) for s, n in counts.items()],
+        )
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Can this record be sent to the ERP? Every blocker with its code, message and fix.",
+    )
+    def sync_preflight(self, info: Info, id: strawberry.ID) -> SyncPreflight:
+        session = info.context.session
+        try:
+            spec, pk = decode_record_id(id)
+            record = load_record(session, spec.record_type, pk)
+        except DomainError as exc:
+            raise _query_error(exc) from None
+        return SyncPreflight.from_domain(record, preflight(session, record, info.context.settings))
+
+    @strawberry.field(
+        permission_classes=[HasLevel(Tool.ERP_INTEGRATIONS, PermissionLevel.READ_ONLY)],
+        description="Items awaiting acceptance grouped by type, with how long each has waited.",
+    )
+    def approval_digest(self, info: Info) -> ApprovalDigest:
+        return ApprovalDigest.from_domain(approval_digest(info.context.session))
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The configured ERP system, country, phases, connector settings and capability matrix.",
+    )
+    def erp(self, info: Info) -> Erp:
+        return Erp.from_settings(info.context.settings)
+
+    @strawberry.field(
+        permission_classes=[HasLevel(Tool.ERP_INTEGRATIONS, PermissionLevel.STANDARD)],
+        description="The outbox, oldest first: what a sync agent pulls and then acknowledges or fails.",
+    )
+    def erp_exports(
+        self,
+        info: Info,
+        status: ExportStatus | None = None,
+        record_type: RecordType | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ErpExport]:
+        stmt = select(ErpExportRow).order_by(ErpExportRow.id)
+        if status is not None:
+            stmt = stmt.where(ErpExportRow.status == status)
+        if record_type is not None:
+            stmt = stmt.where(ErpExportRow.record_type == record_type)
+        return paginate(info.context.session, stmt, ErpExport.from_row, first, after)

@@ -1,14 +1,28 @@
-"""Project and SubJob types."""
+"""Project and SubJob types, and the sub job / cost code / cost type references every line carries."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from api.context import Info
+from api.dataloaders import costs as cost_loaders
 from api.dataloaders import projects as loaders
-from api.relay import Node, register_node, to_global_id
+from api.relay import Connection, Node, build_connection, check_page_size, register_node, to_global_id
+from api.relay import _offset as offset_of  # the cursor format is relay's own
+from api.types.enums import CommitmentKind, CommitmentStatus, DirectCostType
 from api.types.sync import SyncInfo
+from api.types.wbs import CostCode, CostType
 from models import projects as m
+from models.wbs import CostCode as CostCodeRow
+from models.wbs import CostType as CostTypeRow
+
+if TYPE_CHECKING:
+    from api.types.budgets import Budget
+    from api.types.commitments import Commitment
+    from api.types.costs import DirectCost
+    from api.types.invoices import SubcontractorInvoice
 
 
 @register_node(m.SubJob)
@@ -30,6 +44,38 @@ class SubJob(Node):
             _pk=row.id,
             _project_id=row.project_id,
         )
+
+
+@strawberry.type
+class WbsRefs:
+    """Where a line's money sits: sub job (optional), cost code, cost type; each through a loader."""
+
+    _sub_job_id: strawberry.Private[int | None]
+    _cost_code_id: strawberry.Private[int]
+    _cost_type_id: strawberry.Private[int]
+
+    @strawberry.field
+    def sub_job(self, info: Info) -> SubJob | None:
+        if self._sub_job_id is None:
+            return None
+        row = info.context.loaders.load(loaders.sub_jobs, self._sub_job_id)
+        return SubJob.from_row(row) if row else None
+
+    @strawberry.field
+    def cost_code(self, info: Info) -> CostCode:
+        return CostCode.from_row(info.context.loaders.table(CostCodeRow)[self._cost_code_id])
+
+    @strawberry.field
+    def cost_type(self, info: Info) -> CostType:
+        return CostType.from_row(info.context.loaders.table(CostTypeRow)[self._cost_type_id])
+
+
+def wbs_refs(row) -> dict:
+    return {
+        "_sub_job_id": row.sub_job_id,
+        "_cost_code_id": row.cost_code_id,
+        "_cost_type_id": row.cost_type_id,
+    }
 
 
 @register_node(m.Project)
@@ -63,6 +109,60 @@ class Project(Node):
         )
 
     @strawberry.field
-    async def sub_jobs(self, info: Info) -> list[SubJob]:
-        rows = await info.context.loaders.get(loaders.sub_jobs_by_project).load(self._pk)
+    def sub_jobs(self, info: Info) -> list[SubJob]:
+        rows = info.context.loaders.load(loaders.sub_jobs_by_project, self._pk)
         return [SubJob.from_row(r) for r in rows]
+
+    @strawberry.field(description="The company cost codes enabled on this project, by code.")
+    def cost_codes(self, info: Info) -> list[CostCode]:
+        rows = info.context.loaders.load(loaders.cost_codes_by_project, self._pk)
+        return [CostCode.from_row(r) for r in rows]
+
+    @strawberry.field
+    def budget(self, info: Info) -> Annotated[Budget, strawberry.lazy("api.types.budgets")] | None:
+        from api.dataloaders import budgets as budget_loaders
+        from api.types.budgets import Budget
+
+        row = info.context.loaders.load(budget_loaders.budget_by_project, self._pk)
+        return Budget.from_row(row) if row else None
+
+    @strawberry.field
+    def commitments(
+        self, info: Info, kind: CommitmentKind | None = None, status: CommitmentStatus | None = None
+    ) -> list[Annotated[Commitment, strawberry.lazy("api.types.commitments")]]:
+        from api.dataloaders import commitments as commitment_loaders
+        from api.types.commitments import Commitment
+
+        rows = info.context.loaders.load(commitment_loaders.commitments_by_project, self._pk)
+        return [
+            Commitment.from_row(r)
+            for r in rows
+            if (kind is None or r.kind == kind) and (status is None or r.status == status)
+        ]
+
+    @strawberry.field
+    def subcontractor_invoices(
+        self, info: Info
+    ) -> list[Annotated[SubcontractorInvoice, strawberry.lazy("api.types.invoices")]]:
+        from api.dataloaders import invoices as invoice_loaders
+        from api.types.invoices import SubcontractorInvoice
+
+        rows = info.context.loaders.load(invoice_loaders.invoices_by_project, self._pk)
+        return [SubcontractorInvoice.from_row(r) for r in rows]
+
+    @strawberry.field(description="Job-cost transactions from the ERP, oldest first, one page at a time.")
+    async def direct_costs(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        type: DirectCostType | None = None,
+    ) -> Connection[Annotated[DirectCost, strawberry.lazy("api.types.costs")]]:
+        from api.types.costs import DirectCost
+
+        limit = check_page_size(first)
+        offset = offset_of(after)
+        rows, total = await info.context.loaders.get(cost_loaders.direct_cost_pages).load(
+            (self._pk, limit, offset, type)
+        )
+        return build_connection([DirectCost.from_row(r) for r in rows], offset, total)

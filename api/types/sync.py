@@ -79,21 +79,21 @@ class SyncInfo:
         )
 
     @strawberry.field
-    async def sent_by(self, info: Info) -> UserSummary | None:
+    def sent_by(self, info: Info) -> UserSummary | None:
         if self._sent_by_id is None:
             return None
-        user = await info.context.loaders.get(sync_loaders.users).load(self._sent_by_id)
+        user = info.context.loaders.load(sync_loaders.users, self._sent_by_id)
         return UserSummary.from_row(user) if user else None
 
     @strawberry.field
-    async def decided_by(self, info: Info) -> UserSummary | None:
+    def decided_by(self, info: Info) -> UserSummary | None:
         if self._decided_by_id is None:
             return None
-        user = await info.context.loaders.get(sync_loaders.users).load(self._decided_by_id)
+        user = info.context.loaders.load(sync_loaders.users, self._decided_by_id)
         return UserSummary.from_row(user) if user else None
 
     @strawberry.field(description="Every transition, oldest first. Append-only.")
-    async def history(self, info: Info) -> list[SyncHistoryEntry]:
+    def history(self, info: Info) -> list[SyncHistoryEntry]:
         key = (str(self.record_type), self._record_id)
-        events = await info.context.loaders.get(sync_loaders.sync_history).load(key)
+        events = info.context.loaders.load(sync_loaders.sync_history, key)
         return [SyncHistoryEntry.from_row(e) for e in events]

@@ -1,0 +1,144 @@
+"""Budget, BudgetLine and BudgetModification types, with totals computed from the parts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+from sqlalchemy import or_, select
+from sqlalchemy.orm import object_session
+
+from api.context import Info
+from api.dataloaders import budgets as loaders
+from api.relay import Node, register_node, to_global_id
+from api.types.projects import WbsRefs, wbs_refs
+from api.types.sync import SyncInfo
+from models import budgets as m
+
+
+def _net_of(row: m.BudgetLine) -> Decimal:
+    """Net modifications of one line, for a line shown on its own (node, mutation payload)."""
+    session = object_session(row)
+    mods = session.scalars(
+        select(m.BudgetModification).where(
+            or_(m.BudgetModification.from_line_id == row.id, m.BudgetModification.to_line_id == row.id)
+        )
+    ).all()
+    return m.line_modification_nets(mods).get(row.id, m.ZERO)
+
+
+@register_node(m.BudgetLine)
+@strawberry.type(description="One budget line: sub job x cost code x cost type.")
+class BudgetLine(WbsRefs, Node):
+    description: str
+    original_amount: Decimal
+    modifications_amount: Decimal = strawberry.field(description="+ moved to this line - moved from it.")
+    revised_amount: Decimal = strawberry.field(description="originalAmount + modificationsAmount.")
+    quantity: Decimal | None
+    unit_of_measure: str | None
+    unit_cost: Decimal | None
+    estimated_cost_at_completion: Decimal | None
+    forecast_to_complete: Decimal | None
+    _pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: m.BudgetLine, net: Decimal | None = None) -> BudgetLine:
+        if net is None:
+            net = _net_of(row)
+        return cls(
+            id=to_global_id("BudgetLine", row.id),
+            description=row.description,
+            original_amount=row.original_amount,
+            modifications_amount=net,
+            revised_amount=row.original_amount + net,
+            quantity=row.quantity,
+            unit_of_measure=row.unit_of_measure,
+            unit_cost=row.unit_cost,
+            estimated_cost_at_completion=row.estimated_cost_at_completion,
+            forecast_to_complete=row.forecast_to_complete,
+            _pk=row.id,
+            **wbs_refs(row),
+        )
+
+
+def _line_with_net(info: Info, line_id: int) -> BudgetLine:
+    row = info.context.loaders.load(loaders.budget_lines, line_id)
+    mods = info.context.loaders.load(loaders.modifications_by_budget, row.budget_id)
+    return BudgetLine.from_row(row, m.line_modification_nets(mods).get(row.id, m.ZERO))
+
+
+@register_node(m.BudgetModification)
+@strawberry.type(description="Moves an amount from one budget line to another of the same budget.")
+class BudgetModification(Node):
+    amount: Decimal
+    notes: str
+    sync: SyncInfo
+    _pk: strawberry.Private[int]
+    _from_line_id: strawberry.Private[int]
+    _to_line_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: m.BudgetModification) -> BudgetModification:
+        return cls(
+            id=to_global_id("BudgetModification", row.id),
+            amount=row.amount,
+            notes=row.notes,
+            sync=SyncInfo.from_row(row),
+            _pk=row.id,
+            _from_line_id=row.from_line_id,
+            _to_line_id=row.to_line_id,
+        )
+
+    @strawberry.field
+    def from_line(self, info: Info) -> BudgetLine:
+        return _line_with_net(info, self._from_line_id)
+
+    @strawberry.field
+    def to_line(self, info: Info) -> BudgetLine:
+        return _line_with_net(info, self._to_line_id)
+
+
+@strawberry.type
+class BudgetTotals:
+    original_amount: Decimal
+    modifications_amount: Decimal
+    revised_amount: Decimal
+
+
+@register_node(m.Budget)
+@strawberry.type(description="A project's budget. Locked before it is sent; modifications after the lock.")
+class Budget(Node):
+    locked: bool
+    sync: SyncInfo
+    _pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: m.Budget) -> Budget:
+        return cls(
+            id=to_global_id("Budget", row.id), locked=row.locked, sync=SyncInfo.from_row(row), _pk=row.id
+        )
+
+    def _parts(self, info: Info):
+        load = info.context.loaders.load
+        return load(loaders.lines_by_budget, self._pk), load(loaders.modifications_by_budget, self._pk)
+
+    @strawberry.field
+    def lines(self, info: Info) -> list[BudgetLine]:
+        lines, mods = self._parts(info)
+        nets = m.line_modification_nets(mods)
+        return [BudgetLine.from_row(r, nets.get(r.id, m.ZERO)) for r in lines]
+
+    @strawberry.field
+    def modifications(self, info: Info) -> list[BudgetModification]:
+        mods = info.context.loaders.load(loaders.modifications_by_budget, self._pk)
+        return [BudgetModification.from_row(r) for r in mods]
+
+    @strawberry.field
+    def totals(self, info: Info) -> BudgetTotals:
+        lines, mods = self._parts(info)
+        totals = m.budget_totals(lines, mods)
+        return BudgetTotals(
+            original_amount=totals.original,
+            modifications_amount=totals.modifications,
+            revised_amount=totals.revised,
+        )

@@ -1,0 +1,44 @@
+"""Vendor type (a company in the directory)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from api.relay import Node, register_node, to_global_id
+from api.types.sync import SyncInfo
+from models import directory as m
+
+
+@register_node(m.Vendor)
+@strawberry.type(description="A company in the directory (an ERP AP vendor).")
+class Vendor(Node):
+    name: str
+    address: str
+    city: str
+    state: str
+    zip: str
+    insurance_policy_type: str | None
+    insurance_expires_on: dt.date | None
+    active: bool
+    erp_vendor_id: str | None = strawberry.field(description="The ERP Vendor ID once synced.")
+    sync: SyncInfo
+    _pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: m.Vendor) -> Vendor:
+        return cls(
+            id=to_global_id("Vendor", row.id),
+            name=row.name,
+            address=row.address,
+            city=row.city,
+            state=row.state,
+            zip=row.zip,
+            insurance_policy_type=row.insurance_policy_type,
+            insurance_expires_on=row.insurance_expires_on,
+            active=row.active,
+            erp_vendor_id=row.origin_id,
+            sync=SyncInfo.from_row(row),
+            _pk=row.id,
+        )

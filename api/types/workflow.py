@@ -1,0 +1,288 @@
+"""GraphQL types of the workflow: the approver's queue (SyncItem), preflight blockers, the ERP
+configuration and capability matrix, the outbox (ErpExport) and the approval digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.errors import ErrorCodeType, UserError
+from api.relay import NODE_REGISTRY, Edge, Node, PageInfo, register_node, to_global_id
+from api.types.enums import Country, ErpSystem, ExportStatus, RecordType, SyncStatus
+from api.types.projects import Project
+from api.types.sync import SyncInfo
+from models import erp as erp_model
+from models.company import CompanySettings
+from models.preflight import Blocker, Preflight
+from models.sync import ErpExport as ErpExportRow
+from models.workflow import Digest, DigestGroup, DigestItem, format_wait, record_label
+
+
+def record_gid(record) -> strawberry.ID:
+    return to_global_id(erp_model.syncable(record.RECORD_TYPE).type_name, record.id)
+
+
+@strawberry.type(
+    description="One syncable record as the ERP Integrations queue shows it: what it is, its label, "
+    "its project and its sync state. `record` is the record itself (use `... on Commitment`)."
+)
+class SyncItem:
+    record_type: RecordType
+    record_id: strawberry.ID = strawberry.field(description="The record's global ID (for node(id:)).")
+    label: str
+    project: Project | None
+    sync: SyncInfo
+    _row: strawberry.Private[object]
+
+    @classmethod
+    def build(cls, record, project_row=None) -> SyncItem:
+        return cls(
+            record_type=record.RECORD_TYPE,
+            record_id=record_gid(record),
+            label=record_label(record),
+            project=Project.from_row(project_row) if project_row is not None else None,
+            sync=SyncInfo.from_row(record),
+            _row=record,
+        )
+
+    @strawberry.field(description="The record, as its own type.")
+    def record(self) -> Node | None:
+        entry = NODE_REGISTRY.get(erp_model.syncable(self.record_type).type_name)
+        return entry[1](self._row) if entry else None
+
+
+@strawberry.type
+class SyncStatusCount:
+    status: SyncStatus
+    count: int
+
+
+@strawberry.type(description="The approver's queue: a page of items plus the count per status.")
+class SyncItemConnection:
+    edges: list[Edge[SyncItem]]
+    nodes: list[SyncItem]
+    page_info: PageInfo
+    total_count: int
+    counts: list[SyncStatusCount] = strawberry.field(
+        description="Items per status for the same record types and project, whatever the status filter "
+        "(the ERP tool's Ready to Export / Failed to Export / Synced views)."
+    )
+
+
+@strawberry.type(description="Why a record cannot go to the ERP, and how to fix it.")
+class SyncBlocker:
+    code: ErrorCodeType  # type: ignore[valid-type]
+    message: str
+    fix: str
+    field: str | None
+
+    @classmethod
+    def from_domain(cls, blocker: Blocker) -> SyncBlocker:
+        return cls(code=blocker.code, message=blocker.message, fix=blocker.fix, field=blocker.field)
+
+
+@strawberry.type
+class SyncPreflight:
+    record_type: RecordType
+    record_id: strawberry.ID
+    erp_system: ErpSystem
+    status: SyncStatus
+    can_send: bool = strawberry.field(description="No blockers and the record's status allows sending.")
+    blockers: list[SyncBlocker]
+    warnings: list[SyncBlocker] = strawberry.field(description="Things the export leaves out; not blockers.")
+
+    @classmethod
+    def from_domain(cls, record, result: Preflight) -> SyncPreflight:
+        from models.enums import SyncStatus as S
+
+        sendable = record.sync_status in (S.NOT_SENT, S.REJECTED, S.FAILED_TO_EXPORT)
+        return cls(
+            record_type=record.RECORD_TYPE,
+            record_id=record_gid(record),
+            erp_system=result.erp_system,
+            status=record.sync_status,
+            can_send=sendable and result.ok,
+            blockers=[SyncBlocker.from_domain(b) for b in result.blockers],
+            warnings=[SyncBlocker.from_domain(b) for b in result.warnings],
+        )
+
+
+@strawberry.type(
+    description="What the configured ERP does with one kind of record (from the connector's feature map)."
+)
+class ErpCapability:
+    feature: str
+    record_type: RecordType | None
+    erp_name: str
+    export_supported: bool
+    import_supported: bool
+    notes: str
+
+
+@strawberry.type(description="The ERP this company runs and how CostBridge talks to it.")
+class Erp:
+    system: ErpSystem
+    system_name: str
+    country: Country
+    uses_phases: bool
+    export_folder: str
+    export_interval_seconds: int
+    capabilities: list[ErpCapability]
+    out_of_scope: list[str]
+
+    @classmethod
+    def from_settings(cls, settings: CompanySettings) -> Erp:
+        system = erp_model.ErpSystem(settings.erp_system)
+        return cls(
+            system=system,
+            system_name=erp_model.ERP_NAMES[system],
+            country=settings.country,
+            uses_phases=settings.uses_phases,
+            export_folder=settings.export_folder,
+            export_interval_seconds=settings.export_interval_seconds,
+            capabilities=[
+                ErpCapability(
+                    feature=c.feature,
+                    record_type=c.record_type,
+                    erp_name=c.erp_name,
+                    export_supported=c.export_supported,
+                    import_supported=c.import_supported,
+                    notes=c.notes,
+                )
+                for c in erp_model.CAPABILITIES[system]
+            ],
+            out_of_scope=list(erp_model.OUT_OF_SCOPE),
+        )
+
+
+@register_node(ErpExportRow)
+@strawberry.type(
+    description="One accepted record mapped to the ERP's fields: the outbox a connector delivers."
+)
+class ErpExport(Node):
+    record_type: RecordType
+    record_id: strawberry.ID
+    erp_system: ErpSystem
+    erp_entity: str
+    status: ExportStatus
+    origin_id: str | None
+    messages: list[str]
+    connector: str | None
+    delivered_file: str | None
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    columns: list[str] = strawberry.field(description="The ERP columns, in file order.")
+    header: JSON = strawberry.field(description="Header values by ERP column.")
+    lines: JSON = strawberry.field(description="Line values by ERP column, one object per line.")
+    payload: JSON = strawberry.field(description="The whole stored payload.")
+
+    @classmethod
+    def from_row(cls, row: ErpExportRow) -> ErpExport:
+        payload = row.payload or {}
+        return cls(
+            id=to_global_id("ErpExport", row.id),
+            record_type=row.record_type,
+            record_id=to_global_id(erp_model.syncable(row.record_type).type_name, row.record_id),
+            erp_system=erp_model.ErpSystem(row.erp_system),
+            erp_entity=row.erp_entity,
+            status=row.status,
+            origin_id=row.origin_id,
+            messages=list(row.messages or []),
+            connector=row.connector,
+            delivered_file=row.delivered_file,
+            created_at=row.created_at,
+            delivered_at=row.delivered_at,
+            closed_at=row.closed_at,
+            columns=list(payload.get("columns", [])),
+            header=payload.get("header", {}),
+            lines=payload.get("lines", []),
+            payload=payload,
+        )
+
+
+@strawberry.type
+class ApprovalDigestItem:
+    record_type: RecordType
+    record_id: strawberry.ID
+    label: str
+    project_number: str | None
+    project_name: str | None
+    sent_at: dt.datetime
+    sent_by: str | None
+    waiting_seconds: int
+    waiting: str = strawberry.field(description="How long it has waited, e.g. '2d 3h'.")
+
+    @classmethod
+    def from_domain(cls, item: DigestItem) -> ApprovalDigestItem:
+        return cls(
+            record_type=item.record_type,
+            record_id=to_global_id(erp_model.syncable(item.record_type).type_name, item.record_id),
+            label=item.label,
+            project_number=item.project_number,
+            project_name=item.project_name,
+            sent_at=item.sent_at,
+            sent_by=item.sent_by,
+            waiting_seconds=int(item.waiting.total_seconds()),
+            waiting=format_wait(item.waiting),
+        )
+
+
+@strawberry.type
+class ApprovalDigestGroup:
+    record_type: RecordType
+    count: int
+    longest_waiting_seconds: int
+    items: list[ApprovalDigestItem]
+
+    @classmethod
+    def from_domain(cls, group: DigestGroup) -> ApprovalDigestGroup:
+        return cls(
+            record_type=group.record_type,
+            count=group.count,
+            longest_waiting_seconds=int(group.longest_wait.total_seconds()),
+            items=[ApprovalDigestItem.from_domain(i) for i in group.items],
+        )
+
+
+@strawberry.type(description="What awaits acceptance, grouped by record type: the approver's daily summary.")
+class ApprovalDigest:
+    generated_at: dt.datetime
+    total: int
+    failed_count: int = strawberry.field(description="Records whose export failed, waiting to be resent.")
+    groups: list[ApprovalDigestGroup]
+    text: str = strawberry.field(description="The summary as plain text (what `costbridge digest` prints).")
+
+    @classmethod
+    def from_domain(cls, digest: Digest) -> ApprovalDigest:
+        from models.workflow import digest_text
+
+        return cls(
+            generated_at=digest.generated_at,
+            total=digest.total,
+            failed_count=digest.failed_count,
+            groups=[ApprovalDigestGroup.from_domain(g) for g in digest.groups],
+            text=digest_text(digest),
+        )
+
+
+@strawberry.type(description="The outcome for one record of a batch workflow mutation.")
+class SyncActionResult:
+    id: strawberry.ID = strawberry.field(description="The ID as given in the input.")
+    ok: bool
+    item: SyncItem | None = strawberry.field(
+        description="The record after the action (null if the ID is unknown)."
+    )
+    export: ErpExport | None = strawberry.field(description="The outbox row, for acceptErpExport.")
+    errors: list[UserError] = strawberry.field(description="Why this record was refused (every blocker).")
+    blockers: list[SyncBlocker] = strawberry.field(description="Preflight blockers with their fixes, if any.")
+
+
+@strawberry.type(description="Per-record results; one refused record does not hold back the others.")
+class SyncActionPayload:
+    results: list[SyncActionResult]
+    succeeded: int
+    failed: int
+    errors: list[UserError] = strawberry.field(description="Problems with the request as a whole.")

@@ -1,0 +1,164 @@
+"""The file connector (the default): writes every pending ERP export into ERP-importable CSV
+files, one file per ERP entity per run, columns named as in the mapping tables, then
+acknowledges the exports.
+
+Crash safety, in three steps each committed on its own:
+
+1. ``deliver``: pending exports are marked DELIVERED with the file name they will be written to
+   (committed), then the file is written under a temporary name and renamed into place, so a
+   file either exists whole or not at all.
+2. ``acknowledge_delivered``: DELIVERED exports whose file exists are acknowledged (SYNCED).
+3. On the next run, ``recover`` first acknowledges DELIVERED exports whose file exists (the
+   previous run died before acknowledging: no second file is written) and puts back to PENDING
+   those whose file never appeared (it died before writing).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from exporters.mapping import payload_rows
+from models.base import utcnow
+from models.company import get_settings
+from models.db import transaction
+from models.enums import ExportStatus
+from models.errors import DomainError
+from models.sync import ErpExport
+from models.workflow import acknowledge_export, mark_delivered
+
+CONNECTOR = "file"
+_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+@dataclass
+class ConnectorRun:
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    acknowledged: list[int] = field(default_factory=list)
+    recovered: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def safe_cell(value: str) -> str:
+    """Neutralise a spreadsheet formula (a cell starting with = + - @), keeping plain numbers such
+    as negative money amounts ("-250.00") numeric."""
+    if value.startswith(_INJECTION_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def export_folder(session: Session, folder: str | Path | None = None) -> Path:
+    return Path(folder) if folder is not None else Path(get_settings(session).export_folder)
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]) -> None:
+    """Write atomically: a temporary file in the same folder, fsynced, then renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([safe_cell(c) for c in columns])
+        for row in rows:
+            writer.writerow([safe_cell(row.get(c, "")) for c in columns])
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def deliver(
+    factory: sessionmaker[Session], folder: str | Path | None = None, now: dt.datetime | None = None
+) -> list[Path]:
+    """Mark the pending exports DELIVERED and write their files. Returns the files written."""
+    now = now or utcnow()
+    plan: list[tuple[Path, list[str], list[dict[str, str]]]] = []
+    with transaction(factory) as session:
+        base = export_folder(session, folder)
+        pending = session.scalars(
+            select(ErpExport)
+            .where(ErpExport.status == ExportStatus.PENDING)
+            .order_by(ErpExport.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        groups: dict[tuple[str, str], list[ErpExport]] = {}
+        for export in pending:
+            groups.setdefault((export.erp_system, export.erp_entity), []).append(export)
+        for (system, entity), exports in groups.items():
+            name = f"{_slug(system)}-{_slug(entity)}-{now:%Y%m%dT%H%M%S}-{exports[0].id:06d}.csv"
+            columns: list[str] = []
+            rows: list[dict[str, str]] = []
+            for export in exports:
+                for column in export.payload["columns"]:
+                    if column not in columns:
+                        columns.append(column)
+                rows.extend(payload_rows(export.payload))
+                mark_delivered(session, export, CONNECTOR, name)
+            plan.append((base / name, columns, rows))
+    for path, columns, rows in plan:
+        write_csv(path, columns, rows)
+    return [path for path, _, _ in plan]
+
+
+def _delivered(session: Session) -> list[ErpExport]:
+    return list(
+        session.scalars(
+            select(ErpExport)
+            .where(ErpExport.status == ExportStatus.DELIVERED, ErpExport.connector == CONNECTOR)
+            .order_by(ErpExport.id)
+        )
+    )
+
+
+def acknowledge_delivered(
+    factory: sessionmaker[Session], folder: str | Path | None = None, run: ConnectorRun | None = None
+) -> ConnectorRun:
+    """Acknowledge every DELIVERED export whose file exists; put back to PENDING those whose file
+    is missing (their run died before writing it)."""
+    with factory() as session:
+        base = export_folder(session, folder)
+        delivered = [(e.id, e.delivered_file) for e in _delivered(session)]
+    run = run or ConnectorRun(folder=base)
+    for export_id, file_name in delivered:
+        exists = bool(file_name) and (base / file_name).is_file()
+        try:
+            with transaction(factory) as session:
+                if exists:
+                    acknowledge_export(session, None, export_id, connector=CONNECTOR)
+                    run.acknowledged.append(export_id)
+                else:
+                    export = session.get(ErpExport, export_id)
+                    export.status = ExportStatus.PENDING
+                    export.delivered_file = None
+                    export.delivered_at = None
+                    run.requeued.append(export_id)
+        except DomainError as exc:
+            run.errors.append(f"export {export_id}: {exc.code}: {exc.message}")
+    return run
+
+
+def run_file_connector(
+    factory: sessionmaker[Session], folder: str | Path | None = None, now: dt.datetime | None = None
+) -> ConnectorRun:
+    """One connector run: recover what a previous run left, write the pending exports, acknowledge."""
+    with factory() as session:
+        base = export_folder(session, folder)
+    run = ConnectorRun(folder=base)
+    acknowledge_delivered(factory, base, run)
+    run.recovered = list(run.acknowledged)
+    run.files = deliver(factory, base, now)
+    acknowledge_delivered(factory, base, run)
+    return run

@@ -1,0 +1,192 @@
+"""Parsing one cell: money, dates, codes and text, from CSV strings or calamine values.
+
+Every parser raises CellError with a code and a message naming the bad value; the planner adds the
+row and column."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from models.errors import ErrorCode
+
+CENT = Decimal("0.01")
+# Numeric(15, 2): 13 digits before the point
+MONEY_LIMIT = Decimal("1e13")
+# Numeric(18, 4): 14 digits before the point
+QUANTITY_LIMIT = Decimal("1e14")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
+_PLAIN_AMOUNT = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d{1,12})(?:\.\d{1,2})?$")
+_US_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+)?$")
+
+
+class CellError(Exception):
+    def __init__(self, code: ErrorCode, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# CostBridge's own CSV exports put a ' before text a spreadsheet would run as a formula
+# (exporters/tabular.py); reading it back drops that quote so an export re-imports unchanged.
+_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+def text(value, max_len: int = 200) -> str:
+    if value.__class__ is str and len(value) <= max_len:
+        value = value.strip()
+        return value[1:] if value.startswith(_NEUTRALISED) else value
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        out = code(value)
+    elif isinstance(value, dt.datetime | dt.date):
+        out = value.isoformat()[:10]
+    else:
+        out = str(value).strip()
+    if len(out) > max_len:
+        raise CellError(ErrorCode.VALUE_TOO_LONG, f"'{out[:40]}...' is longer than {max_len} characters")
+    return out
+
+
+def code(value) -> str:
+    """A code as text: 2120.0 read from a numeric cell becomes '2120' (matched later against
+    '2120.000' by numeric value), text keeps its zeros and loses surrounding spaces."""
+    if value.__class__ is str:
+        return value.strip()
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)).normalize(), "f")
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _decimal(value, what: str) -> Decimal:
+    if isinstance(value, bool):
+        raise CellError(ErrorCode.INVALID_AMOUNT, f"'{value}' is not {what}")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    raw = str(value).strip()
+    s = raw.replace("$", "").replace(" ", "").replace("\u00a0", "")
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1]
+    if s.startswith("-"):
+        negative, s = not negative, s[1:]
+    elif s.endswith("-"):  # Sage report style: 1,234.56-
+        negative, s = not negative, s[:-1]
+    elif s.startswith("+"):
+        s = s[1:]
+    s = s.replace("$", "")
+    if s.count(".") > 1:
+        raise CellError(
+            ErrorCode.INVALID_AMOUNT, f"'{raw}' is not {what}: it has more than one decimal point"
+        )
+    if not s or not _AMOUNT.match(s) or s == ".":
+        raise CellError(ErrorCode.INVALID_AMOUNT, f"'{raw}' is not {what}")
+    d = Decimal(s.replace(",", ""))
+    return -d if negative else d
+
+
+def money(value) -> Decimal:
+    """'$1,234.56', '(1,234.56)', '-1234.5', '1,234.56-' or a number -> Decimal to the cent."""
+    if value.__class__ is float and -1e12 < value < 1e12:  # the common spreadsheet case, fast
+        return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    if value.__class__ is str and _PLAIN_AMOUNT.match(value):  # '1234.56', '-5', '1,234.56'
+        return Decimal(value.replace(",", "")).quantize(CENT, rounding=ROUND_HALF_UP)
+    d = _decimal(value, "an amount")
+    try:
+        d = d.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        d = MONEY_LIMIT
+    if abs(d) >= MONEY_LIMIT:
+        raise CellError(
+            ErrorCode.AMOUNT_TOO_LARGE,
+            f"{value} is too large: amounts are at most 9,999,999,999,999.99",
+        )
+    return d
+
+
+def quantity(value) -> Decimal:
+    d = _decimal(value, "a number")
+    try:
+        d = d.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        d = QUANTITY_LIMIT
+    if abs(d) >= QUANTITY_LIMIT:
+        raise CellError(ErrorCode.AMOUNT_TOO_LARGE, f"{value} is too large for this column")
+    return d
+
+
+def date(value) -> dt.date:
+    """ISO (2026-02-03), US (2/3/2026, 02/03/26), an Excel serial (46056) or a date cell."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2958466:
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise CellError(ErrorCode.INVALID_DATE, f"{value} is not a date")
+    raw = str(value).strip()
+    try:
+        if m := _ISO_DATE.match(raw):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _US_DATE.match(raw):
+            year = int(m[3])
+            if len(m[3]) == 2:
+                year += 2000 if year < 70 else 1900
+            return dt.date(year, int(m[1]), int(m[2]))
+        if raw.isdigit():
+            return date(int(raw))
+    except ValueError:
+        raise CellError(
+            ErrorCode.INVALID_DATE, f"'{raw}' is not a real date (check the day and month)"
+        ) from None
+    raise CellError(ErrorCode.INVALID_DATE, f"'{raw}' is not a date: use 2026-02-03 or 02/03/2026")
+
+
+def numeric_key(code_text: str) -> str | None:
+    """'2120.000' and '2120' share the key '2120'; codes that are not plain numbers have none."""
+    if not code_text or not code_text.replace(".", "", 1).isdigit():
+        return None
+    return format(Decimal(code_text).normalize(), "f")
+
+
+class CodeIndex:
+    """Looks codes up exactly, then by numeric value when that is unambiguous (a code Excel stored
+    as a number lost its zeros: 2120.000 -> 2120, 0100 -> 100)."""
+
+    def __init__(self, pairs):
+        self.exact: dict[str, object] = {}
+        self.folded: dict[str, object] = {}
+        numeric: dict[str, set] = {}
+        for key, value in pairs:
+            self.exact[key] = value
+            self.folded[key.lower()] = value
+            if (n := numeric_key(key)) is not None:
+                numeric.setdefault(n, set()).add(value)
+        self.numeric = {k: next(iter(v)) for k, v in numeric.items() if len(v) == 1}
+
+    def get(self, code_text: str):
+        found = self.exact.get(code_text)
+        if found is None:
+            found = self.folded.get(code_text.lower())
+        if found is None and (n := numeric_key(code_text)) is not None:
+            found = self.numeric.get(n)
+        return found

@@ -1,0 +1,31 @@
+"""FileError: a problem with the file as a whole (unreadable, wrong type, missing column, ...).
+
+Row-level problems are not exceptions: the planner collects them as ``RowIssue`` values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.errors import ErrorCode
+
+
+class FileError(Exception):
+    def __init__(self, code: ErrorCode, message: str, *, row: int | None = None, column: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.row = row
+        self.column = column
+
+
+@dataclass(frozen=True, slots=True)
+class RowIssue:
+    """An error or warning tied to a spreadsheet row (1-based, as Excel numbers rows) and column."""
+
+    code: ErrorCode
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "code": str(self.code), "message": self.message}

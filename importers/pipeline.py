@@ -1,0 +1,211 @@
+"""The one import pipeline every kind goes through:
+
+read -> find the header -> map headers -> skip blank and subtotal rows -> plan (parse, validate,
+CREATE/UPDATE/UNCHANGED/ERROR per row) -> apply in the caller's transaction with bulk statements ->
+record the ImportRun. The caller commits; nothing here commits per row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from importers import reading
+from importers.errors import FileError, RowIssue
+from importers.headers import Column, Layout, find_layout
+from importers.limits import DEFAULT_LIMITS, ImportLimits
+from importers.plan import CellReporter, ErrorPolicy, Outcome, Plan, Row, RunStatus
+from importers.runs import finish_run, start_run
+from models.enums import ImportKind
+from models.errors import ErrorCode
+from models.imports import ImportRun
+from models.users import User
+
+_TOTAL_LABEL = re.compile(r"^(grand\s+|sub\s*-?)?totals?\b|\btotals?\s*:?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    dry_run: bool = False
+    error_policy: ErrorPolicy = ErrorPolicy.ALL_OR_NOTHING
+    limits: ImportLimits = field(default_factory=lambda: DEFAULT_LIMITS)
+
+
+class Importer(Protocol):
+    kind: ImportKind
+    columns: tuple[Column, ...]
+    ignored: tuple[str, ...]
+    # columns a detail row always fills; a "Total" label with these blank (or holding the label)
+    # marks a subtotal row of a report export
+    key_columns: tuple[str, ...]
+    project_id: int | None
+
+    def check(self, session: Session) -> None: ...
+
+    def plan(self, session: Session, rows: list[Row], cells: CellReporter, policy: ErrorPolicy) -> Plan: ...
+
+    def apply(self, session: Session, plan: Plan, run: ImportRun) -> None: ...
+
+    def after_apply(self, session: Session, run: ImportRun) -> None: ...
+
+
+def run_import(
+    session: Session,
+    importer: Importer,
+    data: bytes,
+    file_name: str,
+    actor: User | None,
+    options: ImportOptions = ImportOptions(),
+) -> ImportRun:
+    """Import one file. Always returns the recorded ImportRun (FAILED, PARTIAL, SUCCEEDED, DRY_RUN);
+    expected problems are in ``run.errors``, never raised."""
+
+    def new_run() -> ImportRun:
+        return start_run(
+            session,
+            importer.kind,
+            data,
+            file_name,
+            actor,
+            dry_run=options.dry_run,
+            error_policy=str(options.error_policy),
+            project_id=importer.project_id,
+        )
+
+    run = new_run()
+    counts = {o.value: 0 for o in Outcome}
+    try:
+        importer.check(session)
+        sheet = reading.read_sheet(data, file_name, options.limits)
+        layout = find_layout(
+            sheet.rows,
+            importer.columns,
+            importer.ignored,
+            options.limits.header_search_rows,
+            sheet.merged,
+        )
+        rows, skipped = _data_rows(sheet.rows, layout, importer, options.limits)
+    except FileError as exc:
+        return _failed(run, counts, [RowIssue(exc.code, exc.message, exc.row, exc.column)], [], options)
+
+    counts[Outcome.SKIPPED] = len(skipped)
+    warnings = layout.warnings + [
+        RowIssue(ErrorCode.ROW_SKIPPED, f"Row {n}: a subtotal/total row, not loaded", n) for n in skipped
+    ]
+    cells = CellReporter(layout, {c.key: c.label for c in importer.columns})
+    plan = importer.plan(session, rows, cells, options.error_policy)
+    warnings += plan.warnings
+    counts[Outcome.ERROR] = len(plan.error_rows)
+    counts[Outcome.CREATE] = len(plan.creates)
+    counts[Outcome.UPDATE] = len(plan.updates)
+    counts[Outcome.UNCHANGED] = plan.unchanged
+    counts.update(plan.extra_counts)
+
+    refuse = plan.errors and options.error_policy == ErrorPolicy.ALL_OR_NOTHING
+    if options.dry_run:
+        return finish_run(
+            run,
+            status=RunStatus.DRY_RUN,
+            counts=counts,
+            errors=plan.errors,
+            warnings=warnings,
+            limits=options.limits,
+        )
+    if refuse:
+        return _failed(run, counts, plan.errors, warnings, options, planned=True)
+    try:
+        importer.apply(session, plan, run)
+        session.flush()
+        importer.after_apply(session, run)
+    except IntegrityError as exc:
+        session.rollback()
+        run = new_run()
+        issue = RowIssue(
+            ErrorCode.CONCURRENT_UPDATE,
+            f"The data changed while the file was being imported; nothing was written, retry. ({exc.orig})",
+        )
+        return _failed(run, counts, [issue], warnings, options, planned=True)
+    status = RunStatus.PARTIAL if plan.errors else RunStatus.SUCCEEDED
+    return finish_run(
+        run, status=status, counts=counts, errors=plan.errors, warnings=warnings, limits=options.limits
+    )
+
+
+def _failed(run, counts, errors, warnings, options: ImportOptions, planned: bool = False) -> ImportRun:
+    if planned:
+        # nothing is written: what would have been created or updated is reported, not counted as done
+        counts = {**counts, "CREATE": 0, "UPDATE": 0, "UNCHANGED": 0}
+        if "UNPLACED" in counts:
+            counts["UNPLACED"] = 0
+    status = RunStatus.DRY_RUN if options.dry_run else RunStatus.FAILED
+    return finish_run(
+        run, status=status, counts=counts, errors=errors, warnings=warnings, limits=options.limits
+    )
+
+
+def _data_rows(
+    raw_rows: list[list], layout: Layout, importer: Importer, limits: ImportLimits
+) -> tuple[list[Row], list[int]]:
+    body_start = layout.header_index + 1
+    if len(raw_rows) - body_start > limits.max_rows:
+        raise FileError(
+            ErrorCode.TOO_MANY_ROWS,
+            f"The file has {len(raw_rows) - body_start:,} data rows; the limit is {limits.max_rows:,}. "
+            "Split it into smaller files.",
+        )
+    positions = [layout.index.get(c.key) for c in importer.columns]
+    key_positions = [layout.index[k] for k in importer.key_columns if k in layout.index]
+    present = [j for j in positions if j is not None]
+    # fast path: one C-level itemgetter per row; an absent column reads the None appended to the row
+    getter = itemgetter(*[-1 if j is None else j for j in positions]) if len(positions) > 1 else None
+    needed = max(present) + 1 if present else 0
+    rows: list[Row] = []
+    skipped: list[int] = []
+    for number, raw in enumerate(raw_rows[body_start:], start=body_start + 1):
+        if not any(raw) and _is_blank(raw):
+            continue  # blank rows are not data; they are skipped without a warning
+        for j in key_positions:
+            cell = raw[j] if j < len(raw) else ""
+            if cell == "" or cell is None or (cell.__class__ is str and ("otal" in cell or "OTAL" in cell)):
+                if _is_subtotal(raw, key_positions):
+                    skipped.append(number)
+                    raw = None
+                break
+        if raw is None:
+            continue
+        if getter is not None and len(raw) >= needed:
+            raw.append(None)
+            rows.append(Row(number, getter(raw)))
+        else:
+            width = len(raw)
+            rows.append(
+                Row(number, [None if j is None else (raw[j] if j < width else "") for j in positions])
+            )
+    if not rows:
+        raise FileError(
+            ErrorCode.NO_DATA_ROWS,
+            f"The file has a header (row {layout.header_index + 1}) but no data rows below it",
+            row=layout.header_index + 1,
+        )
+    return rows, skipped
+
+
+def _is_blank(raw: list) -> bool:
+    return all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in raw)
+
+
+def _is_subtotal(raw: list, key_positions: list[int]) -> bool:
+    labels = [c for c in raw if isinstance(c, str) and "otal" in c.lower() and _TOTAL_LABEL.search(c.strip())]
+    if not labels:
+        return False
+    width = len(raw)
+    for j in key_positions:
+        cell = raw[j] if j < width else ""
+        if cell == "" or cell is None or (isinstance(cell, str) and (not cell.strip() or cell in labels)):
+            return True
+    return False

@@ -1,0 +1,73 @@
+"""Recording ImportRuns: who imported which file (by sha256), when, how, and what came of it."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy.orm import Session
+
+from importers.errors import RowIssue
+from importers.limits import ImportLimits
+from importers.plan import RunStatus
+from models.base import utcnow
+from models.enums import ImportKind
+from models.errors import ErrorCode
+from models.imports import ImportRun
+from models.users import User
+
+
+def start_run(
+    session: Session,
+    kind: ImportKind,
+    data: bytes,
+    file_name: str,
+    actor: User | None,
+    *,
+    dry_run: bool,
+    error_policy: str,
+    project_id: int | None,
+) -> ImportRun:
+    run = ImportRun(
+        kind=kind,
+        file_name=(file_name or "upload")[-255:],
+        sha256=hashlib.sha256(data).hexdigest(),
+        project_id=project_id,
+        user_id=actor.id if actor is not None else None,
+        dry_run=dry_run,
+        error_policy=error_policy,
+        status=RunStatus.FAILED,  # until finished
+        counts={},
+        errors=[],
+        warnings=[],
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(
+    run: ImportRun,
+    *,
+    status: RunStatus,
+    counts: dict[str, int],
+    errors: list[RowIssue],
+    warnings: list[RowIssue],
+    limits: ImportLimits,
+) -> ImportRun:
+    run.status = str(status)
+    run.counts = dict(counts)
+    run.errors = _capped(errors, limits.max_recorded_errors)
+    run.warnings = _capped(warnings, limits.max_recorded_errors)
+    run.finished_at = utcnow()
+    return run
+
+
+def _capped(issues: list[RowIssue], cap: int) -> list[dict]:
+    out = [i.as_dict() for i in issues[:cap]]
+    if len(issues) > cap:
+        out.append(
+            RowIssue(
+                ErrorCode.TOO_MANY_ERRORS, f"{len(issues) - cap} more not listed (the first {cap} are shown)"
+            ).as_dict()
+        )
+    return out

@@ -1,0 +1,612 @@
+"""The job-cost report (budget vs committed vs actual per sub job x cost code x cost type), its
+company-level summary, the rows behind the budget and vendor exports, and the unsyncable direct
+costs list.
+
+Definitions (docs/reports.md explains them for users):
+
+- revised budget = original budget + budget modifications (+ moved to the line, - moved from it)
+- committed = lines of APPROVED or COMPLETE commitments + lines of APPROVED change orders on them
+- invoiced = subcontractor invoice lines in APPROVED or PAID status (work completed this period +
+  materials presently stored; retainage held is still cost)
+- direct costs = every DirectCost (job-cost transaction from the ERP), job to date
+- uncommitted direct costs = the direct costs not tied to a commitment (INVOICE, PAYROLL, EXPENSE);
+  SUBCONTRACTOR_INVOICE direct costs are the ERP's copy of invoiced amounts, so counting them as
+  well would count that cost twice
+- JTD cost = invoiced + uncommitted direct costs
+- projected cost = max(committed, invoiced) + uncommitted direct costs
+- remaining = revised budget - projected cost
+- percent spent = JTD cost / revised budget x 100 (none when the revised budget is zero)
+- over budget = projected cost > revised budget
+
+Every source is aggregated in SQL (one GROUP BY query per source) and merged here by line key.
+Subtotals and totals are sums of the rows for every money column, so they reconcile to the cent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from models.base import ZERO, money
+from models.budgets import Budget, BudgetLine, BudgetModification
+from models.commitments import Commitment, CommitmentChangeOrder, CommitmentChangeOrderLine, CommitmentLine
+from models.costs import DirectCost, UnplacedJobCost
+from models.directory import Vendor
+from models.enums import (
+    ChangeOrderStatus,
+    CommitmentStatus,
+    DirectCostType,
+    InvoiceStatus,
+    PermissionLevel,
+    Tool,
+)
+from models.errors import DomainError, ErrorCode
+from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
+from models.projects import Project, SubJob
+from models.users import User, require
+from models.wbs import CostCode, CostType, division_of
+
+COMMITTED_STATUSES = (CommitmentStatus.APPROVED, CommitmentStatus.COMPLETE)
+COMMITTED_CHANGE_ORDER_STATUSES = (ChangeOrderStatus.APPROVED,)
+INVOICED_STATUSES = (InvoiceStatus.APPROVED, InvoiceStatus.PAID)
+
+HUNDRED = Decimal(100)
+PERCENT = Decimal("0.01")
+
+# (project_id, sub_job_id, cost_code_id, cost_type_id)
+LineKey = tuple[int, int | None, int, int]
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class JobCostFigures:
+    """The amounts of one report row, subtotal or total; money is Decimal to the cent."""
+
+    original_budget: Decimal = ZERO
+    budget_modifications: Decimal = ZERO
+    revised_budget: Decimal = ZERO
+    committed: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    direct_costs: Decimal = ZERO
+    uncommitted_direct_costs: Decimal = ZERO
+    jtd_cost: Decimal = ZERO
+    projected_cost: Decimal = ZERO
+    remaining: Decimal = ZERO
+    percent_spent: Decimal | None = None
+    over_budget: bool = False
+
+    @classmethod
+    def for_line(
+        cls,
+        original_budget: Decimal = ZERO,
+        budget_modifications: Decimal = ZERO,
+        committed: Decimal = ZERO,
+        invoiced: Decimal = ZERO,
+        direct_costs: Decimal = ZERO,
+        uncommitted_direct_costs: Decimal = ZERO,
+    ) -> JobCostFigures:
+        figures = cls(
+            original_budget=original_budget,
+            budget_modifications=budget_modifications,
+            revised_budget=original_budget + budget_modifications,
+            committed=committed,
+            invoiced=invoiced,
+            direct_costs=direct_costs,
+            uncommitted_direct_costs=uncommitted_direct_costs,
+            jtd_cost=invoiced + uncommitted_direct_costs,
+            projected_cost=max(committed, invoiced) + uncommitted_direct_costs,
+        )
+        figures._finish()
+        return figures
+
+    @classmethod
+    def total_of(cls, items: Iterable[JobCostFigures]) -> JobCostFigures:
+        """Sum every money column (so a subtotal is exactly the sum of its rows)."""
+        total = cls()
+        for item in items:
+            for name in MONEY_FIELDS:
+                setattr(total, name, getattr(total, name) + getattr(item, name))
+        total._finish_ratios()
+        return total
+
+    def _finish(self) -> None:
+        self.remaining = self.revised_budget - self.projected_cost
+        self._finish_ratios()
+
+    def _finish_ratios(self) -> None:
+        self.percent_spent = (
+            None
+            if self.revised_budget == ZERO
+            else (self.jtd_cost / self.revised_budget * HUNDRED).quantize(PERCENT, rounding=ROUND_HALF_UP)
+        )
+        self.over_budget = self.projected_cost > self.revised_budget
+
+
+MONEY_FIELDS = tuple(
+    f.name for f in dataclasses.fields(JobCostFigures) if f.name not in ("percent_spent", "over_budget")
+)
+
+
+@dataclass(slots=True)
+class JobCostRow:
+    sub_job_id: int | None
+    sub_job_number: str | None
+    sub_job_name: str | None
+    cost_code_id: int
+    cost_code: str
+    cost_code_description: str
+    division: str
+    cost_type_id: int
+    cost_type_code: str
+    cost_type_name: str
+    has_budget_line: bool
+    figures: JobCostFigures
+
+
+@dataclass(slots=True)
+class DivisionSubtotal:
+    division: str
+    row_count: int
+    figures: JobCostFigures
+
+
+@dataclass(slots=True)
+class JobCostReport:
+    project_id: int
+    project_number: str
+    project_name: str
+    rows: list[JobCostRow]
+    divisions: list[DivisionSubtotal]
+    totals: JobCostFigures
+
+
+@dataclass(slots=True)
+class ProjectSummaryRow:
+    project_id: int
+    project_number: str
+    project_name: str
+    line_count: int
+    figures: JobCostFigures
+
+
+@dataclass(slots=True)
+class CompanyJobCostSummary:
+    rows: list[ProjectSummaryRow]
+    totals: JobCostFigures = field(default_factory=JobCostFigures)
+
+
+# --- SQL aggregation ------------------------------------------------------------------------------
+
+
+class _Sums:
+    """Per-dialect money sums: PostgreSQL sums NUMERIC exactly; SQLite stores Numeric as REAL, so it
+    sums whole cents (exact integers in a double up to 2**53) instead of accumulating float error."""
+
+    def __init__(self, session: Session) -> None:
+        self.in_cents = session.get_bind().dialect.name == "sqlite"
+
+    def sum(self, expr: ColumnElement) -> ColumnElement:
+        return func.sum(func.round(expr * 100)) if self.in_cents else func.sum(expr)
+
+    def value(self, raw) -> Decimal:
+        if raw is None:
+            return ZERO
+        if self.in_cents:
+            return Decimal(int(round(float(raw)))) / HUNDRED
+        return money(raw)
+
+
+def _where_project(stmt: Select, column, project_id: int | None) -> Select:
+    return stmt if project_id is None else stmt.where(column == project_id)
+
+
+def _budget_sql(sums: _Sums, project_id: int | None) -> Select:
+    stmt = (
+        select(
+            Budget.project_id,
+            BudgetLine.sub_job_id,
+            BudgetLine.cost_code_id,
+            BudgetLine.cost_type_id,
+            sums.sum(BudgetLine.original_amount),
+        )
+        .join(Budget, Budget.id == BudgetLine.budget_id)
+        .group_by(Budget.project_id, BudgetLine.sub_job_id, BudgetLine.cost_code_id, BudgetLine.cost_type_id)
+    )
+    return _where_project(stmt, Budget.project_id, project_id)
+
+
+def _modifications_sql(sums: _Sums, project_id: int | None) -> Select:
+    def moved(line_column, sign: int) -> Select:
+        stmt = (
+            select(
+                Budget.project_id.label("project_id"),
+                BudgetLine.sub_job_id.label("sub_job_id"),
+                BudgetLine.cost_code_id.label("cost_code_id"),
+                BudgetLine.cost_type_id.label("cost_type_id"),
+                (BudgetModification.amount * sign).label("amount"),
+            )
+            .join(BudgetLine, BudgetLine.id == line_column)
+            .join(Budget, Budget.id == BudgetModification.budget_id)
+        )
+        return _where_project(stmt, Budget.project_id, project_id)
+
+    moves = union_all(moved(BudgetModification.to_line_id, 1), moved(BudgetModification.from_line_id, -1))
+    sub = moves.subquery()
+    return select(
+        sub.c.project_id, sub.c.sub_job_id, sub.c.cost_code_id, sub.c.cost_type_id, sums.sum(sub.c.amount)
+    ).group_by(sub.c.project_id, sub.c.sub_job_id, sub.c.cost_code_id, sub.c.cost_type_id)
+
+
+def _committed_sql(sums: _Sums, project_id: int | None) -> Select:
+    lines = (
+        select(
+            Commitment.project_id.label("project_id"),
+            CommitmentLine.sub_job_id.label("sub_job_id"),
+            CommitmentLine.cost_code_id.label("cost_code_id"),
+            CommitmentLine.cost_type_id.label("cost_type_id"),
+            CommitmentLine.amount.label("amount"),
+        )
+        .join(Commitment, Commitment.id == CommitmentLine.commitment_id)
+        .where(Commitment.status.in_(COMMITTED_STATUSES))
+    )
+    change_order_lines = (
+        select(
+            Commitment.project_id.label("project_id"),
+            CommitmentChangeOrderLine.sub_job_id.label("sub_job_id"),
+            CommitmentChangeOrderLine.cost_code_id.label("cost_code_id"),
+            CommitmentChangeOrderLine.cost_type_id.label("cost_type_id"),
+            CommitmentChangeOrderLine.amount.label("amount"),
+        )
+        .join(CommitmentChangeOrder, CommitmentChangeOrder.id == CommitmentChangeOrderLine.change_order_id)
+        .join(Commitment, Commitment.id == CommitmentChangeOrder.commitment_id)
+        .where(
+            Commitment.status.in_(COMMITTED_STATUSES),
+            CommitmentChangeOrder.status.in_(COMMITTED_CHANGE_ORDER_STATUSES),
+        )
+    )
+    sub = union_all(
+        _where_project(lines, Commitment.project_id, project_id),
+        _where_project(change_order_lines, Commitment.project_id, project_id),
+    ).subquery()
+    return select(
+        sub.c.project_id, sub.c.sub_job_id, sub.c.cost_code_id, sub.c.cost_type_id, sums.sum(sub.c.amount)
+    ).group_by(sub.c.project_id, sub.c.sub_job_id, sub.c.cost_code_id, sub.c.cost_type_id)
+
+
+def _invoiced_sql(sums: _Sums, project_id: int | None) -> Select:
+    line = SubcontractorInvoiceLine
+    stmt = (
+        select(
+            Commitment.project_id,
+            line.sub_job_id,
+            line.cost_code_id,
+            line.cost_type_id,
+            sums.sum(line.work_completed_this_period + line.materials_presently_stored),
+        )
+        .join(SubcontractorInvoice, SubcontractorInvoice.id == line.invoice_id)
+        .join(Commitment, Commitment.id == SubcontractorInvoice.commitment_id)
+        .where(SubcontractorInvoice.status.in_(INVOICED_STATUSES))
+        .group_by(Commitment.project_id, line.sub_job_id, line.cost_code_id, line.cost_type_id)
+    )
+    return _where_project(stmt, Commitment.project_id, project_id)
+
+
+def _direct_costs_sql(sums: _Sums, project_id: int | None) -> Select:
+    """Per line: all direct costs, and those not tied to a commitment. The enum has one committed
+    type, so the second is the total less SUBCONTRACTOR_INVOICE (one comparison per row).
+
+    For one project the constant project id stays out of the GROUP BY (a narrower sort key)."""
+    dc = DirectCost
+    line = (dc.sub_job_id, dc.cost_code_id, dc.cost_type_id)
+    committed_type = dc.type == DirectCostType.SUBCONTRACTOR_INVOICE
+    if not sums.in_cents:
+        total = func.sum(dc.amount)
+        uncommitted = total - func.sum(case((committed_type, dc.amount), else_=literal(0)))
+        if project_id is None:
+            return select(dc.project_id, *line, total, uncommitted).group_by(dc.project_id, *line)
+        return (
+            select(literal(project_id), *line, total, uncommitted)
+            .where(dc.project_id == project_id)
+            .group_by(dc.cost_code_id, dc.cost_type_id, dc.sub_job_id)
+        )
+    # SQLite: compute each row's cents in a subquery that LIMIT -1 keeps from being flattened. The
+    # GROUP BY sorter then carries two numbers per row instead of the amount and the type text, and
+    # the planner is free to scan the table in order rather than look every row up via the index.
+    cents = func.round(dc.amount * 100)
+    inner = select(
+        dc.project_id,
+        *line,
+        cents.label("total_cents"),
+        case((committed_type, cents), else_=literal(0)).label("committed_cents"),
+    ).limit(-1)
+    sub = _where_project(inner, dc.project_id, project_id).subquery()
+    total = func.sum(sub.c.total_cents)
+    uncommitted = total - func.sum(sub.c.committed_cents)
+    sub_line = (sub.c.sub_job_id, sub.c.cost_code_id, sub.c.cost_type_id)
+    if project_id is None:
+        return select(sub.c.project_id, *sub_line, total, uncommitted).group_by(sub.c.project_id, *sub_line)
+    return select(literal(project_id), *sub_line, total, uncommitted).group_by(
+        sub.c.cost_code_id, sub.c.cost_type_id, sub.c.sub_job_id
+    )
+
+
+# source name -> position in the per-line amounts list
+_SOURCES = ("original_budget", "budget_modifications", "committed", "invoiced", "direct_costs", "uncommitted")
+
+
+def line_amounts(
+    session: Session, project_id: int | None = None
+) -> tuple[dict[LineKey, list[Decimal]], set[LineKey]]:
+    """Source amounts per line key (in ``_SOURCES`` order) and the keys that have a budget line.
+
+    A key appears when it has a budget line or any amount. ``project_id`` None covers every project.
+    """
+    sums = _Sums(session)
+    merged: dict[LineKey, list[Decimal]] = {}
+    budget_keys: set[LineKey] = set()
+    sources = (
+        (_budget_sql, (0,)),
+        (_modifications_sql, (1,)),
+        (_committed_sql, (2,)),
+        (_invoiced_sql, (3,)),
+        (_direct_costs_sql, (4, 5)),
+    )
+    for build, positions in sources:
+        for row in session.execute(build(sums, project_id)):
+            key = (row[0], row[1], row[2], row[3])
+            amounts = merged.get(key)
+            if amounts is None:
+                amounts = merged[key] = [ZERO] * len(_SOURCES)
+            for offset, position in enumerate(positions):
+                amounts[position] += sums.value(row[4 + offset])
+            if build is _budget_sql:
+                budget_keys.add(key)
+    return merged, budget_keys
+
+
+def line_figures(
+    session: Session, project_id: int | None = None
+) -> tuple[dict[LineKey, JobCostFigures], set[LineKey]]:
+    """JobCostFigures per line key, and the keys that have a budget line."""
+    amounts, budget_keys = line_amounts(session, project_id)
+    return {key: JobCostFigures.for_line(*values) for key, values in amounts.items()}, budget_keys
+
+
+# --- the job-cost report --------------------------------------------------------------------------
+
+
+def get_project(session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "Project not found", "projectId")
+    return project
+
+
+def find_project(session: Session, number: str) -> Project:
+    """A project by its number (case-insensitive), for the CLI."""
+    project = session.scalar(select(Project).where(func.lower(Project.number) == number.strip().lower()))
+    if project is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"No project with number {number}", "project")
+    return project
+
+
+def _labels(session: Session, keys: Iterable[LineKey]):
+    keys = list(keys)
+    code_ids = {k[2] for k in keys}
+    type_ids = {k[3] for k in keys}
+    sub_job_ids = {k[1] for k in keys if k[1] is not None}
+    codes = {
+        r.id: r
+        for r in session.execute(
+            select(CostCode.id, CostCode.code, CostCode.description, CostCode.division).where(
+                CostCode.id.in_(code_ids)
+            )
+        )
+    }
+    types = {
+        r.id: r
+        for r in session.execute(
+            select(CostType.id, CostType.code, CostType.name).where(CostType.id.in_(type_ids))
+        )
+    }
+    sub_jobs = {
+        r.id: r
+        for r in session.execute(
+            select(SubJob.id, SubJob.number, SubJob.name).where(SubJob.id.in_(sub_job_ids))
+        )
+    }
+    return codes, types, sub_jobs
+
+
+def _rows(
+    session: Session, figures: dict[LineKey, JobCostFigures], budget_keys: set[LineKey]
+) -> list[JobCostRow]:
+    codes, types, sub_jobs = _labels(session, figures)
+    rows = []
+    for key, line in figures.items():
+        _project_id, sub_job_id, code_id, type_id = key
+        code, ctype, sub_job = codes[code_id], types[type_id], sub_jobs.get(sub_job_id)
+        rows.append(
+            JobCostRow(
+                sub_job_id=sub_job_id,
+                sub_job_number=sub_job.number if sub_job else None,
+                sub_job_name=sub_job.name if sub_job else None,
+                cost_code_id=code_id,
+                cost_code=code.code,
+                cost_code_description=code.description,
+                division=code.division or division_of(code.code),
+                cost_type_id=type_id,
+                cost_type_code=ctype.code,
+                cost_type_name=ctype.name,
+                has_budget_line=key in budget_keys,
+                figures=line,
+            )
+        )
+    rows.sort(key=lambda r: (r.division, r.cost_code, r.sub_job_number or "", r.cost_type_code))
+    return rows
+
+
+def _divisions(rows: list[JobCostRow]) -> list[DivisionSubtotal]:
+    grouped: dict[str, list[JobCostRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.division, []).append(row)
+    return [
+        DivisionSubtotal(
+            division=name, row_count=len(members), figures=JobCostFigures.total_of(r.figures for r in members)
+        )
+        for name, members in grouped.items()
+    ]
+
+
+def require_report_access(actor: User | None) -> None:
+    if actor is not None:
+        require(actor, Tool.REPORTS, PermissionLevel.READ_ONLY, "Viewing the job-cost report")
+
+
+def job_cost_report(session: Session, actor: User | None, project_id: int) -> JobCostReport:
+    """The job-cost report of one project: rows sorted by division, cost code, sub job, cost type;
+    a subtotal per division; the project total. Lines with cost but no budget line appear with a
+    zero budget."""
+    require_report_access(actor)
+    project = get_project(session, project_id)
+    figures, budget_keys = line_figures(session, project.id)
+    rows = _rows(session, figures, budget_keys)
+    return JobCostReport(
+        project_id=project.id,
+        project_number=project.number,
+        project_name=project.name,
+        rows=rows,
+        divisions=_divisions(rows),
+        totals=JobCostFigures.total_of(r.figures for r in rows),
+    )
+
+
+def company_job_cost_summary(session: Session, actor: User | None) -> CompanyJobCostSummary:
+    """One row per project (all projects, by number) with the same totals as its job-cost report."""
+    if actor is not None:
+        # the company-level view spans every project: ERP Integrations admins only (as in the seeds)
+        require(actor, Tool.ERP_INTEGRATIONS, PermissionLevel.ADMIN, "Viewing the company job-cost summary")
+    figures, _budget_keys = line_figures(session, None)
+    per_project: dict[int, list[JobCostFigures]] = {}
+    for key, line in figures.items():
+        per_project.setdefault(key[0], []).append(line)
+    projects = session.execute(select(Project.id, Project.number, Project.name).order_by(Project.number))
+    rows = [
+        ProjectSummaryRow(
+            project_id=p.id,
+            project_number=p.number,
+            project_name=p.name,
+            line_count=len(per_project.get(p.id, ())),
+            figures=JobCostFigures.total_of(per_project.get(p.id, ())),
+        )
+        for p in projects
+    ]
+    return CompanyJobCostSummary(rows=rows, totals=JobCostFigures.total_of(r.figures for r in rows))
+
+
+# --- rows behind the file exports -----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class BudgetExportLine:
+    sub_job: str
+    cost_code: str
+    cost_type: str
+    description: str
+    original_budget: Decimal
+    quantity: Decimal | None
+    unit_of_measure: str | None
+    unit_cost: Decimal | None
+    budget_modifications: Decimal
+    revised_budget: Decimal
+    committed: Decimal
+    direct_costs: Decimal
+
+
+def budget_export_lines(session: Session, actor: User | None, project_id: int) -> list[BudgetExportLine]:
+    """The project's budget lines (by cost code, sub job, cost type) with their read-only figures."""
+    if actor is not None:
+        require(actor, Tool.BUDGET, PermissionLevel.READ_ONLY, "Exporting a budget")
+    project = get_project(session, project_id)
+    figures, _budget_keys = line_figures(session, project.id)
+    stmt = (
+        select(
+            BudgetLine.sub_job_id,
+            BudgetLine.cost_code_id,
+            BudgetLine.cost_type_id,
+            SubJob.number,
+            CostCode.code,
+            CostType.code,
+            BudgetLine.description,
+            BudgetLine.original_amount,
+            BudgetLine.quantity,
+            BudgetLine.unit_of_measure,
+            BudgetLine.unit_cost,
+        )
+        .join(Budget, Budget.id == BudgetLine.budget_id)
+        .join(CostCode, CostCode.id == BudgetLine.cost_code_id)
+        .join(CostType, CostType.id == BudgetLine.cost_type_id)
+        .outerjoin(SubJob, SubJob.id == BudgetLine.sub_job_id)
+        .where(Budget.project_id == project.id)
+        .order_by(CostCode.code, SubJob.number.nulls_first(), CostType.code, BudgetLine.id)
+    )
+    lines = []
+    for row in session.execute(stmt):
+        line = figures.get((project.id, row[0], row[1], row[2])) or JobCostFigures()
+        lines.append(
+            BudgetExportLine(
+                sub_job=row[3] or "",
+                cost_code=row[4],
+                cost_type=row[5],
+                description=row[6],
+                original_budget=money(row[7]),
+                quantity=row[8],
+                unit_of_measure=row[9],
+                unit_cost=row[10],
+                budget_modifications=line.budget_modifications,
+                revised_budget=line.revised_budget,
+                committed=line.committed,
+                direct_costs=line.direct_costs,
+            )
+        )
+    return lines
+
+
+def vendor_export_rows(session: Session, actor: User | None) -> Iterator[tuple]:
+    """(record number, name, address, city, state, zip, sync status) per vendor, by name.
+
+    The permission is checked on the call; the rows then stream from the database."""
+    if actor is not None:
+        require(actor, Tool.DIRECTORY, PermissionLevel.READ_ONLY, "Exporting the vendor list")
+    return _vendor_rows(session)
+
+
+def _vendor_rows(session: Session) -> Iterator[tuple]:
+    stmt = select(
+        Vendor.origin_id,
+        Vendor.name,
+        Vendor.address,
+        Vendor.city,
+        Vendor.state,
+        Vendor.zip,
+        Vendor.sync_status,
+    ).order_by(Vendor.name, Vendor.id)
+    for row in session.execute(stmt.execution_options(yield_per=1000)):
+        yield (row[0] or "", row[1], row[2], row[3], row[4], row[5], str(row[6]))
+
+
+def unsyncable_direct_costs(actor: User | None, project_id: int | None = None) -> Select:
+    """Job-cost rows from the ERP not yet placed, oldest first (a statement, for paging)."""
+    if actor is not None:
+        require(actor, Tool.REPORTS, PermissionLevel.READ_ONLY, "Viewing unsyncable direct costs")
+    stmt = select(UnplacedJobCost).where(UnplacedJobCost.placed_at.is_(None)).order_by(UnplacedJobCost.id)
+    if project_id is not None:
+        stmt = stmt.where(UnplacedJobCost.project_id == project_id)
+    return stmt
