@@ -104,6 +104,8 @@ def preflight(session: Session, record, settings: CompanySettings | None = None)
             f"Create the {noun} in {ERP_NAMES[system]} and import it into CostBridge.",
         )
         return result
+    if _already_with_erp(result, record):
+        return result
     if record.origin == Origin.ERP and record.RECORD_TYPE != RecordType.BUDGET:
         result.block(
             ErrorCode.UNSUPPORTED_BY_ERP,
@@ -113,6 +115,28 @@ def preflight(session: Session, record, settings: CompanySettings | None = None)
         return result
     _CHECKS[record.RECORD_TYPE](_Ctx(session, settings, result), record)
     return result
+
+
+def _already_with_erp(result: Preflight, record) -> bool:
+    """A synced record, or one being exported, cannot be sent: say so rather than list content
+    rules that no longer apply (a completed, synced purchase order is not "not approved")."""
+    noun = syncable(record.RECORD_TYPE).noun
+    if record.sync_status == SyncStatus.SYNCED:
+        result.block(
+            ErrorCode.ALREADY_SYNCED,
+            f"This {noun} is already synced with the ERP"
+            + (f" as {record.origin_id}" if record.origin_id else ""),
+            "Nothing to send. To send it again, unlink it from the ERP first.",
+        )
+        return True
+    if record.sync_status == SyncStatus.EXPORTING:
+        result.block(
+            ErrorCode.EXPORT_IN_PROGRESS,
+            f"This {noun} was accepted and is being exported to the ERP",
+            "Wait for the connector to acknowledge or fail the export.",
+        )
+        return True
+    return False
 
 
 @dataclass

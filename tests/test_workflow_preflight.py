@@ -47,6 +47,19 @@ def test_every_blocker_has_a_message_and_a_fix(session):
     assert all(b.message and b.fix for b in result.blockers)
 
 
+def test_a_synced_or_exporting_record_says_so_instead_of_listing_rules(session):
+    proj, ven, concrete, rebar, sub, mat = f.synced_world(session)
+    done = f.commitment(session, proj, ven, status=CommitmentStatus.COMPLETE)
+    f.mark_synced(done, "SC-100")
+    result = preflight(session, done)
+    assert [(b.code, b.message) for b in result.blockers] == [
+        (ErrorCode.ALREADY_SYNCED, "This commitment is already synced with the ERP as SC-100")
+    ]
+    assert "unlink" in result.blockers[0].fix
+    done.sync_status = SyncStatus.EXPORTING
+    assert codes(session, done) == [ErrorCode.EXPORT_IN_PROGRESS]
+
+
 def test_commitment_rules(session):
     proj, ven, concrete, rebar, sub, mat = f.synced_world(session)
     loose = f.cost_code(session, "9900.000", "Not in Sage")
