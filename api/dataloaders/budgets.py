@@ -40,7 +40,3 @@ def modifications_by_budget(session: Session, budget_ids: Sequence[int]) -> list
 @keys_from((BudgetModification, "from_line_id"), (BudgetModification, "to_line_id"))
 def budget_lines(session: Session, keys: Sequence[int]) -> list[BudgetLine | None]:
     return by_id(session, BudgetLine, keys)
-
-
-def budgets(session: Session, keys: Sequence[int]) -> list[Budget | None]:
-    return by_id(session, Budget, keys)

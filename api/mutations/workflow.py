@@ -22,6 +22,7 @@ from api.types.projects import Project
 from api.types.workflow import Erp, ErpExport, SyncActionPayload, SyncActionResult, SyncBlocker, SyncItem
 from exporters.mapping import build_payload
 from models import workflow
+from models.enums import RecordType
 from models.erp import load_record, project_id_of, update_erp_settings
 from models.erp_inbound import ErpJobIn, ErpSubJobIn, receive_erp_job
 from models.errors import ErrorCode
@@ -235,7 +236,7 @@ class WorkflowMutations:
 
         def action(s, record, index):
             item = items[index]
-            typed = item.erp_job_id if record.RECORD_TYPE.value == "PROJECT" else item.erp_vendor_id
+            typed = item.erp_job_id if record.RECORD_TYPE == RecordType.PROJECT else item.erp_vendor_id
             return workflow.accept(
                 s, user, record, build_payload=build_payload, origin_id=typed, note=input.note
             )
