@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from models import registry
 from models.errors import DomainError, ErrorCode
 
 MAX_PAGE_SIZE = 200
@@ -54,15 +55,22 @@ class Node:
     id: strawberry.ID
 
 
-# type name -> (ORM model, row -> strawberry object)
+# ID prefix -> (ORM model, row -> strawberry object). The prefix is written literally where each
+# type registers (syncable types take theirs from the record-type registry), never derived from a
+# class name, so renaming a class keeps every ID a client stored.
 NODE_REGISTRY: dict[str, tuple[type, Callable[[Any], Any]]] = {}
 
 
-def register_node(model: type):
-    """Class decorator: lets ``node(id:)`` resolve this type. The class needs ``from_row``."""
+def register_node(model: type, type_name: str):
+    """Class decorator: lets ``node(id:)`` resolve IDs with prefix ``type_name`` to this type.
+    The class needs ``from_row``."""
+    record_type = getattr(model, "RECORD_TYPE", None)
+    if record_type is not None:
+        assert registry.spec(record_type).type_name == type_name, f"{type_name} is not the registry's name"
 
     def wrap(cls):
-        NODE_REGISTRY[cls.__name__] = (model, cls.from_row)
+        assert type_name not in NODE_REGISTRY, f"ID prefix {type_name} registered twice"
+        NODE_REGISTRY[type_name] = (model, cls.from_row)
         return cls
 
     return wrap

@@ -128,6 +128,11 @@ def _tables() -> dict[ErpSystem, Sequence[Table]]:
     return {ErpSystem.SAGE_100_CONTRACTOR: sage100.TABLES, ErpSystem.SAGE_300_CRE: sage300.TABLES}
 
 
+def mapped_record_types(system: ErpSystem) -> set[RecordType]:
+    """The record types that have a mapping table for ``system``."""
+    return {table.record_type for table in _tables()[ErpSystem(system)]}
+
+
 def table_for(system: ErpSystem, record) -> Table:
     for table in _tables()[ErpSystem(system)]:
         if table.record_type == record.RECORD_TYPE and table.applies(record):

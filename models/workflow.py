@@ -15,20 +15,17 @@ depends on ``models``, not the other way round), so ``accept`` is given the mapp
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, cast, func, literal, null, select, union_all
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
+from models import registry
 from models.base import utcnow
-from models.budgets import Budget, BudgetModification
-from models.commitments import Commitment, CommitmentChangeOrder
 from models.company import CompanySettings, get_settings
-from models.directory import Vendor
 from models.enums import (
-    CommitmentKind,
     ErpSystem,
     ExportStatus,
     Origin,
@@ -37,14 +34,12 @@ from models.enums import (
     SyncStatus,
     Tool,
 )
-from models.erp import load_record, syncable
 from models.errors import DomainError, ErrorCode
-from models.invoices import SubcontractorInvoice
 from models.preflight import Blocker, preflight
-from models.projects import Project, SubJob
+from models.projects import Project
+from models.registry import load_record, load_records
 from models.sync import ErpExport, SyncEvent, record_transition
 from models.users import User, require, require_approver
-from models.wbs import CostCode
 
 S = SyncStatus
 
@@ -73,11 +68,6 @@ _HINTS = {
     "resend": {S.SYNCED: "it is already synced", S.NOT_SENT: "it was never sent: send it"},
 }
 
-# Keys the approver types: the ERP Job ID for a project, the ERP Vendor ID for a vendor.
-ORIGIN_ID_FIELDS = {
-    RecordType.PROJECT: ("erpJobId", "ERP Job ID"),
-    RecordType.VENDOR: ("erpVendorId", "ERP Vendor ID"),
-}
 MAX_ORIGIN_ID = 64
 
 PayloadBuilder = Callable[[Session, Any, CompanySettings], tuple[str, dict[str, Any]]]
@@ -94,7 +84,7 @@ class BlockedError(DomainError):
 
 
 def _noun(record) -> str:
-    return syncable(record.RECORD_TYPE).noun
+    return registry.spec_of(record).noun
 
 
 def _actor_name(actor: User | None, fallback: str) -> str:
@@ -131,9 +121,7 @@ def _lock(session: Session, record) -> None:
 
 def _require_sender(actor: User | None, record, action: str) -> None:
     if actor is not None:
-        require(
-            actor, syncable(record.RECORD_TYPE).tool, PermissionLevel.ADMIN, f"{action} a {_noun(record)}"
-        )
+        require(actor, registry.spec_of(record).tool, PermissionLevel.ADMIN, f"{action} a {_noun(record)}")
 
 
 def _require_clear(session: Session, record, settings: CompanySettings | None = None) -> None:
@@ -201,6 +189,7 @@ def accept(
     *,
     build_payload: PayloadBuilder,
     origin_id: str | None = None,
+    typed_ids: Mapping[str, str | None] | None = None,
     note: str | None = None,
 ) -> ErpExport:
     """READY_TO_EXPORT -> EXPORTING and one ErpExport (the outbox row) holding the record mapped
@@ -209,11 +198,18 @@ def accept(
     The record row is locked (SELECT ... FOR UPDATE) and re-read first, so of two approvers
     accepting at once the second sees EXPORTING and is refused; ``ErpExport.open_key`` (unique)
     backs this up on backends without row locks.
+
+    The ERP key the approver types (the ERP Job ID of a project, the ERP Vendor ID of a vendor) is
+    ``origin_id``, or the entry of ``typed_ids`` (keyed by input field: ``erpJobId``, ...) that the
+    record type asks for.
     """
     if actor is not None:
         require_approver(actor, "Accepting an export")
     _lock(session, record)
     target = check_transition(record, "accept")
+    typed = registry.spec_of(record).origin_id
+    if origin_id is None and typed is not None and typed_ids:
+        origin_id = typed_ids.get(typed.field)
     key = _typed_origin_id(session, record, origin_id)
     settings = get_settings(session)
     _require_clear(session, record, settings)
@@ -242,10 +238,10 @@ def accept(
 
 
 def _typed_origin_id(session: Session, record, origin_id: str | None) -> str | None:
-    spec = ORIGIN_ID_FIELDS.get(record.RECORD_TYPE)
-    if spec is None:
+    typed = registry.spec_of(record).origin_id
+    if typed is None:
         return None
-    field_name, label = spec
+    field_name, label = typed.field, typed.label
     key = (origin_id or "").strip()
     if not key:
         raise DomainError(
@@ -262,16 +258,10 @@ def _typed_origin_id(session: Session, record, origin_id: str | None) -> str | N
         select(model).where(model.id != record.id, func.lower(model.origin_id) == key.lower())
     )
     if other is not None:
-        if record.RECORD_TYPE == RecordType.PROJECT:
-            raise DomainError(
-                ErrorCode.JOB_EXISTS_IN_BOTH_SYSTEMS,
-                f"ERP job {key} is already linked to project {other.number} {other.name}; a job is "
-                "created in one system and synced to the other, never in both",
-                field_name,
-            )
         raise DomainError(
-            ErrorCode.DUPLICATE_ORIGIN_ID,
-            f"{label} {key} is already linked to vendor {other.name}",
+            typed.duplicate_code,
+            f"{label} {key} is already linked to {_noun(other)} {registry.label_of(other)}"
+            + (f"; {typed.duplicate_hint}" if typed.duplicate_hint else ""),
             field_name,
         )
     return key
@@ -435,48 +425,6 @@ def fail_export(
 # --- the queue ----------------------------------------------------------------------------------
 
 
-def _queue_selects() -> list[Select]:
-    def row(model, record_type: RecordType, project_id, *joins):
-        stmt = select(
-            literal(record_type.value, String(32)).label("record_type"),
-            model.id.label("record_id"),
-            project_id.label("project_id"),
-            model.sync_status.label("status"),
-            func.coalesce(model.sent_at, model.created_at).label("since"),
-        ).select_from(model)
-        for target, on in joins:
-            stmt = stmt.join(target, on)
-        return stmt
-
-    no_project = cast(null(), Integer)
-    return [
-        row(Project, RecordType.PROJECT, Project.id),
-        row(SubJob, RecordType.SUB_JOB, SubJob.project_id),
-        row(Vendor, RecordType.VENDOR, no_project),
-        row(CostCode, RecordType.COST_CODE, no_project),
-        row(Budget, RecordType.BUDGET, Budget.project_id),
-        row(
-            BudgetModification,
-            RecordType.BUDGET_MODIFICATION,
-            Budget.project_id,
-            (Budget, Budget.id == BudgetModification.budget_id),
-        ),
-        row(Commitment, RecordType.COMMITMENT, Commitment.project_id),
-        row(
-            CommitmentChangeOrder,
-            RecordType.COMMITMENT_CHANGE_ORDER,
-            Commitment.project_id,
-            (Commitment, Commitment.id == CommitmentChangeOrder.commitment_id),
-        ),
-        row(
-            SubcontractorInvoice,
-            RecordType.SUBCONTRACTOR_INVOICE,
-            Commitment.project_id,
-            (Commitment, Commitment.id == SubcontractorInvoice.commitment_id),
-        ),
-    ]
-
-
 QUEUE_STATUSES = (S.READY_TO_EXPORT, S.EXPORTING, S.FAILED_TO_EXPORT, S.REJECTED, S.SYNCED)
 
 
@@ -489,10 +437,7 @@ def queue_query(
     """A subquery of (record_type, record_id, project_id, status, since) over every syncable
     table, filtered by record type and project (status is filtered by the caller, so that the
     counts per status can share it)."""
-    parts = _queue_selects()
-    if record_types:
-        wanted = {RecordType(t).value for t in record_types}
-        parts = [p for p, rt in zip(parts, RecordType, strict=True) if rt.value in wanted]
+    parts = [entry.queue_select() for entry in registry.specs(record_types or None)]
     queue = union_all(*parts).subquery("sync_queue")
     stmt = select(queue)
     if project_id is not None:
@@ -513,42 +458,6 @@ def queue_counts(
     for status, count in session.execute(stmt):
         counts[SyncStatus(status)] = count
     return counts
-
-
-def load_records(session: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Any]:
-    """Rows for (record_type, id) keys: one SELECT per record type present."""
-    by_type: dict[str, set[int]] = {}
-    for rt, pk in keys:
-        by_type.setdefault(RecordType(rt).value, set()).add(pk)
-    found: dict[tuple[str, int], Any] = {}
-    for rt, ids in by_type.items():
-        model = syncable(RecordType(rt)).model
-        for row in session.scalars(select(model).where(model.id.in_(ids))):
-            found[(rt, row.id)] = row
-    return found
-
-
-def record_label(record) -> str:
-    """A short human label from the record's own columns (the project is shown beside it)."""
-    rt = record.RECORD_TYPE
-    if rt == RecordType.PROJECT:
-        return f"{record.number} {record.name}"
-    if rt == RecordType.SUB_JOB:
-        return f"Sub job {record.number} {record.name}"
-    if rt == RecordType.VENDOR:
-        return record.name
-    if rt == RecordType.COST_CODE:
-        return f"{record.code} {record.description}".strip()
-    if rt == RecordType.BUDGET:
-        return "Budget"
-    if rt == RecordType.BUDGET_MODIFICATION:
-        return f"Budget modification {record.id} ({record.amount:.2f})"
-    if rt == RecordType.COMMITMENT:
-        kind = "Subcontract" if record.kind == CommitmentKind.SUBCONTRACT else "Purchase order"
-        return f"{kind} {record.number} {record.title}".strip()
-    if rt == RecordType.COMMITMENT_CHANGE_ORDER:
-        return f"Change order {record.number} {record.title}".strip()
-    return f"Invoice {record.number}"
 
 
 # --- the approver's daily digest -----------------------------------------------------------------
@@ -598,7 +507,7 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 def approval_digest(session: Session, now: dt.datetime | None = None) -> Digest:
-    """Everything awaiting acceptance, grouped by record type (in the RecordType order), oldest
+    """Everything awaiting acceptance, grouped by record type (in registry order), oldest
     first, with how long each has waited; plus how many exports failed."""
     now = now or utcnow()
     _, stmt = queue_query(statuses=[S.READY_TO_EXPORT])
@@ -629,7 +538,7 @@ def approval_digest(session: Session, now: dt.datetime | None = None) -> Digest:
             DigestItem(
                 record_type=rt,
                 record_id=record.id,
-                label=record_label(record),
+                label=registry.label_of(record),
                 project_number=project.number if project else None,
                 project_name=project.name if project else None,
                 sent_at=sent_at,
@@ -638,7 +547,7 @@ def approval_digest(session: Session, now: dt.datetime | None = None) -> Digest:
                 record=record,
             )
         )
-    ordered = [groups[rt] for rt in RecordType if rt in groups]
+    ordered = [groups[e.record_type] for e in registry.specs() if e.record_type in groups]
     for group in ordered:
         group.items.sort(key=lambda i: (i.sent_at, i.record_id))
     failed = queue_counts(session)[S.FAILED_TO_EXPORT]

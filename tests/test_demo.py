@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import models
 from api.cli import app as cli
+from models import registry
 from models.base import Base
 from models.budgets import Budget, BudgetLine, BudgetModification
 from models.commitments import Commitment, CommitmentChangeOrder
@@ -29,14 +30,13 @@ from models.enums import (
     SyncStatus,
     Tool,
 )
-from models.erp import SYNCABLES
 from models.invoices import SubcontractorInvoice
 from models.projects import Project, ProjectCostCode, SubJob
 from models.sync import SyncEvent
 from models.users import ApiToken, User
 from models.wbs import CostCode, CostType
 
-SYNCABLE = tuple(s.model for s in SYNCABLES.values())
+SYNCABLE = registry.models()
 
 
 @pytest.fixture

@@ -18,11 +18,12 @@ from models.enums import (
     RecordType,
     SyncStatus,
 )
-from models.erp import capability, update_erp_settings
+from models.erp import update_erp_settings
 from models.erp_inbound import ErpJobIn, ErpSubJobIn, receive_erp_job
 from models.errors import DomainError, ErrorCode
 from models.preflight import preflight, sage300_code_problem
 from models.projects import Project, SubJob
+from models.registry import capability
 from models.sync import SyncEvent
 from tests import factories_workflow as f
 

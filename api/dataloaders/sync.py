@@ -8,11 +8,11 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from api.dataloaders import by_id, group_by, keys_from
-from models.erp import SYNCABLES
+from models import registry
 from models.sync import SyncEvent
 from models.users import User
 
-SYNCABLE_MODELS = tuple(s.model for s in SYNCABLES.values())
+SYNCABLE_MODELS = registry.models()
 
 
 @keys_from(*((model, lambda r: (str(r.RECORD_TYPE), r.id)) for model in SYNCABLE_MODELS))

@@ -22,11 +22,11 @@ from api.types.projects import Project
 from api.types.workflow import Erp, ErpExport, SyncActionPayload, SyncActionResult, SyncBlocker, SyncItem
 from exporters.mapping import build_payload
 from models import workflow
-from models.enums import RecordType
-from models.erp import load_record, project_id_of, update_erp_settings
+from models.erp import update_erp_settings
 from models.erp_inbound import ErpJobIn, ErpSubJobIn, receive_erp_job
 from models.errors import ErrorCode
 from models.projects import Project as ProjectRow
+from models.registry import load_record, project_id_of
 
 MAX_BATCH = 200
 
@@ -236,9 +236,9 @@ class WorkflowMutations:
 
         def action(s, record, index):
             item = items[index]
-            typed = item.erp_job_id if record.RECORD_TYPE == RecordType.PROJECT else item.erp_vendor_id
+            typed = {"erpJobId": item.erp_job_id, "erpVendorId": item.erp_vendor_id}
             return workflow.accept(
-                s, user, record, build_payload=build_payload, origin_id=typed, note=input.note
+                s, user, record, build_payload=build_payload, typed_ids=typed, note=input.note
             )
 
         return _batch(info, [i.id for i in items], action, with_export=True)

@@ -28,13 +28,14 @@ from api.types.workflow import (
     SyncPreflight,
     SyncStatusCount,
 )
+from models import registry
 from models.enums import PermissionLevel, Tool
-from models.erp import SYNCABLE_BY_TYPE_NAME, load_record
 from models.errors import DomainError
 from models.preflight import preflight
 from models.projects import Project as ProjectRow
+from models.registry import load_record, load_records
 from models.sync import ErpExport as ErpExportRow
-from models.workflow import QUEUE_STATUSES, approval_digest, load_records, queue_counts, queue_query
+from models.workflow import QUEUE_STATUSES, approval_digest, queue_counts, queue_query
 
 
 def _query_error(exc: DomainError) -> GraphQLError:
@@ -42,9 +43,11 @@ def _query_error(exc: DomainError) -> GraphQLError:
 
 
 def decode_record_id(gid: strawberry.ID, field: str = "id"):
-    """(Syncable, pk) of a syncable record's global ID; INVALID_ID otherwise."""
-    type_name, pk = from_global_id(gid, *SYNCABLE_BY_TYPE_NAME, field=field)
-    return SYNCABLE_BY_TYPE_NAME[type_name], pk
+    """(record-type registry entry, pk) of a syncable record's global ID; INVALID_ID otherwise."""
+    type_name, pk = from_global_id(gid, *registry.type_names(), field=field)
+    entry = registry.by_type_name(type_name)
+    assert entry is not None
+    return entry, pk
 
 
 def sync_items_page(session, rows) -> list[SyncItem]:

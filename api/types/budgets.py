@@ -14,6 +14,11 @@ from api.relay import Node, register_node, to_global_id
 from api.types.projects import WbsRefs, wbs_refs
 from api.types.sync import SyncInfo
 from models import budgets as m
+from models import registry
+from models.enums import RecordType
+
+BUDGET = registry.spec(RecordType.BUDGET).type_name
+BUDGET_MODIFICATION = registry.spec(RecordType.BUDGET_MODIFICATION).type_name
 
 
 def _net_of(row: m.BudgetLine) -> Decimal:
@@ -27,8 +32,8 @@ def _net_of(row: m.BudgetLine) -> Decimal:
     return m.line_modification_nets(mods).get(row.id, m.ZERO)
 
 
-@register_node(m.BudgetLine)
-@strawberry.type(description="One budget line: sub job x cost code x cost type.")
+@register_node(m.BudgetLine, "BudgetLine")
+@strawberry.type(name="BudgetLine", description="One budget line: sub job x cost code x cost type.")
 class BudgetLine(WbsRefs, Node):
     description: str
     original_amount: Decimal
@@ -67,8 +72,11 @@ def _line_with_net(info: Info, line_id: int) -> BudgetLine:
     return BudgetLine.from_row(row, m.line_modification_nets(mods).get(row.id, m.ZERO))
 
 
-@register_node(m.BudgetModification)
-@strawberry.type(description="Moves an amount from one budget line to another of the same budget.")
+@register_node(m.BudgetModification, BUDGET_MODIFICATION)
+@strawberry.type(
+    name=BUDGET_MODIFICATION,
+    description="Moves an amount from one budget line to another of the same budget.",
+)
 class BudgetModification(Node):
     amount: Decimal
     notes: str
@@ -80,7 +88,7 @@ class BudgetModification(Node):
     @classmethod
     def from_row(cls, row: m.BudgetModification) -> BudgetModification:
         return cls(
-            id=to_global_id("BudgetModification", row.id),
+            id=to_global_id(BUDGET_MODIFICATION, row.id),
             amount=row.amount,
             notes=row.notes,
             sync=SyncInfo.from_row(row),
@@ -105,8 +113,10 @@ class BudgetTotals:
     revised_amount: Decimal
 
 
-@register_node(m.Budget)
-@strawberry.type(description="A project's budget. Locked before it is sent; modifications after the lock.")
+@register_node(m.Budget, BUDGET)
+@strawberry.type(
+    name=BUDGET, description="A project's budget. Locked before it is sent; modifications after the lock."
+)
 class Budget(Node):
     locked: bool
     sync: SyncInfo
@@ -115,7 +125,7 @@ class Budget(Node):
     @classmethod
     def from_row(cls, row: m.Budget) -> Budget:
         return cls(
-            id=to_global_id("Budget", row.id), locked=row.locked, sync=SyncInfo.from_row(row), _pk=row.id
+            id=to_global_id(BUDGET, row.id), locked=row.locked, sync=SyncInfo.from_row(row), _pk=row.id
         )
 
     def _parts(self, info: Info):

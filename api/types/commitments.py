@@ -17,10 +17,15 @@ from api.types.enums import ChangeOrderStatus, CommitmentKind, CommitmentStatus
 from api.types.projects import Project, WbsRefs, wbs_refs
 from api.types.sync import SyncInfo
 from models import commitments as m
+from models import registry
+from models.enums import RecordType
+
+COMMITMENT = registry.spec(RecordType.COMMITMENT).type_name
+CHANGE_ORDER = registry.spec(RecordType.COMMITMENT_CHANGE_ORDER).type_name
 
 
-@register_node(m.CommitmentLine)
-@strawberry.type
+@register_node(m.CommitmentLine, "CommitmentLine")
+@strawberry.type(name="CommitmentLine")
 class CommitmentLine(WbsRefs, Node):
     line_number: int
     description: str
@@ -68,8 +73,10 @@ def _commitment(info: Info, pk: int) -> Commitment:
     return Commitment.from_row(row)
 
 
-@register_node(m.CommitmentChangeOrder)
-@strawberry.type(description="A change to a synced commitment; lines may be deductive (negative).")
+@register_node(m.CommitmentChangeOrder, CHANGE_ORDER)
+@strawberry.type(
+    name=CHANGE_ORDER, description="A change to a synced commitment; lines may be deductive (negative)."
+)
 class CommitmentChangeOrder(Node):
     number: str
     title: str
@@ -83,7 +90,7 @@ class CommitmentChangeOrder(Node):
     @classmethod
     def from_row(cls, row: m.CommitmentChangeOrder) -> CommitmentChangeOrder:
         return cls(
-            id=to_global_id("CommitmentChangeOrder", row.id),
+            id=to_global_id(CHANGE_ORDER, row.id),
             number=row.number,
             title=row.title,
             description=row.description,
@@ -117,8 +124,8 @@ class CommitmentTotals:
     revised_amount: Decimal = strawberry.field(description="originalAmount + approvedChangeOrdersAmount.")
 
 
-@register_node(m.Commitment)
-@strawberry.type(description="A subcontract or purchase order.")
+@register_node(m.Commitment, COMMITMENT)
+@strawberry.type(name=COMMITMENT, description="A subcontract or purchase order.")
 class Commitment(Node):
     kind: CommitmentKind
     number: str
@@ -135,7 +142,7 @@ class Commitment(Node):
     @classmethod
     def from_row(cls, row: m.Commitment) -> Commitment:
         return cls(
-            id=to_global_id("Commitment", row.id),
+            id=to_global_id(COMMITMENT, row.id),
             kind=row.kind,
             number=row.number,
             title=row.title,

@@ -16,8 +16,10 @@ from api.types.projects import WbsRefs, wbs_refs
 from models import costs as m
 
 
-@register_node(m.DirectCost)
-@strawberry.type(description="A job-cost transaction from the ERP (AP invoice, payroll, expense).")
+@register_node(m.DirectCost, "DirectCost")
+@strawberry.type(
+    name="DirectCost", description="A job-cost transaction from the ERP (AP invoice, payroll, expense)."
+)
 class DirectCost(WbsRefs, Node):
     type: DirectCostType
     status: DirectCostStatus

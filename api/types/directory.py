@@ -9,10 +9,14 @@ import strawberry
 from api.relay import Node, register_node, to_global_id
 from api.types.sync import SyncInfo
 from models import directory as m
+from models import registry
+from models.enums import RecordType
+
+VENDOR = registry.spec(RecordType.VENDOR).type_name
 
 
-@register_node(m.Vendor)
-@strawberry.type(description="A company in the directory (an ERP AP vendor).")
+@register_node(m.Vendor, VENDOR)
+@strawberry.type(name=VENDOR, description="A company in the directory (an ERP AP vendor).")
 class Vendor(Node):
     name: str
     address: str
@@ -29,7 +33,7 @@ class Vendor(Node):
     @classmethod
     def from_row(cls, row: m.Vendor) -> Vendor:
         return cls(
-            id=to_global_id("Vendor", row.id),
+            id=to_global_id(VENDOR, row.id),
             name=row.name,
             address=row.address,
             city=row.city,

@@ -57,8 +57,8 @@ class ImportCounts:
     unplaced: int = strawberry.field(description="Job-cost rows kept but not placed (included in create).")
 
 
-@register_node(m.ImportRun)
-@strawberry.type(description="One file import or dry run, with what came of each row.")
+@register_node(m.ImportRun, "ImportRun")
+@strawberry.type(name="ImportRun", description="One file import or dry run, with what came of each row.")
 class ImportRun(Node):
     kind: ImportKind
     file_name: str

@@ -16,6 +16,10 @@ from api.types.enums import InvoiceStatus
 from api.types.projects import WbsRefs, wbs_refs
 from api.types.sync import SyncInfo
 from models import invoices as m
+from models import registry
+from models.enums import RecordType
+
+INVOICE = registry.spec(RecordType.SUBCONTRACTOR_INVOICE).type_name
 
 
 @strawberry.type
@@ -58,8 +62,8 @@ class InvoiceTotals:
     net_amount: Decimal = strawberry.field(description="totalAmount - retainageAmount.")
 
 
-@register_node(m.SubcontractorInvoice)
-@strawberry.type(description="A subcontractor's pay application for one billing period.")
+@register_node(m.SubcontractorInvoice, INVOICE)
+@strawberry.type(name=INVOICE, description="A subcontractor's pay application for one billing period.")
 class SubcontractorInvoice(Node):
     number: str
     billing_period_start: dt.date
@@ -73,7 +77,7 @@ class SubcontractorInvoice(Node):
     @classmethod
     def from_row(cls, row: m.SubcontractorInvoice) -> SubcontractorInvoice:
         return cls(
-            id=to_global_id("SubcontractorInvoice", row.id),
+            id=to_global_id(INVOICE, row.id),
             number=row.number,
             billing_period_start=row.billing_period_start,
             billing_period_end=row.billing_period_end,

@@ -15,8 +15,13 @@ from api.types.enums import CommitmentKind, CommitmentStatus, DirectCostType
 from api.types.sync import SyncInfo
 from api.types.wbs import CostCode, CostType
 from models import projects as m
+from models import registry
+from models.enums import RecordType
 from models.wbs import CostCode as CostCodeRow
 from models.wbs import CostType as CostTypeRow
+
+PROJECT = registry.spec(RecordType.PROJECT).type_name
+SUB_JOB = registry.spec(RecordType.SUB_JOB).type_name
 
 if TYPE_CHECKING:
     from api.types.budgets import Budget
@@ -25,8 +30,8 @@ if TYPE_CHECKING:
     from api.types.invoices import SubcontractorInvoice
 
 
-@register_node(m.SubJob)
-@strawberry.type
+@register_node(m.SubJob, SUB_JOB)
+@strawberry.type(name=SUB_JOB)
 class SubJob(Node):
     number: str
     name: str
@@ -37,7 +42,7 @@ class SubJob(Node):
     @classmethod
     def from_row(cls, row: m.SubJob) -> SubJob:
         return cls(
-            id=to_global_id("SubJob", row.id),
+            id=to_global_id(SUB_JOB, row.id),
             number=row.number,
             name=row.name,
             sync=SyncInfo.from_row(row),
@@ -78,8 +83,8 @@ def wbs_refs(row) -> dict:
     }
 
 
-@register_node(m.Project)
-@strawberry.type(description="A construction project (an ERP job).")
+@register_node(m.Project, PROJECT)
+@strawberry.type(name=PROJECT, description="A construction project (an ERP job).")
 class Project(Node):
     number: str
     name: str
@@ -95,7 +100,7 @@ class Project(Node):
     @classmethod
     def from_row(cls, row: m.Project) -> Project:
         return cls(
-            id=to_global_id("Project", row.id),
+            id=to_global_id(PROJECT, row.id),
             number=row.number,
             name=row.name,
             address=row.address,

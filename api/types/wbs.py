@@ -7,11 +7,17 @@ import strawberry
 from api.relay import Node, register_node, to_global_id
 from api.types.enums import Origin
 from api.types.sync import SyncInfo
+from models import registry
 from models import wbs as m
+from models.enums import RecordType
+
+COST_CODE = registry.spec(RecordType.COST_CODE).type_name
 
 
-@register_node(m.CostCode)
-@strawberry.type(description="A code of the company standard cost code list (text: leading zeros count).")
+@register_node(m.CostCode, COST_CODE)
+@strawberry.type(
+    name=COST_CODE, description="A code of the company standard cost code list (text: leading zeros count)."
+)
 class CostCode(Node):
     code: str
     description: str
@@ -23,7 +29,7 @@ class CostCode(Node):
     @classmethod
     def from_row(cls, row: m.CostCode) -> CostCode:
         return cls(
-            id=to_global_id("CostCode", row.id),
+            id=to_global_id(COST_CODE, row.id),
             code=row.code,
             description=row.description,
             division=row.division,
@@ -33,9 +39,10 @@ class CostCode(Node):
         )
 
 
-@register_node(m.CostType)
+@register_node(m.CostType, "CostType")
 @strawberry.type(
-    description="A cost type / category (Sage 100: 1 Material .. 5 Other; Sage 300: L, M, S, E, O)."
+    name="CostType",
+    description="A cost type / category (Sage 100: 1 Material .. 5 Other; Sage 300: L, M, S, E, O).",
 )
 class CostType(Node):
     code: str

@@ -14,14 +14,15 @@ from api.types.enums import Country, ErpSystem, ExportStatus, RecordType, SyncSt
 from api.types.projects import Project
 from api.types.sync import SyncInfo
 from models import erp as erp_model
+from models import registry
 from models.company import CompanySettings
 from models.preflight import Blocker, Preflight
 from models.sync import ErpExport as ErpExportRow
-from models.workflow import Digest, DigestGroup, DigestItem, format_wait, record_label
+from models.workflow import Digest, DigestGroup, DigestItem, format_wait
 
 
 def record_gid(record) -> strawberry.ID:
-    return to_global_id(erp_model.syncable(record.RECORD_TYPE).type_name, record.id)
+    return to_global_id(registry.spec_of(record).type_name, record.id)
 
 
 @strawberry.type(
@@ -41,7 +42,7 @@ class SyncItem:
         return cls(
             record_type=record.RECORD_TYPE,
             record_id=record_gid(record),
-            label=record_label(record),
+            label=registry.label_of(record),
             project=Project.from_row(project_row) if project_row is not None else None,
             sync=SyncInfo.from_row(record),
             _row=record,
@@ -49,7 +50,7 @@ class SyncItem:
 
     @strawberry.field(description="The record, as its own type.")
     def record(self) -> Node | None:
-        entry = NODE_REGISTRY.get(erp_model.syncable(self.record_type).type_name)
+        entry = NODE_REGISTRY.get(registry.spec(self.record_type).type_name)
         return entry[1](self._row) if entry else None
 
 
@@ -151,15 +152,16 @@ class Erp:
                     import_supported=c.import_supported,
                     notes=c.notes,
                 )
-                for c in erp_model.CAPABILITIES[system]
+                for c in registry.capabilities(system)
             ],
             out_of_scope=list(erp_model.OUT_OF_SCOPE),
         )
 
 
-@register_node(ErpExportRow)
+@register_node(ErpExportRow, "ErpExport")
 @strawberry.type(
-    description="One accepted record mapped to the ERP's fields: the outbox a connector delivers."
+    name="ErpExport",
+    description="One accepted record mapped to the ERP's fields: the outbox a connector delivers.",
 )
 class ErpExport(Node):
     record_type: RecordType
@@ -185,7 +187,7 @@ class ErpExport(Node):
         return cls(
             id=to_global_id("ErpExport", row.id),
             record_type=row.record_type,
-            record_id=to_global_id(erp_model.syncable(row.record_type).type_name, row.record_id),
+            record_id=to_global_id(registry.spec(row.record_type).type_name, row.record_id),
             erp_system=erp_model.ErpSystem(row.erp_system),
             erp_entity=row.erp_entity,
             status=row.status,
@@ -219,7 +221,7 @@ class ApprovalDigestItem:
     def from_domain(cls, item: DigestItem) -> ApprovalDigestItem:
         return cls(
             record_type=item.record_type,
-            record_id=to_global_id(erp_model.syncable(item.record_type).type_name, item.record_id),
+            record_id=to_global_id(registry.spec(item.record_type).type_name, item.record_id),
             label=item.label,
             project_number=item.project_number,
             project_name=item.project_name,

@@ -1,0 +1,58 @@
+"""The record-type registry is complete and the only list of record types: every record type has
+one entry with a fixed GraphQL name, every ERP it exports to has a mapping table for it, and the
+queue, labels and project lookups come from it."""
+
+from __future__ import annotations
+
+from exporters.mapping import mapped_record_types
+from models import registry
+from models.enums import ErpSystem, RecordType
+
+# The GraphQL type names and global-ID prefixes clients store: changing one breaks stored IDs.
+FIXED_TYPE_NAMES = {
+    RecordType.PROJECT: "Project",
+    RecordType.SUB_JOB: "SubJob",
+    RecordType.VENDOR: "Vendor",
+    RecordType.COST_CODE: "CostCode",
+    RecordType.BUDGET: "Budget",
+    RecordType.BUDGET_MODIFICATION: "BudgetModification",
+    RecordType.COMMITMENT: "Commitment",
+    RecordType.COMMITMENT_CHANGE_ORDER: "CommitmentChangeOrder",
+    RecordType.SUBCONTRACTOR_INVOICE: "SubcontractorInvoice",
+}
+
+
+def test_every_record_type_has_one_entry_with_its_fixed_name():
+    assert {s.record_type: s.type_name for s in registry.REGISTRY} == FIXED_TYPE_NAMES
+    for entry in registry.REGISTRY:
+        assert entry.record_type == entry.model.RECORD_TYPE
+        assert entry.erp.keys() == set(ErpSystem)
+
+
+def test_every_exported_record_type_has_a_mapping_table_per_erp():
+    for system in ErpSystem:
+        exported = {
+            c.record_type for c in registry.capabilities(system) if c.export_supported and c.record_type
+        }
+        assert exported <= mapped_record_types(system), system
+
+
+def test_the_feature_map_lists_record_types_in_registry_order_then_other_features():
+    caps = registry.capabilities(ErpSystem.SAGE_300_CRE)
+    assert [c.record_type for c in caps[: len(registry.REGISTRY)]] == [
+        s.record_type for s in registry.REGISTRY
+    ]
+    assert [c.feature for c in caps[len(registry.REGISTRY) :]] == [
+        "JOB_COST_TRANSACTIONS",
+        "FORECAST_VALUES",
+        "PRIME_CONTRACT",
+    ]
+
+
+def test_the_queue_filter_does_not_depend_on_declaration_order():
+    # a subset in any order selects exactly those types (formerly zipped against the enum order)
+    wanted = [RecordType.SUBCONTRACTOR_INVOICE, RecordType.PROJECT]
+    assert [s.record_type for s in registry.specs(wanted)] == [
+        RecordType.PROJECT,
+        RecordType.SUBCONTRACTOR_INVOICE,
+    ]
