@@ -158,7 +158,7 @@ def serve(
     engine = _engine()
     migrate(engine)
     if demo:
-        from models.demo import load_demo_if_empty
+        from api.demo import load_demo_if_empty
 
         load_demo_if_empty(make_sessionmaker(engine), _say)
     factory = make_sessionmaker(engine)
@@ -192,7 +192,7 @@ def demo_cmd() -> None:
     approver). A database that already has projects is left as it is; each run prints a fresh
     token for every demo user it has.
     """
-    from models.demo import load_demo_if_empty
+    from api.demo import load_demo_if_empty
 
     engine = _engine()
     migrate(engine)

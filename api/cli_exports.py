@@ -69,7 +69,7 @@ def export_budget(
 
     def action(session):
         pid = reports.find_project(session, project).id
-        lines = reports.budget_export_lines(session, None, pid)
+        lines = budget_export.budget_export_lines(session, None, pid)
         path = _output(output, f"budget-{project}.{fmt.value}")
         _write(
             path,
@@ -103,8 +103,8 @@ def export_vendors(
         _write(
             path,
             fmt,
-            lambda: vendor_export.vendors_csv(reports.vendor_export_rows(session, None)),
-            lambda f: vendor_export.write_vendors_xlsx(reports.vendor_export_rows(session, None), f),
+            lambda: vendor_export.vendors_csv(vendor_export.vendor_export_rows(session, None)),
+            lambda f: vendor_export.write_vendors_xlsx(vendor_export.vendor_export_rows(session, None), f),
         )
 
     _run(action)

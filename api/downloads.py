@@ -122,7 +122,7 @@ def _budget(request: Request):
     fmt = _format(request)
     state = request.state
     project_id = _project_id(request)
-    lines = reports.budget_export_lines(state.session, state.user, project_id)
+    lines = budget_export.budget_export_lines(state.session, state.user, project_id)
     project = reports.get_project(state.session, project_id)
     filename = f"budget-{_filename_part(project.number)}.{fmt}"
     if fmt == "csv":
@@ -140,7 +140,7 @@ def _budget_template(request: Request):
 
 def _vendors(request: Request):
     fmt = _format(request)
-    rows = reports.vendor_export_rows(request.state.session, request.state.user)
+    rows = vendor_export.vendor_export_rows(request.state.session, request.state.user)
     filename = f"vendors.{fmt}"
     if fmt == "csv":
         return _csv(vendor_export.vendors_csv(rows), filename)

@@ -1,5 +1,6 @@
 """The budget export (re-imports cleanly: the import columns, then read-only columns the importer
-ignores) and the empty budget template, as CSV and XLSX.
+ignores) and the empty budget template, as CSV and XLSX, and the rows behind the export (each
+budget line with its figures from the job-cost report).
 
 Neither carries a totals row: a "Total" line would come back as a budget line on re-import.
 """
@@ -7,11 +8,22 @@ Neither carries a totals row: a "Total" line would come back as a budget line on
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from exporters.tabular import MONEY, NUMBER, TEXT, Column, iter_csv, write_xlsx
 from models import budget_columns as bc
-from models.reports import BudgetExportLine
+from models.base import money
+from models.budgets import Budget, BudgetLine
+from models.enums import PermissionLevel, Tool
+from models.projects import SubJob
+from models.reports import JobCostFigures, get_project, line_figures
+from models.users import User, require
+from models.wbs import CostCode, CostType
 
 _KINDS = {
     bc.ORIGINAL_BUDGET_AMOUNT: MONEY,
@@ -28,6 +40,71 @@ IMPORT_COLUMNS = tuple(Column(h, _KINDS.get(h, TEXT), _WIDTHS.get(h)) for h in b
 EXPORT_COLUMNS = IMPORT_COLUMNS + tuple(Column(h, _KINDS.get(h, TEXT)) for h in bc.READ_ONLY_COLUMNS)
 SHEET_TITLE = "Budget"
 TEMPLATE_SHEET_TITLE = "Budget Template"
+
+
+@dataclass(slots=True)
+class BudgetExportLine:
+    sub_job: str
+    cost_code: str
+    cost_type: str
+    description: str
+    original_budget: Decimal
+    quantity: Decimal | None
+    unit_of_measure: str | None
+    unit_cost: Decimal | None
+    budget_modifications: Decimal
+    revised_budget: Decimal
+    committed: Decimal
+    direct_costs: Decimal
+
+
+def budget_export_lines(session: Session, actor: User | None, project_id: int) -> list[BudgetExportLine]:
+    """The project's budget lines (by cost code, sub job, cost type) with their read-only figures."""
+    if actor is not None:
+        require(actor, Tool.BUDGET, PermissionLevel.READ_ONLY, "Exporting a budget")
+    project = get_project(session, project_id)
+    figures, _budget_keys = line_figures(session, project.id)
+    stmt = (
+        select(
+            BudgetLine.sub_job_id,
+            BudgetLine.cost_code_id,
+            BudgetLine.cost_type_id,
+            SubJob.number,
+            CostCode.code,
+            CostType.code,
+            BudgetLine.description,
+            BudgetLine.original_amount,
+            BudgetLine.quantity,
+            BudgetLine.unit_of_measure,
+            BudgetLine.unit_cost,
+        )
+        .join(Budget, Budget.id == BudgetLine.budget_id)
+        .join(CostCode, CostCode.id == BudgetLine.cost_code_id)
+        .join(CostType, CostType.id == BudgetLine.cost_type_id)
+        .outerjoin(SubJob, SubJob.id == BudgetLine.sub_job_id)
+        .where(Budget.project_id == project.id)
+        .order_by(CostCode.code, SubJob.number.nulls_first(), CostType.code, BudgetLine.id)
+    )
+    lines = []
+    for row in session.execute(stmt):
+        line = figures.get((project.id, row[0], row[1], row[2])) or JobCostFigures()
+        lines.append(
+            BudgetExportLine(
+                sub_job=row[3] or "",
+                cost_code=row[4],
+                cost_type=row[5],
+                description=row[6],
+                original_budget=money(row[7]),
+                quantity=row[8],
+                unit_of_measure=row[9],
+                unit_cost=row[10],
+                budget_modifications=line.budget_modifications,
+                revised_budget=line.revised_budget,
+                committed=line.committed,
+                direct_costs=line.direct_costs,
+            )
+        )
+    return lines
 
 
 def export_rows(lines: Iterable[BudgetExportLine]) -> Iterator[list[Any]]:

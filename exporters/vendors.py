@@ -1,11 +1,18 @@
-"""The vendor list export (the columns of the Sage AP vendor mapping, plus sync status)."""
+"""The vendor list export (the columns of the Sage AP vendor mapping, plus sync status) and the
+rows behind it, streamed from the database."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from exporters.tabular import Column, iter_csv, write_xlsx
+from models.directory import Vendor
+from models.enums import PermissionLevel, Tool
+from models.users import User, require
 
 COLUMNS = (
     Column("Vendor Record Number", width=22),
@@ -17,6 +24,29 @@ COLUMNS = (
     Column("Sync Status", width=18),
 )
 SHEET_TITLE = "Vendors"
+
+
+def vendor_export_rows(session: Session, actor: User | None) -> Iterator[tuple]:
+    """(record number, name, address, city, state, zip, sync status) per vendor, by name.
+
+    The permission is checked on the call; the rows then stream from the database."""
+    if actor is not None:
+        require(actor, Tool.DIRECTORY, PermissionLevel.READ_ONLY, "Exporting the vendor list")
+    return _vendor_rows(session)
+
+
+def _vendor_rows(session: Session) -> Iterator[tuple]:
+    stmt = select(
+        Vendor.origin_id,
+        Vendor.name,
+        Vendor.address,
+        Vendor.city,
+        Vendor.state,
+        Vendor.zip,
+        Vendor.sync_status,
+    ).order_by(Vendor.name, Vendor.id)
+    for row in session.execute(stmt.execution_options(yield_per=1000)):
+        yield (row[0] or "", row[1], row[2], row[3], row[4], row[5], str(row[6]))
 
 
 def vendors_csv(rows: Iterable[tuple]) -> Iterator[str]:

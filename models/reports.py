@@ -1,6 +1,6 @@
 """The job-cost report (budget vs committed vs actual per sub job x cost code x cost type), its
-company-level summary, the rows behind the budget and vendor exports, and the unsyncable direct
-costs list.
+company-level summary, and the unsyncable direct costs list. The budget export's rows are built
+from the same figures in ``exporters.budget``.
 
 Definitions (docs/reports.md explains them for users):
 
@@ -25,7 +25,7 @@ Subtotals and totals are sums of the rows for every money column, so they reconc
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -36,7 +36,6 @@ from models.base import ZERO, money
 from models.budgets import Budget, BudgetLine, BudgetModification
 from models.commitments import Commitment, CommitmentChangeOrder, CommitmentChangeOrderLine, CommitmentLine
 from models.costs import DirectCost, UnplacedJobCost
-from models.directory import Vendor
 from models.enums import (
     ChangeOrderStatus,
     CommitmentStatus,
@@ -509,97 +508,6 @@ def company_job_cost_summary(session: Session, actor: User | None) -> CompanyJob
         for p in projects
     ]
     return CompanyJobCostSummary(rows=rows, totals=JobCostFigures.total_of(r.figures for r in rows))
-
-
-# --- rows behind the file exports -----------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class BudgetExportLine:
-    sub_job: str
-    cost_code: str
-    cost_type: str
-    description: str
-    original_budget: Decimal
-    quantity: Decimal | None
-    unit_of_measure: str | None
-    unit_cost: Decimal | None
-    budget_modifications: Decimal
-    revised_budget: Decimal
-    committed: Decimal
-    direct_costs: Decimal
-
-
-def budget_export_lines(session: Session, actor: User | None, project_id: int) -> list[BudgetExportLine]:
-    """The project's budget lines (by cost code, sub job, cost type) with their read-only figures."""
-    if actor is not None:
-        require(actor, Tool.BUDGET, PermissionLevel.READ_ONLY, "Exporting a budget")
-    project = get_project(session, project_id)
-    figures, _budget_keys = line_figures(session, project.id)
-    stmt = (
-        select(
-            BudgetLine.sub_job_id,
-            BudgetLine.cost_code_id,
-            BudgetLine.cost_type_id,
-            SubJob.number,
-            CostCode.code,
-            CostType.code,
-            BudgetLine.description,
-            BudgetLine.original_amount,
-            BudgetLine.quantity,
-            BudgetLine.unit_of_measure,
-            BudgetLine.unit_cost,
-        )
-        .join(Budget, Budget.id == BudgetLine.budget_id)
-        .join(CostCode, CostCode.id == BudgetLine.cost_code_id)
-        .join(CostType, CostType.id == BudgetLine.cost_type_id)
-        .outerjoin(SubJob, SubJob.id == BudgetLine.sub_job_id)
-        .where(Budget.project_id == project.id)
-        .order_by(CostCode.code, SubJob.number.nulls_first(), CostType.code, BudgetLine.id)
-    )
-    lines = []
-    for row in session.execute(stmt):
-        line = figures.get((project.id, row[0], row[1], row[2])) or JobCostFigures()
-        lines.append(
-            BudgetExportLine(
-                sub_job=row[3] or "",
-                cost_code=row[4],
-                cost_type=row[5],
-                description=row[6],
-                original_budget=money(row[7]),
-                quantity=row[8],
-                unit_of_measure=row[9],
-                unit_cost=row[10],
-                budget_modifications=line.budget_modifications,
-                revised_budget=line.revised_budget,
-                committed=line.committed,
-                direct_costs=line.direct_costs,
-            )
-        )
-    return lines
-
-
-def vendor_export_rows(session: Session, actor: User | None) -> Iterator[tuple]:
-    """(record number, name, address, city, state, zip, sync status) per vendor, by name.
-
-    The permission is checked on the call; the rows then stream from the database."""
-    if actor is not None:
-        require(actor, Tool.DIRECTORY, PermissionLevel.READ_ONLY, "Exporting the vendor list")
-    return _vendor_rows(session)
-
-
-def _vendor_rows(session: Session) -> Iterator[tuple]:
-    stmt = select(
-        Vendor.origin_id,
-        Vendor.name,
-        Vendor.address,
-        Vendor.city,
-        Vendor.state,
-        Vendor.zip,
-        Vendor.sync_status,
-    ).order_by(Vendor.name, Vendor.id)
-    for row in session.execute(stmt.execution_options(yield_per=1000)):
-        yield (row[0] or "", row[1], row[2], row[3], row[4], row[5], str(row[6]))
 
 
 def unsyncable_direct_costs(actor: User | None, project_id: int | None = None) -> Select:

@@ -13,13 +13,13 @@ from typer.testing import CliRunner
 
 import models
 from api.cli import app as cli
+from api.demo import DEMO_USERS, load_demo_if_empty
 from models import registry
 from models.base import Base
 from models.budgets import Budget, BudgetLine, BudgetModification
 from models.commitments import Commitment, CommitmentChangeOrder
 from models.company import get_settings
 from models.costs import DirectCost
-from models.demo import DEMO_USERS, load_demo_if_empty
 from models.directory import Vendor
 from models.enums import (
     CommitmentStatus,

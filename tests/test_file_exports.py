@@ -280,11 +280,10 @@ def test_cli_unknown_project_fails_clearly(run, harbor, tmp_path):
 
 
 def test_budget_xlsx_export_reimports_unchanged(session, harbor):
-    from exporters.budget import write_budget_xlsx
+    from exporters.budget import budget_export_lines, write_budget_xlsx
     from importers.budget import import_budget
     from importers.pipeline import ImportOptions
     from models.projects import Project
-    from models.reports import budget_export_lines
 
     buffer = io.BytesIO()
     write_budget_xlsx(budget_export_lines(session, None, harbor.project_id), buffer)
@@ -296,12 +295,11 @@ def test_budget_xlsx_export_reimports_unchanged(session, harbor):
 
 def test_budget_csv_export_with_formula_like_text_reimports_unchanged(session, harbor):
     """The CSV export neutralises '=...' with a leading quote; the importer reads it back as it was."""
-    from exporters.budget import budget_csv
+    from exporters.budget import budget_csv, budget_export_lines
     from importers.budget import import_budget
     from importers.pipeline import ImportOptions
     from models.budgets import BudgetLine
     from models.projects import Project
-    from models.reports import budget_export_lines
 
     line = session.query(BudgetLine).order_by(BudgetLine.id).first()
     line.description = "=SUM(A1:A9) allowance"

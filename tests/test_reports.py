@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from exporters.budget import budget_export_lines
 from models.base import ZERO
 from models.budgets import Budget, BudgetLine, BudgetModification
 from models.commitments import Commitment
@@ -19,7 +20,6 @@ from models.errors import DomainError, ErrorCode
 from models.invoices import SubcontractorInvoice
 from models.reports import (
     MONEY_FIELDS,
-    budget_export_lines,
     company_job_cost_summary,
     job_cost_report,
 )

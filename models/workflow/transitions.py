@@ -1,0 +1,294 @@
+"""The sync state machine every syncable record follows (DESIGN.md section 3), and the
+transitions people make: send, retrieve, resend (the sender), accept, reject (the accounting
+approver), unlink.
+
+    NOT_SENT --send--> READY_TO_EXPORT --accept--> EXPORTING --ack--> SYNCED --unlink--> NOT_SENT
+       ^                 |      |                      |
+       +---retrieve------+      +--reject--> REJECTED  +--fail--> FAILED_TO_EXPORT
+                                     REJECTED / FAILED_TO_EXPORT --resend--> READY_TO_EXPORT
+
+Every transition appends a SyncEvent. A refused transition raises a DomainError before anything
+is changed. Accepting maps the record to the ERP's fields; the mapping lives in ``exporters`` (which
+depends on ``models``, not the other way round), so ``accept`` is given the mapper to use.
+The connector's transitions (acknowledge, fail) are in ``models.workflow.outbox``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import registry
+from models.base import utcnow
+from models.company import CompanySettings, get_settings
+from models.enums import ErpSystem, ExportStatus, Origin, PermissionLevel, SyncStatus, Tool
+from models.errors import DomainError, ErrorCode
+from models.preflight import Blocker, preflight
+from models.sync import ErpExport, SyncEvent, record_transition
+from models.users import User, require, require_approver
+
+S = SyncStatus
+
+# action -> (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[SyncStatus], SyncStatus]] = {
+    "send": (frozenset({S.NOT_SENT}), S.READY_TO_EXPORT),
+    "retrieve": (frozenset({S.READY_TO_EXPORT}), S.NOT_SENT),
+    "resend": (frozenset({S.REJECTED, S.FAILED_TO_EXPORT}), S.READY_TO_EXPORT),
+    "accept": (frozenset({S.READY_TO_EXPORT}), S.EXPORTING),
+    "reject": (frozenset({S.READY_TO_EXPORT}), S.REJECTED),
+    "acknowledge": (frozenset({S.EXPORTING}), S.SYNCED),
+    "fail": (frozenset({S.EXPORTING}), S.FAILED_TO_EXPORT),
+    "unlink": (frozenset({S.SYNCED}), S.NOT_SENT),
+}
+
+_HINTS = {
+    "send": {
+        S.REJECTED: "it was rejected: fix it and resend it",
+        S.FAILED_TO_EXPORT: "its export failed: fix it and resend it",
+    },
+    "retrieve": {
+        S.EXPORTING: "the approver already accepted it",
+        S.REJECTED: "the approver already rejected it; it is editable again",
+        S.SYNCED: "it is already synced; unlink it instead",
+    },
+    "resend": {S.SYNCED: "it is already synced", S.NOT_SENT: "it was never sent: send it"},
+}
+
+MAX_ORIGIN_ID = 64
+
+PayloadBuilder = Callable[[Session, Any, CompanySettings], tuple[str, dict[str, Any]]]
+
+
+class BlockedError(DomainError):
+    """Preflight found blockers: the code is the first one's, all of them are in ``blockers``."""
+
+    def __init__(self, noun: str, blockers: Sequence[Blocker]) -> None:
+        first = blockers[0]
+        text = "; ".join(b.message for b in blockers)
+        super().__init__(first.code, f"This {noun} cannot go to the ERP: {text}", first.field)
+        self.blockers = list(blockers)
+
+
+def _noun(record) -> str:
+    return registry.spec_of(record).noun
+
+
+def check_transition(record, action: str) -> SyncStatus:
+    allowed, target = TRANSITIONS[action]
+    if record.sync_status not in allowed:
+        current = record.sync_status
+        hint = _HINTS.get(action, {}).get(current)
+        expected = " or ".join(sorted(s.value for s in allowed))
+        raise DomainError(
+            ErrorCode.INVALID_STATUS_TRANSITION,
+            f"Cannot {action} this {_noun(record)}: it is {current.value}"
+            + (f" ({hint})" if hint else f"; {action} needs {expected}"),
+            "id",
+        )
+    return target
+
+
+def record_event(
+    session: Session, record, action: str, target: SyncStatus, actor: User | None, note: str | None, by: str
+) -> SyncEvent:
+    return record_transition(session, record, action, target, actor, note=note, by=by)
+
+
+def _lock(session: Session, record) -> None:
+    """Re-read the record under a row lock (SELECT ... FOR UPDATE where the backend has one), so
+    concurrent decisions on one record are serialised and each sees the other's outcome."""
+    session.flush()
+    session.refresh(record, with_for_update=True)
+
+
+def _require_sender(actor: User | None, record, action: str) -> None:
+    if actor is not None:
+        require(actor, registry.spec_of(record).tool, PermissionLevel.ADMIN, f"{action} a {_noun(record)}")
+
+
+def _require_clear(session: Session, record, settings: CompanySettings | None = None) -> None:
+    result = preflight(session, record, settings)
+    if result.blockers:
+        raise BlockedError(_noun(record), result.blockers)
+
+
+# --- the field side: send, retrieve, resend -----------------------------------------------------
+
+
+def send(session: Session, actor: User | None, record, note: str | None = None):
+    """NOT_SENT -> READY_TO_EXPORT, for the accounting approver. Needs ADMIN on the record's tool
+    and no preflight blockers."""
+    _require_sender(actor, record, "Sending")
+    _lock(session, record)
+    target = check_transition(record, "send")
+    _require_clear(session, record)
+    record_event(session, record, "send", target, actor, note, "system")
+    _mark_sent(record, actor)
+    session.flush()
+    return record
+
+
+def resend(session: Session, actor: User | None, record, note: str | None = None):
+    """REJECTED or FAILED_TO_EXPORT -> READY_TO_EXPORT, once the sender fixed the record."""
+    _require_sender(actor, record, "Resending")
+    _lock(session, record)
+    target = check_transition(record, "resend")
+    _require_clear(session, record)
+    record_event(session, record, "resend", target, actor, note, "system")
+    _mark_sent(record, actor)
+    session.flush()
+    return record
+
+
+def _mark_sent(record, actor: User | None) -> None:
+    record.sent_at = utcnow()
+    record.sent_by_id = actor.id if actor is not None else None
+    record.decided_at = None
+    record.decided_by_id = None
+    record.reject_reason = None
+    record.sync_messages = []
+
+
+def retrieve(session: Session, actor: User | None, record, note: str | None = None):
+    """READY_TO_EXPORT -> NOT_SENT: take a record back before the approver decides."""
+    _require_sender(actor, record, "Retrieving")
+    _lock(session, record)
+    target = check_transition(record, "retrieve")
+    record_event(session, record, "retrieve", target, actor, note, "system")
+    record.sent_at = None
+    record.sent_by_id = None
+    session.flush()
+    return record
+
+
+# --- the approver: accept, reject ---------------------------------------------------------------
+
+
+def accept(
+    session: Session,
+    actor: User | None,
+    record,
+    *,
+    build_payload: PayloadBuilder,
+    origin_id: str | None = None,
+    typed_ids: Mapping[str, str | None] | None = None,
+    note: str | None = None,
+) -> ErpExport:
+    """READY_TO_EXPORT -> EXPORTING and one ErpExport (the outbox row) holding the record mapped
+    to the configured ERP's fields by ``build_payload``.
+
+    The record row is locked (SELECT ... FOR UPDATE) and re-read first, so of two approvers
+    accepting at once the second sees EXPORTING and is refused; ``ErpExport.open_key`` (unique)
+    backs this up on backends without row locks.
+
+    The ERP key the approver types (the ERP Job ID of a project, the ERP Vendor ID of a vendor) is
+    ``origin_id``, or the entry of ``typed_ids`` (keyed by input field: ``erpJobId``, ...) that the
+    record type asks for.
+    """
+    if actor is not None:
+        require_approver(actor, "Accepting an export")
+    _lock(session, record)
+    target = check_transition(record, "accept")
+    typed = registry.spec_of(record).origin_id
+    if origin_id is None and typed is not None and typed_ids:
+        origin_id = typed_ids.get(typed.field)
+    key = _typed_origin_id(session, record, origin_id)
+    settings = get_settings(session)
+    _require_clear(session, record, settings)
+    if key is not None:
+        record.origin_id = key
+    entity, payload = build_payload(session, record, settings)
+    export = ErpExport(
+        record_type=record.RECORD_TYPE,
+        record_id=record.id,
+        open_key=f"{record.RECORD_TYPE.value}:{record.id}",
+        erp_system=ErpSystem(settings.erp_system).value,
+        erp_entity=entity,
+        payload=payload,
+        status=ExportStatus.PENDING,
+        origin_id=payload.get("origin_id"),
+        messages=[],
+        created_by_id=actor.id if actor is not None else None,
+        created_at=utcnow(),
+    )
+    session.add(export)
+    record_event(session, record, "accept", target, actor, note, "system")
+    record.decided_at = utcnow()
+    record.decided_by_id = actor.id if actor is not None else None
+    session.flush()
+    return export
+
+
+def _typed_origin_id(session: Session, record, origin_id: str | None) -> str | None:
+    typed = registry.spec_of(record).origin_id
+    if typed is None:
+        return None
+    field_name, label = typed.field, typed.label
+    key = (origin_id or "").strip()
+    if not key:
+        raise DomainError(
+            ErrorCode.ORIGIN_ID_REQUIRED,
+            f"Accepting a {_noun(record)} needs the {label} the record gets in the ERP",
+            field_name,
+        )
+    if len(key) > MAX_ORIGIN_ID:
+        raise DomainError(
+            ErrorCode.INVALID_VALUE, f"The {label} is longer than {MAX_ORIGIN_ID} characters", field_name
+        )
+    model = type(record)
+    other = session.scalar(
+        select(model).where(model.id != record.id, func.lower(model.origin_id) == key.lower())
+    )
+    if other is not None:
+        raise DomainError(
+            typed.duplicate_code,
+            f"{label} {key} is already linked to {_noun(other)} {registry.label_of(other)}"
+            + (f"; {typed.duplicate_hint}" if typed.duplicate_hint else ""),
+            field_name,
+        )
+    return key
+
+
+def reject(session: Session, actor: User | None, record, reason: str | None):
+    """READY_TO_EXPORT -> REJECTED with the reason the sender reads; the record is editable again."""
+    if actor is not None:
+        require_approver(actor, "Rejecting an export")
+    text = (reason or "").strip()
+    if not text:
+        raise DomainError(
+            ErrorCode.REASON_REQUIRED, "Say why the record is rejected: the sender reads it", "reason"
+        )
+    _lock(session, record)
+    target = check_transition(record, "reject")
+    record_event(session, record, "reject", target, actor, text, "system")
+    record.reject_reason = text
+    record.decided_at = utcnow()
+    record.decided_by_id = actor.id if actor is not None else None
+    session.flush()
+    return record
+
+
+def unlink(session: Session, actor: User | None, record, note: str | None = None):
+    """SYNCED -> NOT_SENT: break the link to the ERP record (the ERP keeps its copy)."""
+    if actor is not None:
+        require(actor, Tool.ERP_INTEGRATIONS, PermissionLevel.STANDARD, f"Unlinking a {_noun(record)}")
+    _lock(session, record)
+    target = check_transition(record, "unlink")
+    former = record.origin_id
+    text = f"was linked to ERP id {former}" if former else None
+    if note:
+        text = f"{note} ({text})" if text else note
+    record_event(session, record, "unlink", target, actor, text, "system")
+    record.origin_id = None
+    record.origin = Origin.COSTBRIDGE
+    record.synced_at = None
+    record.sent_at = None
+    record.sent_by_id = None
+    record.decided_at = None
+    record.decided_by_id = None
+    record.sync_messages = []
+    session.flush()
+    return record
