@@ -14,7 +14,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from api.context import Context
+from api.context import Context, request_actor
 from api.schema import schema
 from importers.limits import limits_from_env
 from models.db import make_engine, make_sessionmaker
@@ -97,7 +97,7 @@ class SessionAuthMiddleware:
 class CostBridgeGraphQL(GraphQL):
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
         return Context(
-            request=request, response=response, session=request.state.session, user=request.state.user
+            request=request, response=response, session=request.state.session, actor=request_actor(request)
         )
 
 

@@ -106,7 +106,8 @@ def users_create(
     """
     from models.enums import PermissionLevel, Tool
     from models.errors import DomainError
-    from models.users import ALL_ADMIN, create_user, issue_token
+    from models.policy import ALL_ADMIN, COMMAND_LINE
+    from models.users import create_user, issue_token
 
     levels = dict(ALL_ADMIN) if admin else {tool: PermissionLevel.READ_ONLY for tool in Tool}
     if approver and levels[Tool.ERP_INTEGRATIONS] < PermissionLevel.STANDARD:
@@ -116,7 +117,7 @@ def users_create(
     try:
         with transaction(make_sessionmaker(engine)) as session:
             user = create_user(
-                session, name=name, email=email, levels=levels, can_push_to_accounting=approver
+                session, COMMAND_LINE, name=name, email=email, levels=levels, can_push_to_accounting=approver
             )
             token = issue_token(session, user, label="cli")
     except DomainError as exc:

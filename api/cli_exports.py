@@ -1,5 +1,5 @@
 """``costbridge export ...``: the budget, vendor list, job-cost report and company job-cost summary
-as CSV or XLSX files, run as a trusted system caller (no user permission check)."""
+as CSV or XLSX files, run as the command-line system actor (whoever holds the database)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from exporters import vendors as vendor_export
 from models import reports
 from models.db import make_engine, make_sessionmaker, migrate
 from models.errors import DomainError
+from models.policy import COMMAND_LINE
 
 console = Console(stderr=True)
 export_app = typer.Typer(
@@ -69,7 +70,7 @@ def export_budget(
 
     def action(session):
         pid = reports.find_project(session, project).id
-        lines = budget_export.budget_export_lines(session, None, pid)
+        lines = budget_export.budget_export_lines(session, COMMAND_LINE, pid)
         path = _output(output, f"budget-{project}.{fmt.value}")
         _write(
             path,
@@ -103,8 +104,10 @@ def export_vendors(
         _write(
             path,
             fmt,
-            lambda: vendor_export.vendors_csv(vendor_export.vendor_export_rows(session, None)),
-            lambda f: vendor_export.write_vendors_xlsx(vendor_export.vendor_export_rows(session, None), f),
+            lambda: vendor_export.vendors_csv(vendor_export.vendor_export_rows(session, COMMAND_LINE)),
+            lambda f: vendor_export.write_vendors_xlsx(
+                vendor_export.vendor_export_rows(session, COMMAND_LINE), f
+            ),
         )
 
     _run(action)
@@ -119,7 +122,7 @@ def export_job_cost_report(
     """A project's job-cost report (XLSX adds the totals row and the budget-vs-JTD chart sheet)."""
 
     def action(session):
-        report = reports.job_cost_report(session, None, reports.find_project(session, project).id)
+        report = reports.job_cost_report(session, COMMAND_LINE, reports.find_project(session, project).id)
         path = _output(output, f"job-cost-report-{project}.{fmt.value}")
         _write(
             path,
@@ -139,7 +142,7 @@ def export_job_cost_summary(
     """One row per project with its job-cost totals."""
 
     def action(session):
-        summary = reports.company_job_cost_summary(session, None)
+        summary = reports.company_job_cost_summary(session, COMMAND_LINE)
         path = _output(output, f"job-cost-summary.{fmt.value}")
         _write(
             path,

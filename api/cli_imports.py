@@ -1,5 +1,5 @@
 """`costbridge import budget|vendors|job-costs FILE`: the same imports as the GraphQL mutations, run
-as a trusted system caller, with a progress bar and a summary table. Exit code 1 when the import
+as the command-line system actor, with a progress bar and a summary table. Exit code 1 when the import
 failed (nothing written)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from models.db import make_engine, make_sessionmaker, migrate, transaction
 from models.errors import DomainError, ErrorCode
+from models.policy import COMMAND_LINE
 
 console = Console()
 import_app = typer.Typer(
@@ -66,11 +67,11 @@ def _run(kind: str, path: Path, dry_run: bool, reject_failed_rows: bool, project
                         raise DomainError(
                             ErrorCode.NOT_FOUND, f"No project with number '{project}'", "project"
                         )
-                    run = import_budget(session, None, found, data, path.name, options)
+                    run = import_budget(session, COMMAND_LINE, found, data, path.name, options)
                 elif kind == "vendors":
-                    run = import_vendors(session, None, data, path.name, options)
+                    run = import_vendors(session, COMMAND_LINE, data, path.name, options)
                 else:
-                    run = import_job_costs(session, None, data, path.name, options)
+                    run = import_job_costs(session, COMMAND_LINE, data, path.name, options)
                 progress.update(task, advance=1, description="Saving")
                 summary = (run.id, run.status, dict(run.counts), list(run.errors), list(run.warnings))
         except DomainError as exc:

@@ -52,13 +52,14 @@ def connector_run(
 
 def digest_cmd() -> None:
     """Print what awaits accounting acceptance, grouped by type, with how long each has waited."""
+    from models.policy import COMMAND_LINE
     from models.workflow import approval_digest, digest_text
 
     engine = make_engine()
     migrate(engine)
     try:
         with make_sessionmaker(engine)() as session:
-            typer.echo(digest_text(approval_digest(session)), nl=False)
+            typer.echo(digest_text(approval_digest(session, COMMAND_LINE)), nl=False)
     finally:
         engine.dispose()
 

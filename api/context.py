@@ -1,4 +1,5 @@
-"""The per-request context: database session, the authenticated user, and the DataLoaders."""
+"""The per-request context: database session, the actor (the authenticated user, or the anonymous
+actor every check refuses), and the DataLoaders."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from strawberry.types import Info as StrawberryInfo
 
 from api.dataloaders import Loaders
 from models.company import CompanySettings, get_settings
+from models.policy import ANONYMOUS, Actor
 from models.users import User
+
+
+def request_actor(request: Request) -> Actor:
+    """The actor of a request the auth middleware has seen: its user, else the anonymous actor."""
+    user = getattr(request.state, "user", None)
+    return user if user is not None else ANONYMOUS
 
 
 @dataclass
@@ -19,11 +27,16 @@ class Context:
     request: Request
     response: Response | None
     session: Session
-    user: User | None
+    actor: Actor
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.session)
+
+    @property
+    def user(self) -> User | None:
+        """The authenticated user, or None when the actor is not a user."""
+        return self.actor if isinstance(self.actor, User) else None
 
     @property
     def settings(self) -> CompanySettings:

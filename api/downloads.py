@@ -1,6 +1,7 @@
 """File download routes (exports). Every route needs a valid bearer token (the middleware checks
-it and puts the session and user on ``request.state``); each checks the same tool permission as
-its GraphQL counterpart.
+it and puts the session and user on ``request.state``) and the policy's read need of what it
+downloads, the same as its GraphQL counterpart: ``DOWNLOADS`` lists each route with its need, and
+a refusal is HTTP 403 with a PERMISSION_DENIED error before anything is read.
 
 CSV is streamed row by row; XLSX is written by openpyxl in write-only mode into a spooled
 temporary file (kept in memory up to a few MB, on disk beyond) and streamed from there.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import IO
 
 from starlette.concurrency import run_in_threadpool
@@ -18,13 +20,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from api.context import request_actor
 from api.relay import decode_id
 from exporters import budget as budget_export
 from exporters import job_cost_report as job_cost_export
 from exporters import vendors as vendor_export
 from exporters.tabular import iter_bytes
 from models import reports
+from models.enums import Tool
 from models.errors import DomainError, ErrorCode
+from models.policy import COMPANY_JOB_COST_SUMMARY, JOB_COST_REPORT, Need, denied, reading
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -85,10 +90,20 @@ def _project_id(request: Request) -> int:
     return decode_id(request.path_params["project_id"], "Project", "projectId")
 
 
-def _handler(build: Callable[[Request], object]):
+@dataclass(frozen=True)
+class Download:
+    path: str
+    build: Callable[[Request], object]
+    need: Need
+    what: str
+
+
+def _handler(download: Download):
     async def endpoint(request: Request) -> Response:
+        if not download.need.allows(request_actor(request)):
+            return _error(denied(download.what, download.need))
         try:
-            result = await run_in_threadpool(build, request)
+            result = await run_in_threadpool(download.build, request)
         except DomainError as exc:
             return _error(exc)
         if isinstance(result, Response):
@@ -101,8 +116,7 @@ def _handler(build: Callable[[Request], object]):
 
 def _job_cost_report(request: Request):
     fmt = _format(request)
-    state = request.state
-    report = reports.job_cost_report(state.session, state.user, _project_id(request))
+    report = reports.job_cost_report(request.state.session, request_actor(request), _project_id(request))
     filename = f"job-cost-report-{_filename_part(report.project_number)}.{fmt}"
     if fmt == "csv":
         return _csv(job_cost_export.report_csv(report), filename)
@@ -111,7 +125,7 @@ def _job_cost_report(request: Request):
 
 def _job_cost_summary(request: Request):
     fmt = _format(request)
-    summary = reports.company_job_cost_summary(request.state.session, request.state.user)
+    summary = reports.company_job_cost_summary(request.state.session, request_actor(request))
     filename = f"job-cost-summary.{fmt}"
     if fmt == "csv":
         return _csv(job_cost_export.summary_csv(summary), filename)
@@ -120,10 +134,10 @@ def _job_cost_summary(request: Request):
 
 def _budget(request: Request):
     fmt = _format(request)
-    state = request.state
+    session = request.state.session
     project_id = _project_id(request)
-    lines = budget_export.budget_export_lines(state.session, state.user, project_id)
-    project = reports.get_project(state.session, project_id)
+    lines = budget_export.budget_export_lines(session, request_actor(request), project_id)
+    project = reports.get_project(session, project_id)
     filename = f"budget-{_filename_part(project.number)}.{fmt}"
     if fmt == "csv":
         return _csv(budget_export.budget_csv(lines), filename)
@@ -140,19 +154,36 @@ def _budget_template(request: Request):
 
 def _vendors(request: Request):
     fmt = _format(request)
-    rows = vendor_export.vendor_export_rows(request.state.session, request.state.user)
+    rows = vendor_export.vendor_export_rows(request.state.session, request_actor(request))
     filename = f"vendors.{fmt}"
     if fmt == "csv":
         return _csv(vendor_export.vendors_csv(rows), filename)
     return (lambda f: vendor_export.write_vendors_xlsx(rows, f)), filename
 
 
-routes: list[Route] = [
-    Route(
-        "/exports/projects/{project_id}/job-cost-report.{fmt}", _handler(_job_cost_report), methods=["GET"]
+DOWNLOADS: tuple[Download, ...] = (
+    Download(
+        "/exports/projects/{project_id}/job-cost-report.{fmt}",
+        _job_cost_report,
+        JOB_COST_REPORT,
+        "Downloading the job-cost report",
     ),
-    Route("/exports/projects/{project_id}/budget.{fmt}", _handler(_budget), methods=["GET"]),
-    Route("/exports/budget-template.{fmt}", _handler(_budget_template), methods=["GET"]),
-    Route("/exports/vendors.{fmt}", _handler(_vendors), methods=["GET"]),
-    Route("/exports/job-cost-summary.{fmt}", _handler(_job_cost_summary), methods=["GET"]),
-]
+    Download(
+        "/exports/projects/{project_id}/budget.{fmt}", _budget, reading(Tool.BUDGET), "Exporting a budget"
+    ),
+    Download(
+        "/exports/budget-template.{fmt}",
+        _budget_template,
+        reading(Tool.BUDGET),
+        "Downloading the budget template",
+    ),
+    Download("/exports/vendors.{fmt}", _vendors, reading(Tool.DIRECTORY), "Exporting the vendor list"),
+    Download(
+        "/exports/job-cost-summary.{fmt}",
+        _job_cost_summary,
+        COMPANY_JOB_COST_SUMMARY,
+        "Downloading the company job-cost summary",
+    ),
+)
+
+routes: list[Route] = [Route(d.path, _handler(d), methods=["GET"]) for d in DOWNLOADS]

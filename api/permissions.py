@@ -1,31 +1,74 @@
-"""Strawberry permission classes. Record-level rules (who may send, accept, edit) are decided once,
-in ``models.users`` (``require``/``require_approver``), and called by the domain functions."""
+"""Strawberry permission classes over the access policy (``models.policy``).
+
+``Requires(need, what)`` guards a field: an actor that does not meet ``need`` gets the field as null
+with a ``PERMISSION_DENIED`` error at its path (the rest of the query still answers). Each class
+carries its ``need``, so the permission matrix test reads every field's policy from the schema.
+``PerRecord`` marks a field whose need depends on the record it is asked for (``node(id:)``,
+``syncPreflight``): the resolver asks the policy once the record's type is known.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
-from models.enums import PermissionLevel, Tool
+from models.errors import ErrorCode
+from models.policy import SIGNED_IN, Need
+
+PERMISSION_DENIED = {"code": ErrorCode.PERMISSION_DENIED.value}
+
+
+def denied(message: str) -> GraphQLError:
+    """The error of a refused read: PERMISSION_DENIED in its extensions."""
+    return GraphQLError(message, extensions=dict(PERMISSION_DENIED))
 
 
 class IsAuthenticated(BasePermission):
-    message = "Authentication required: send 'Authorization: Bearer <token>'"
+    """A signed-in user (every mutation; the domain function then asks the policy itself)."""
 
-    def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
+    message = "Authentication required: send 'Authorization: Bearer <token>'"
+    error_extensions = PERMISSION_DENIED
+    need = SIGNED_IN
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         return info.context.user is not None
 
 
-def HasLevel(tool: Tool, level: PermissionLevel) -> type[BasePermission]:  # noqa: N802 - reads as a class
-    """Permission class factory: the viewer needs at least ``level`` on ``tool``."""
+class PolicyPermission(BasePermission):
+    """Base of the classes ``Requires`` makes; ``need`` is the policy entry of the field."""
 
-    class _HasLevel(BasePermission):
-        message = f"Requires {level.name} permission on the {tool.name} tool"
+    need: Need = SIGNED_IN
+    error_extensions = PERMISSION_DENIED
 
-        def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
-            user = info.context.user
-            return user is not None and user.level(tool) >= level
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return self.need.allows(info.context.actor)
 
-    _HasLevel.__name__ = f"Has{tool.name.title()}{level.name.title()}"
-    return _HasLevel
+
+_CLASSES: dict[tuple[Need, str], type[PolicyPermission]] = {}
+
+
+def Requires(need: Need, what: str) -> type[PolicyPermission]:  # noqa: N802 - reads as a class
+    """A permission class for fields that need ``need``; ``what`` names the read in the refusal
+    ("Reading commitments")."""
+    key = (need, what)
+    cls = _CLASSES.get(key)
+    if cls is None:
+        # one class (and one schema directive name) per distinct guard
+        name = f"Requires{len(_CLASSES) + 1}"
+        cls = type(name, (PolicyPermission,), {"need": need, "message": f"{what} needs {need.describe()}"})
+        _CLASSES[key] = cls
+    return cls
+
+
+class PerRecord(BasePermission):
+    """A signed-in actor; what it may read is decided per record by the resolver (READ_ONLY on the
+    record's tool)."""
+
+    message = "Authentication required: send 'Authorization: Bearer <token>'"
+    error_extensions = PERMISSION_DENIED
+    per_record = True
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return info.context.user is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -13,8 +14,10 @@ from graphql import GraphQLError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from api.permissions import denied
 from models import registry
 from models.errors import DomainError, ErrorCode
+from models.policy import Actor, Need
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
@@ -55,35 +58,70 @@ class Node:
     id: strawberry.ID
 
 
-# ID prefix -> (ORM model, row -> strawberry object). The prefix is written literally where each
-# type registers (syncable types take theirs from the record-type registry), never derived from a
-# class name, so renaming a class keeps every ID a client stored.
-NODE_REGISTRY: dict[str, tuple[type, Callable[[Any], Any]]] = {}
+@dataclass(frozen=True)
+class NodeType:
+    """What ``node(id:)`` needs to answer for one ID prefix: the ORM model, the strawberry type's
+    converter, and the policy's read need (``row_need`` when it depends on the row, checked after
+    ``need``, which is checked before the row is loaded)."""
+
+    model: type
+    convert: Callable[[Any], Any]
+    need: Need
+    row_need: Callable[[Any], Need] | None = None
+    what: str = "Reading this record"
 
 
-def register_node(model: type, type_name: str):
-    """Class decorator: lets ``node(id:)`` resolve IDs with prefix ``type_name`` to this type.
-    The class needs ``from_row``."""
+# ID prefix -> NodeType. The prefix is written literally where each type registers (syncable types
+# take theirs from the record-type registry), never derived from a class name, so renaming a class
+# keeps every ID a client stored.
+NODE_REGISTRY: dict[str, NodeType] = {}
+
+
+def register_node(
+    model: type,
+    type_name: str,
+    need: Need,
+    *,
+    row_need: Callable[[Any], Need] | None = None,
+    what: str | None = None,
+):
+    """Class decorator: lets ``node(id:)`` resolve IDs with prefix ``type_name`` to this type for
+    actors the policy lets read it. The class needs ``from_row``."""
     record_type = getattr(model, "RECORD_TYPE", None)
     if record_type is not None:
         assert registry.spec(record_type).type_name == type_name, f"{type_name} is not the registry's name"
 
     def wrap(cls):
         assert type_name not in NODE_REGISTRY, f"ID prefix {type_name} registered twice"
-        NODE_REGISTRY[type_name] = (model, cls.from_row)
+        NODE_REGISTRY[type_name] = NodeType(
+            model, cls.from_row, need, row_need, what or f"Reading a {type_name}"
+        )
         return cls
 
     return wrap
 
 
-def resolve_node(session: Session, gid: strawberry.ID):
-    type_name, pk = from_global_id(gid)
+def resolve_node(session: Session, actor: Actor, gid: strawberry.ID):
+    """The object an ID names, if the actor may read it; None for an unknown or malformed ID; a
+    PERMISSION_DENIED error (raised) when the policy refuses."""
+    try:
+        type_name, pk = from_global_id(gid)
+    except DomainError:
+        return None
     entry = NODE_REGISTRY.get(type_name)
     if entry is None:
         return None
-    model, convert = entry
-    row = session.get(model, pk)
-    return None if row is None else convert(row)
+    # refused before the row is looked up, so a refusal does not tell whether the row exists
+    if not entry.need.allows(actor):
+        raise denied(f"{entry.what} needs {entry.need.describe()}")
+    row = session.get(entry.model, pk)
+    if row is None:
+        return None
+    if entry.row_need is not None:
+        need = entry.row_need(row)
+        if not need.allows(actor):
+            raise denied(f"{entry.what} needs {need.describe()}")
+    return entry.convert(row)
 
 
 @strawberry.type

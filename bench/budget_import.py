@@ -21,6 +21,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from importers.budget import import_budget  # noqa: E402
 from models.budgets import Budget  # noqa: E402
 from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
+from models.policy import COMMAND_LINE  # noqa: E402
 from models.projects import Project, ProjectCostCode, SubJob  # noqa: E402
 from models.wbs import CostCode, CostType  # noqa: E402
 
@@ -97,7 +98,7 @@ def whole_import(tmp: Path, data: bytes, n: int) -> float:
     with factory() as s:
         project = s.scalar(select(Project))
         t0 = _clock()
-        run = import_budget(s, None, project, data, "budget.csv")
+        run = import_budget(s, COMMAND_LINE, project, data, "budget.csv")
         s.commit()
         elapsed = _clock() - t0
         assert run.status == "SUCCEEDED", run.errors[:3]

@@ -26,7 +26,8 @@ from starlette.requests import Request  # noqa: E402
 from api.context import Context  # noqa: E402
 from api.schema import schema  # noqa: E402
 from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
-from models.users import ALL_ADMIN, User, create_user  # noqa: E402
+from models.policy import ALL_ADMIN, COMMAND_LINE  # noqa: E402
+from models.users import User, create_user  # noqa: E402
 from tests.test_no_n_plus_one import build  # noqa: E402
 
 LIMIT = 1.5
@@ -79,7 +80,7 @@ def main() -> None:
         factory = make_sessionmaker(engine)
         build(factory, 0, PROJECTS)
         with factory() as s:
-            user = create_user(s, name="Bench", email="bench@example.com", levels=ALL_ADMIN)
+            user = create_user(s, COMMAND_LINE, name="Bench", email="bench@example.com", levels=ALL_ADMIN)
             s.commit()
             user_id = user.id
 

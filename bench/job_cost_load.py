@@ -22,6 +22,7 @@ from importers.job_costs import import_job_costs  # noqa: E402
 from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from models.directory import Vendor  # noqa: E402
 from models.enums import Origin, SyncStatus  # noqa: E402
+from models.policy import COMMAND_LINE  # noqa: E402
 from models.projects import Project, SubJob  # noqa: E402
 from models.wbs import CostCode, CostType  # noqa: E402
 
@@ -129,7 +130,7 @@ def whole_import(tmp: Path, n: int) -> float:
         seed(session)
     with factory() as session:
         t0 = _clock()
-        run = import_job_costs(session, None, FILE.read_bytes(), FILE.name)
+        run = import_job_costs(session, COMMAND_LINE, FILE.read_bytes(), FILE.name)
         session.commit()
         elapsed = _clock() - t0
         assert run.status == "SUCCEEDED", run.errors[:3]

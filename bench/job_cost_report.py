@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
+from models.policy import COMMAND_LINE  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
 DB_PATH = DATA / "job_cost_report_1m.db"
@@ -173,11 +174,11 @@ def time_report() -> float:
     engine = make_engine(f"sqlite:///{DB_PATH}")
     factory = make_sessionmaker(engine)
     with factory() as session:
-        report = job_cost_report(session, None, 1)  # warm the page cache
+        report = job_cost_report(session, COMMAND_LINE, 1)  # warm the page cache
         bare_rows = session.execute(text(BARE_SQL), {"project": 1}).all()
         bare = best_of(3, lambda: session.execute(text(BARE_SQL), {"project": 1}).all())
         bare_scan = best_of(3, lambda: session.execute(text(BARE_SCAN_SQL), {"project": 1}).all())
-        full = best_of(3, lambda: job_cost_report(session, None, 1))
+        full = best_of(3, lambda: job_cost_report(session, COMMAND_LINE, 1))
     engine.dispose()
     bare_total = sum(Decimal(str(r[3])) for r in bare_rows).quantize(Decimal("0.01"))
     print(

@@ -19,10 +19,10 @@ from exporters.tabular import MONEY, NUMBER, TEXT, Column, iter_csv, write_xlsx
 from models import budget_columns as bc
 from models.base import money
 from models.budgets import Budget, BudgetLine
-from models.enums import PermissionLevel, Tool
+from models.enums import Tool
+from models.policy import Actor, reading, require
 from models.projects import SubJob
 from models.reports import JobCostFigures, get_project, line_figures
-from models.users import User, require
 from models.wbs import CostCode, CostType
 
 _KINDS = {
@@ -58,10 +58,9 @@ class BudgetExportLine:
     direct_costs: Decimal
 
 
-def budget_export_lines(session: Session, actor: User | None, project_id: int) -> list[BudgetExportLine]:
+def budget_export_lines(session: Session, actor: Actor, project_id: int) -> list[BudgetExportLine]:
     """The project's budget lines (by cost code, sub job, cost type) with their read-only figures."""
-    if actor is not None:
-        require(actor, Tool.BUDGET, PermissionLevel.READ_ONLY, "Exporting a budget")
+    require(actor, reading(Tool.BUDGET), "Exporting a budget")
     project = get_project(session, project_id)
     figures, _budget_keys = line_figures(session, project.id)
     stmt = (

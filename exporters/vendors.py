@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from exporters.tabular import Column, iter_csv, write_xlsx
 from models.directory import Vendor
-from models.enums import PermissionLevel, Tool
-from models.users import User, require
+from models.enums import Tool
+from models.policy import Actor, reading, require
 
 COLUMNS = (
     Column("Vendor Record Number", width=22),
@@ -26,12 +26,11 @@ COLUMNS = (
 SHEET_TITLE = "Vendors"
 
 
-def vendor_export_rows(session: Session, actor: User | None) -> Iterator[tuple]:
+def vendor_export_rows(session: Session, actor: Actor) -> Iterator[tuple]:
     """(record number, name, address, city, state, zip, sync status) per vendor, by name.
 
     The permission is checked on the call; the rows then stream from the database."""
-    if actor is not None:
-        require(actor, Tool.DIRECTORY, PermissionLevel.READ_ONLY, "Exporting the vendor list")
+    require(actor, reading(Tool.DIRECTORY), "Exporting the vendor list")
     return _vendor_rows(session)
 
 

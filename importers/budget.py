@@ -24,11 +24,11 @@ from models import budget_columns as bc
 from models.base import ZERO, utcnow
 from models.budgets import Budget, BudgetLine
 from models.company import get_settings
-from models.enums import ErpSystem, ImportKind, Origin, PermissionLevel, Tool
+from models.enums import ErpSystem, ImportKind, Origin, Tool
 from models.errors import ErrorCode
 from models.imports import ImportRun
+from models.policy import Actor, editing, require
 from models.projects import Project, ProjectCostCode
-from models.users import User, require
 
 COLUMNS = (
     Column("sub_job", bc.SUB_JOB, ("SubJob", "Sub Job Number", "Phase", "Extra", "Phase Number")),
@@ -274,13 +274,12 @@ class BudgetImporter:
 
 def import_budget(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     project: Project,
     data: bytes,
     file_name: str,
     options: ImportOptions = ImportOptions(),
 ) -> ImportRun:
     """Import a budget file into ``project``'s budget (needs STANDARD on the Budget tool)."""
-    if actor is not None:
-        require(actor, Tool.BUDGET, PermissionLevel.STANDARD, "Importing a budget")
+    require(actor, editing(Tool.BUDGET), "Importing a budget")
     return run_import(session, BudgetImporter(project), data, file_name, actor, options)

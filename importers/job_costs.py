@@ -22,14 +22,14 @@ from importers.bulk import converter, insert_rows
 from importers.cells import CellError
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
-from importers.placement import AP_TYPES, Resolver, place_unplaced_job_costs, source_type
+from importers.placement import AP_TYPES, Resolver, place_pending_job_costs, source_type
 from importers.plan import CellReporter, ErrorPolicy, Plan, Row
 from models.base import utcnow
 from models.costs import DirectCost, UnplacedJobCost
-from models.enums import DirectCostStatus, ImportKind, PermissionLevel, Tool
+from models.enums import DirectCostStatus, ImportKind
 from models.errors import ErrorCode
 from models.imports import ImportRun
-from models.users import User, require
+from models.policy import IMPORT_JOB_COSTS, Actor, require
 
 COLUMNS = (
     Column("job", "Job", ("Job ID", "Job Number", "Job No", "Job #", "Project Number"), required=True),
@@ -260,7 +260,7 @@ class JobCostImporter:
         insert_rows(session, kept_table, _KEPT_COLUMNS, kept)
 
     def after_apply(self, session: Session, run: ImportRun) -> None:
-        place_unplaced_job_costs(session)
+        place_pending_job_costs(session)
 
 
 def _existing_keys(session: Session, keys: list[str]) -> set[str]:
@@ -276,12 +276,11 @@ def _existing_keys(session: Session, keys: list[str]) -> set[str]:
 
 def import_job_costs(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     data: bytes,
     file_name: str,
     options: ImportOptions = ImportOptions(),
 ) -> ImportRun:
     """Load ERP job-cost transactions (needs STANDARD on the ERP Integrations tool)."""
-    if actor is not None:
-        require(actor, Tool.ERP_INTEGRATIONS, PermissionLevel.STANDARD, "Importing job costs")
+    require(actor, IMPORT_JOB_COSTS, "Importing job costs")
     return run_import(session, JobCostImporter(), data, file_name, actor, options)

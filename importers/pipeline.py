@@ -24,7 +24,7 @@ from importers.runs import finish_run, start_run
 from models.enums import ImportKind
 from models.errors import ErrorCode
 from models.imports import ImportRun
-from models.users import User
+from models.policy import Actor
 
 _TOTAL_LABEL = re.compile(r"^(grand\s+|sub\s*-?)?totals?\b|\btotals?\s*:?$", re.IGNORECASE)
 
@@ -59,7 +59,7 @@ def run_import(
     importer: Importer,
     data: bytes,
     file_name: str,
-    actor: User | None,
+    actor: Actor,
     options: ImportOptions = ImportOptions(),
 ) -> ImportRun:
     """Import one file. Always returns the recorded ImportRun (FAILED, PARTIAL, SUCCEEDED, DRY_RUN);

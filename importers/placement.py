@@ -14,6 +14,7 @@ from models.base import utcnow
 from models.costs import DirectCost, UnplacedJobCost
 from models.enums import DirectCostStatus, DirectCostType
 from models.errors import ErrorCode
+from models.policy import PLACE_JOB_COSTS, Actor, require
 
 # Sage source names (normalised: lower case, letters and digits only) -> direct cost type
 SOURCES = {
@@ -140,9 +141,17 @@ class Resolver:
         return Placed(project_id, sub_job_id, cost_code_id, cost_type_id)
 
 
-def place_unplaced_job_costs(session: Session) -> int:
+def place_unplaced_job_costs(session: Session, actor: Actor) -> int:
+    """Place every unplaced job-cost row that can now be placed (STANDARD on ERP Integrations);
+    returns how many were placed."""
+    require(actor, PLACE_JOB_COSTS, "Placing job costs")
+    return place_pending_job_costs(session)
+
+
+def place_pending_job_costs(session: Session) -> int:
     """Place every unplaced job-cost row that can now be placed; refresh the reason of the others.
-    Returns how many were placed. Runs after every job-cost and vendor import."""
+    Returns how many were placed. A step of every job-cost and vendor import (which the importing
+    actor was allowed), not an action of its own."""
     pending = (
         session.execute(
             select(UnplacedJobCost)

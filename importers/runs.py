@@ -13,7 +13,7 @@ from models.base import utcnow
 from models.enums import ImportKind
 from models.errors import ErrorCode
 from models.imports import ImportRun
-from models.users import User
+from models.policy import Actor
 
 
 def start_run(
@@ -21,7 +21,7 @@ def start_run(
     kind: ImportKind,
     data: bytes,
     file_name: str,
-    actor: User | None,
+    actor: Actor,
     *,
     dry_run: bool,
     error_policy: str,
@@ -32,7 +32,7 @@ def start_run(
         file_name=(file_name or "upload")[-255:],
         sha256=hashlib.sha256(data).hexdigest(),
         project_id=project_id,
-        user_id=actor.id if actor is not None else None,
+        user_id=actor.user_id,
         dry_run=dry_run,
         error_policy=error_policy,
         status=RunStatus.FAILED,  # until finished

@@ -15,16 +15,16 @@ from importers.bulk import update_by_id
 from importers.cells import CellError, CodeIndex
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
-from importers.placement import place_unplaced_job_costs
+from importers.placement import place_pending_job_costs
 from importers.plan import CellReporter, ErrorPolicy, Plan, Row
 from models.base import utcnow
 from models.costs import DirectCost
 from models.directory import Vendor, normalize_vendor_name
-from models.enums import ImportKind, Origin, PermissionLevel, RecordType, SyncStatus, Tool
+from models.enums import ImportKind, Origin, RecordType, SyncStatus, Tool
 from models.errors import DomainError, ErrorCode
 from models.imports import ImportRun
+from models.policy import Actor, editing, require
 from models.sync import SyncEvent, record_transition
-from models.users import User, require
 
 COLUMNS = (
     Column(
@@ -64,7 +64,7 @@ class VendorImporter:
     key_columns = ("number",)
     project_id = None
 
-    def __init__(self, actor: User | None):
+    def __init__(self, actor: Actor):
         self.actor = actor
 
     def check(self, session: Session) -> None:
@@ -182,7 +182,6 @@ class VendorImporter:
                 .scalars()
                 .all()
             )
-            actor_name = self.actor.name if self.actor else None
             session.execute(
                 insert(SyncEvent),
                 [
@@ -192,8 +191,8 @@ class VendorImporter:
                         "action": "import",
                         "from_status": None,
                         "to_status": SyncStatus.SYNCED,
-                        "actor_id": self.actor.id if self.actor else None,
-                        "actor_name": actor_name,
+                        "actor_id": self.actor.user_id,
+                        "actor_name": self.actor.name,
                         "note": f"Loaded from vendor list {run.file_name}",
                         "at": now,
                     }
@@ -204,28 +203,26 @@ class VendorImporter:
         session.expire_all()
 
     def after_apply(self, session: Session, run: ImportRun) -> None:
-        place_unplaced_job_costs(session)
+        place_pending_job_costs(session)
 
 
 def import_vendors(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     data: bytes,
     file_name: str,
     options: ImportOptions = ImportOptions(),
 ) -> ImportRun:
     """Load an ERP vendor list (needs STANDARD on the Directory tool)."""
-    if actor is not None:
-        require(actor, Tool.DIRECTORY, PermissionLevel.STANDARD, "Importing a vendor list")
+    require(actor, editing(Tool.DIRECTORY), "Importing a vendor list")
     return run_import(session, VendorImporter(actor), data, file_name, actor, options)
 
 
-def link_vendor(session: Session, actor: User | None, vendor_id: int, erp_vendor_id: int) -> Vendor:
+def link_vendor(session: Session, actor: Actor, vendor_id: int, erp_vendor_id: int) -> Vendor:
     """Link a CostBridge vendor to the ERP vendor it duplicates: the CostBridge vendor takes the ERP
     Vendor Record Number and becomes SYNCED, and the ERP-origin row is removed. Refused (VENDOR_IN_USE)
     while anything references the ERP-origin row, since removing it would re-point records silently."""
-    if actor is not None:
-        require(actor, Tool.DIRECTORY, PermissionLevel.STANDARD, "Linking a vendor to the ERP")
+    require(actor, editing(Tool.DIRECTORY), "Linking a vendor to the ERP")
     vendor = session.get(Vendor, vendor_id)
     erp = session.get(Vendor, erp_vendor_id)
     if vendor is None:

@@ -11,12 +11,12 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import ZERO, Base, Money, Quantity, Timestamped
-from models.enums import Origin, PermissionLevel, RecordType, SyncStatus, Tool
+from models.enums import Origin, RecordType, SyncStatus, Tool
 from models.errors import DomainError, ErrorCode
 from models.inputs import clean_text, parse_money, parse_quantity
+from models.policy import Actor, administering, editing, require
 from models.projects import Project, ProjectScope, SubJob
 from models.sync import SyncState, ensure_editable
-from models.users import User, require
 from models.wbs import CostCode, CostType
 
 
@@ -158,7 +158,7 @@ def _check_line_free(
 
 def add_budget_line(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     budget: Budget,
     *,
     cost_code_id: int | None,
@@ -170,8 +170,7 @@ def add_budget_line(
     unit_of_measure: str | None = None,
     unit_cost=None,
 ) -> BudgetLine:
-    if actor is not None:
-        require(actor, Tool.BUDGET, PermissionLevel.STANDARD, "Adding a budget line")
+    require(actor, editing(Tool.BUDGET), "Adding a budget line")
     _ensure_lines_editable(budget)
     scope = ProjectScope(session, budget.project_id)
     sub_job_id = scope.sub_job(sub_job_id, "subJobId")
@@ -195,10 +194,9 @@ def add_budget_line(
     return line
 
 
-def update_budget_line(session: Session, actor: User | None, line: BudgetLine, **values) -> BudgetLine:
+def update_budget_line(session: Session, actor: Actor, line: BudgetLine, **values) -> BudgetLine:
     """Apply the given (non-None) fields while the budget is unlocked and not with the ERP."""
-    if actor is not None:
-        require(actor, Tool.BUDGET, PermissionLevel.STANDARD, "Editing a budget line")
+    require(actor, editing(Tool.BUDGET), "Editing a budget line")
     budget = line.budget
     _ensure_lines_editable(budget)
     scope = ProjectScope(session, budget.project_id)
@@ -230,9 +228,8 @@ def update_budget_line(session: Session, actor: User | None, line: BudgetLine, *
     return line
 
 
-def delete_budget_line(session: Session, actor: User | None, line: BudgetLine) -> None:
-    if actor is not None:
-        require(actor, Tool.BUDGET, PermissionLevel.STANDARD, "Deleting a budget line")
+def delete_budget_line(session: Session, actor: Actor, line: BudgetLine) -> None:
+    require(actor, editing(Tool.BUDGET), "Deleting a budget line")
     _ensure_lines_editable(line.budget)
     used = session.scalar(
         select(BudgetModification.id)
@@ -247,18 +244,16 @@ def delete_budget_line(session: Session, actor: User | None, line: BudgetLine) -
     session.flush()
 
 
-def lock_budget(session: Session, actor: User | None, budget: Budget) -> Budget:
+def lock_budget(session: Session, actor: Actor, budget: Budget) -> Budget:
     """Lock the budget (it must be locked before it is sent to the ERP). Locking twice is harmless."""
-    if actor is not None:
-        require(actor, Tool.BUDGET, PermissionLevel.ADMIN, "Locking a budget")
+    require(actor, administering(Tool.BUDGET), "Locking a budget")
     budget.locked = True
     session.flush()
     return budget
 
 
-def unlock_budget(session: Session, actor: User | None, budget: Budget) -> Budget:
-    if actor is not None:
-        require(actor, Tool.BUDGET, PermissionLevel.ADMIN, "Unlocking a budget")
+def unlock_budget(session: Session, actor: Actor, budget: Budget) -> Budget:
+    require(actor, administering(Tool.BUDGET), "Unlocking a budget")
     ensure_editable(budget, "budget")
     budget.locked = False
     session.flush()
@@ -267,7 +262,7 @@ def unlock_budget(session: Session, actor: User | None, budget: Budget) -> Budge
 
 def create_budget_modification(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     budget: Budget,
     *,
     from_line_id: int,
@@ -276,8 +271,7 @@ def create_budget_modification(
     notes: str | None = None,
 ) -> BudgetModification:
     """Move ``amount`` from one line of a locked budget to another (as after a Procore lock)."""
-    if actor is not None:
-        require(actor, Tool.BUDGET, PermissionLevel.STANDARD, "Creating a budget modification")
+    require(actor, editing(Tool.BUDGET), "Creating a budget modification")
     if budget.sync_status in SENDING:
         raise DomainError(
             ErrorCode.RECORD_LOCKED_BY_SYNC,

@@ -16,16 +16,15 @@ from models.enums import (
     ChangeOrderStatus,
     CommitmentKind,
     CommitmentStatus,
-    PermissionLevel,
     RecordType,
     SyncStatus,
     Tool,
 )
 from models.errors import DomainError, ErrorCode
 from models.inputs import check_transition, clean_text, parse_money, parse_percent, parse_quantity
+from models.policy import Actor, editing, require
 from models.projects import Project, ProjectScope, SubJob
 from models.sync import SyncState, ensure_editable
-from models.users import User, require
 from models.wbs import CostCode, CostType
 
 
@@ -271,7 +270,7 @@ def _set_commitment_lines(commitment: Commitment, rows: list[CommitmentLine]) ->
 
 def create_commitment(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     project: Project,
     *,
     kind: CommitmentKind,
@@ -284,8 +283,7 @@ def create_commitment(
     lines: list[dict] | None = None,
 ) -> Commitment:
     """Create a DRAFT subcontract or purchase order with its lines."""
-    if actor is not None:
-        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Creating a commitment")
+    require(actor, editing(Tool.COMMITMENTS), "Creating a commitment")
     number = clean_text(number, "number", required=True, max_len=32)
     _check_commitment_number_free(session, project.id, number, None)
     commitment = Commitment(
@@ -307,10 +305,9 @@ def create_commitment(
     return commitment
 
 
-def update_commitment(session: Session, actor: User | None, commitment: Commitment, **values) -> Commitment:
+def update_commitment(session: Session, actor: Actor, commitment: Commitment, **values) -> Commitment:
     """Apply the given (non-None) fields; ``lines``, when given, replace the lines as a whole."""
-    if actor is not None:
-        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Editing a commitment")
+    require(actor, editing(Tool.COMMITMENTS), "Editing a commitment")
     ensure_editable(commitment)
     if values.get("number") is not None:
         number = clean_text(values["number"], "number", required=True, max_len=32)
@@ -356,10 +353,9 @@ def _refuse_if_invoiced(session: Session, commitment: Commitment) -> None:
 
 
 def change_commitment_status(
-    session: Session, actor: User | None, commitment: Commitment, status: CommitmentStatus
+    session: Session, actor: Actor, commitment: Commitment, status: CommitmentStatus
 ) -> Commitment:
-    if actor is not None:
-        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Changing a commitment's status")
+    require(actor, editing(Tool.COMMITMENTS), "Changing a commitment's status")
     ensure_not_in_flight(commitment, "commitment")
     status = CommitmentStatus(status)
     check_transition(COMMITMENT_TRANSITIONS, commitment.status, status, "commitment")
@@ -387,7 +383,7 @@ def _check_change_order_number_free(
 
 def create_change_order(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     commitment: Commitment,
     *,
     number: str,
@@ -397,8 +393,7 @@ def create_change_order(
     lines: list[dict] | None = None,
 ) -> CommitmentChangeOrder:
     """A DRAFT change order on a commitment that is synced with the ERP (lines may be deductive)."""
-    if actor is not None:
-        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Creating a change order")
+    require(actor, editing(Tool.COMMITMENTS), "Creating a change order")
     if commitment.sync_status != SyncStatus.SYNCED:
         raise DomainError(
             ErrorCode.COMMITMENT_NOT_SYNCED,
@@ -424,10 +419,9 @@ def create_change_order(
 
 
 def update_change_order(
-    session: Session, actor: User | None, change_order: CommitmentChangeOrder, **values
+    session: Session, actor: Actor, change_order: CommitmentChangeOrder, **values
 ) -> CommitmentChangeOrder:
-    if actor is not None:
-        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Editing a change order")
+    require(actor, editing(Tool.COMMITMENTS), "Editing a change order")
     ensure_editable(change_order, "change order")
     commitment = change_order.commitment
     if values.get("number") is not None:
@@ -449,10 +443,9 @@ def update_change_order(
 
 
 def change_change_order_status(
-    session: Session, actor: User | None, change_order: CommitmentChangeOrder, status: ChangeOrderStatus
+    session: Session, actor: Actor, change_order: CommitmentChangeOrder, status: ChangeOrderStatus
 ) -> CommitmentChangeOrder:
-    if actor is not None:
-        require(actor, Tool.COMMITMENTS, PermissionLevel.STANDARD, "Changing a change order's status")
+    require(actor, editing(Tool.COMMITMENTS), "Changing a change order's status")
     ensure_not_in_flight(change_order, "change order")
     status = ChangeOrderStatus(status)
     check_transition(CHANGE_ORDER_TRANSITIONS, change_order.status, status, "change order")

@@ -9,10 +9,10 @@ from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, Timestamped
-from models.enums import PermissionLevel, RecordType, Tool
+from models.enums import RecordType, Tool
 from models.inputs import clean_text
+from models.policy import Actor, editing, require
 from models.sync import SyncState, ensure_editable
-from models.users import User, require
 
 
 class Vendor(SyncState, Timestamped, Base):
@@ -58,10 +58,9 @@ VENDOR_TEXT_FIELDS = (
 )
 
 
-def create_vendor(session: Session, actor: User | None, **values) -> Vendor:
+def create_vendor(session: Session, actor: Actor, **values) -> Vendor:
     """Add a company to the directory (CostBridge origin, NOT_SENT until sent to the ERP)."""
-    if actor is not None:
-        require(actor, Tool.DIRECTORY, PermissionLevel.STANDARD, "Creating a vendor")
+    require(actor, editing(Tool.DIRECTORY), "Creating a vendor")
     name = clean_text(values.get("name"), "name", required=True)
     vendor = Vendor(name=name, normalized_name=normalize_vendor_name(name))
     for attr, field, max_len in VENDOR_TEXT_FIELDS:
@@ -76,10 +75,9 @@ def create_vendor(session: Session, actor: User | None, **values) -> Vendor:
     return vendor
 
 
-def update_vendor(session: Session, actor: User | None, vendor: Vendor, **values) -> Vendor:
+def update_vendor(session: Session, actor: Actor, vendor: Vendor, **values) -> Vendor:
     """Apply the given (non-None) fields; refused while the vendor is with the ERP."""
-    if actor is not None:
-        require(actor, Tool.DIRECTORY, PermissionLevel.STANDARD, "Editing a vendor")
+    require(actor, editing(Tool.DIRECTORY), "Editing a vendor")
     ensure_editable(vendor)
     if values.get("name") is not None:
         vendor.name = clean_text(values["name"], "name", required=True)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from models.company import CompanySettings, get_settings
-from models.enums import Country, ErpSystem, PermissionLevel, RecordType, Tool
+from models.enums import Country, ErpSystem, RecordType
 from models.errors import DomainError, ErrorCode
-from models.users import User, require
+from models.policy import ERP_SETTINGS, Actor, require
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def feature(system: ErpSystem, name: str) -> Capability:
 
 def update_erp_settings(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     *,
     erp_system: ErpSystem | None = None,
     country: Country | None = None,
@@ -116,8 +116,7 @@ def update_erp_settings(
 ) -> CompanySettings:
     """Change the ERP configuration (ADMIN on ERP Integrations). Open exports keep the ERP
     system they were mapped for."""
-    if actor is not None:
-        require(actor, Tool.ERP_INTEGRATIONS, PermissionLevel.ADMIN, "Changing the ERP settings")
+    require(actor, ERP_SETTINGS, "Changing the ERP settings")
     settings = get_settings(session)
     if export_folder is not None:
         folder = export_folder.strip()

@@ -14,13 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.budgets import Budget
-from models.enums import Origin, PermissionLevel, SyncStatus, Tool
+from models.enums import Origin, SyncStatus
 from models.errors import DomainError, ErrorCode
+from models.policy import RECEIVE_ERP_JOBS, Actor, require
 from models.projects import Project, SubJob
 from models.sync import mark_born_synced
-from models.users import User, require
-
-SOURCE = "ERP sync"
 
 
 @dataclass
@@ -58,10 +56,9 @@ def _text(value: str | None, field_name: str, max_len: int, required: bool = Fal
     return text
 
 
-def receive_erp_job(session: Session, actor: User | None, job: ErpJobIn) -> ReceivedJob:
+def receive_erp_job(session: Session, actor: Actor, job: ErpJobIn) -> ReceivedJob:
     """Create or refresh the project of one ERP job (ADMIN on ERP Integrations)."""
-    if actor is not None:
-        require(actor, Tool.ERP_INTEGRATIONS, PermissionLevel.ADMIN, "Adding an ERP job")
+    require(actor, RECEIVE_ERP_JOBS, "Adding an ERP job")
     job_id = _text(job.job_id, "jobId", 32, required=True)
     name = _text(job.name, "name", 200, required=True)
     values = {
@@ -94,7 +91,7 @@ def receive_erp_job(session: Session, actor: User | None, job: ErpJobIn) -> Rece
         session.add(project)
         session.add(Budget(project=project))
         session.flush()
-        mark_born_synced(session, project, job_id, actor, note=f"ERP job {job_id}", by=SOURCE)
+        mark_born_synced(session, project, job_id, actor, note=f"ERP job {job_id}")
         created = True
     else:
         if project.sync_status != SyncStatus.SYNCED:
@@ -120,7 +117,7 @@ def receive_erp_job(session: Session, actor: User | None, job: ErpJobIn) -> Rece
         sub = SubJob(project_id=project.id, number=number, name=sub_name)
         session.add(sub)
         session.flush()
-        mark_born_synced(session, sub, number, actor, note=f"ERP job {job_id} sub job {number}", by=SOURCE)
+        mark_born_synced(session, sub, number, actor, note=f"ERP job {job_id} sub job {number}")
         existing[number.lower()] = sub
         made += 1
     session.flush()

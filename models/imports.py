@@ -1,4 +1,5 @@
-"""ImportRun: the record of every file import (or dry run), with its counts and row errors."""
+"""ImportRun: the record of every file import (or dry run), with its counts and row errors, and
+who may read which runs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
-from models.enums import ImportKind
+from models.enums import ImportKind, Tool
+from models.policy import READ_ONLY, Actor, Need, one_of, reading
 
 
 class ImportRun(Base):
@@ -32,3 +34,25 @@ class ImportRun(Base):
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+# The tool whose records each kind of import loads: its readers see the import's runs.
+IMPORT_TOOLS: dict[ImportKind, Tool] = {
+    ImportKind.BUDGET: Tool.BUDGET,
+    ImportKind.VENDORS: Tool.DIRECTORY,
+    ImportKind.JOB_COSTS: Tool.ERP_INTEGRATIONS,
+    ImportKind.ERP_JOBS: Tool.ERP_INTEGRATIONS,
+    ImportKind.ERP_SUB_JOBS: Tool.ERP_INTEGRATIONS,
+    ImportKind.ERP_ESTIMATES: Tool.ERP_INTEGRATIONS,
+    ImportKind.ERP_COST_CODES: Tool.ERP_INTEGRATIONS,
+}
+# Import runs are listed to readers of at least one of those tools, each run to its tool's readers.
+IMPORT_RUNS_READ = one_of(dict.fromkeys(IMPORT_TOOLS.values()), READ_ONLY)
+
+
+def reading_import_run(kind: ImportKind) -> Need:
+    return reading(IMPORT_TOOLS[ImportKind(kind)])
+
+
+def readable_import_kinds(actor: Actor) -> list[ImportKind]:
+    return [kind for kind in ImportKind if reading_import_run(kind).allows(actor)]

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import ZERO, Base, Money, Timestamped
 from models.commitments import Commitment, CommitmentLine, ensure_not_in_flight
-from models.enums import CommitmentKind, CommitmentStatus, InvoiceStatus, PermissionLevel, RecordType, Tool
+from models.enums import CommitmentKind, CommitmentStatus, InvoiceStatus, RecordType, Tool
 from models.errors import DomainError, ErrorCode
 from models.inputs import check_transition, clean_text, parse_money
+from models.policy import Actor, editing, require
 from models.projects import ProjectScope, SubJob
 from models.sync import SyncState, ensure_editable
-from models.users import User, require
 from models.wbs import CostCode, CostType
 
 
@@ -186,7 +186,7 @@ def _build_invoice_lines(session: Session, commitment: Commitment, lines: list[d
 
 def create_subcontractor_invoice(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     commitment: Commitment,
     *,
     number: str,
@@ -196,8 +196,7 @@ def create_subcontractor_invoice(
     lines: list[dict] | None = None,
 ) -> SubcontractorInvoice:
     """A DRAFT pay application against an approved subcontract."""
-    if actor is not None:
-        require(actor, Tool.INVOICES, PermissionLevel.STANDARD, "Creating a subcontractor invoice")
+    require(actor, editing(Tool.INVOICES), "Creating a subcontractor invoice")
     if commitment.kind != CommitmentKind.SUBCONTRACT:
         raise DomainError(
             ErrorCode.NOT_A_SUBCONTRACT,
@@ -228,11 +227,10 @@ def create_subcontractor_invoice(
 
 
 def update_subcontractor_invoice(
-    session: Session, actor: User | None, invoice: SubcontractorInvoice, **values
+    session: Session, actor: Actor, invoice: SubcontractorInvoice, **values
 ) -> SubcontractorInvoice:
     """Apply the given (non-None) fields; ``lines``, when given, replace the lines as a whole."""
-    if actor is not None:
-        require(actor, Tool.INVOICES, PermissionLevel.STANDARD, "Editing a subcontractor invoice")
+    require(actor, editing(Tool.INVOICES), "Editing a subcontractor invoice")
     ensure_editable(invoice, "subcontractor invoice")
     if values.get("number") is not None:
         number = clean_text(values["number"], "number", required=True, max_len=32)
@@ -249,10 +247,9 @@ def update_subcontractor_invoice(
 
 
 def change_subcontractor_invoice_status(
-    session: Session, actor: User | None, invoice: SubcontractorInvoice, status: InvoiceStatus
+    session: Session, actor: Actor, invoice: SubcontractorInvoice, status: InvoiceStatus
 ) -> SubcontractorInvoice:
-    if actor is not None:
-        require(actor, Tool.INVOICES, PermissionLevel.STANDARD, "Changing an invoice's status")
+    require(actor, editing(Tool.INVOICES), "Changing an invoice's status")
     ensure_not_in_flight(invoice, "subcontractor invoice")
     status = InvoiceStatus(status)
     check_transition(INVOICE_TRANSITIONS, invoice.status, status, "subcontractor invoice")

@@ -7,10 +7,10 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, sele
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, Timestamped
-from models.enums import PermissionLevel, RecordType, Tool
+from models.enums import RecordType, Tool
 from models.errors import DomainError, ErrorCode
+from models.policy import Actor, editing, require
 from models.sync import SyncState, ensure_editable
-from models.users import User, require
 from models.wbs import CostCode, CostType
 
 
@@ -91,10 +91,9 @@ def _check_number_free(session: Session, number: str, exclude_id: int | None = N
         )
 
 
-def create_project(session: Session, actor: User | None, **values) -> Project:
+def create_project(session: Session, actor: Actor, **values) -> Project:
     """Create a CostBridge-origin project (NOT_SENT) with its empty, unlocked budget."""
-    if actor is not None:
-        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Creating a project")
+    require(actor, editing(Tool.PROJECT_ADMIN), "Creating a project")
     number = _clean(values.get("number"), "number", required=True, max_len=32)
     name = _clean(values.get("name"), "name", required=True)
     _check_number_free(session, number)
@@ -114,10 +113,9 @@ def create_project(session: Session, actor: User | None, **values) -> Project:
     return project
 
 
-def update_project(session: Session, actor: User | None, project: Project, **values) -> Project:
+def update_project(session: Session, actor: Actor, project: Project, **values) -> Project:
     """Apply the given (non-None) fields; refused while the project is with the ERP."""
-    if actor is not None:
-        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Editing a project")
+    require(actor, editing(Tool.PROJECT_ADMIN), "Editing a project")
     ensure_editable(project)
     if values.get("number") is not None:
         number = _clean(values["number"], "number", required=True, max_len=32)
@@ -151,11 +149,8 @@ def _check_sub_job_number_free(
         )
 
 
-def create_sub_job(
-    session: Session, actor: User | None, project: Project, *, number: str, name: str
-) -> SubJob:
-    if actor is not None:
-        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Creating a sub job")
+def create_sub_job(session: Session, actor: Actor, project: Project, *, number: str, name: str) -> SubJob:
+    require(actor, editing(Tool.PROJECT_ADMIN), "Creating a sub job")
     number = _clean(number, "number", required=True, max_len=32)
     _check_sub_job_number_free(session, project.id, number, None)
     row = SubJob(project_id=project.id, number=number, name=_clean(name, "name", required=True))
@@ -164,9 +159,8 @@ def create_sub_job(
     return row
 
 
-def update_sub_job(session: Session, actor: User | None, row: SubJob, **values) -> SubJob:
-    if actor is not None:
-        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Editing a sub job")
+def update_sub_job(session: Session, actor: Actor, row: SubJob, **values) -> SubJob:
+    require(actor, editing(Tool.PROJECT_ADMIN), "Editing a sub job")
     ensure_editable(row)
     if values.get("number") is not None:
         number = _clean(values["number"], "number", required=True, max_len=32)
@@ -182,11 +176,10 @@ def update_sub_job(session: Session, actor: User | None, row: SubJob, **values) 
 
 
 def add_project_cost_codes(
-    session: Session, actor: User | None, project: Project, cost_code_ids: list[int]
+    session: Session, actor: Actor, project: Project, cost_code_ids: list[int]
 ) -> list[CostCode]:
     """Enable company cost codes on a project; codes already enabled are left as they are."""
-    if actor is not None:
-        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Adding cost codes to a project")
+    require(actor, editing(Tool.PROJECT_ADMIN), "Adding cost codes to a project")
     wanted = list(dict.fromkeys(cost_code_ids))
     found = (
         {c.id: c for c in session.scalars(select(CostCode).where(CostCode.id.in_(wanted))).all()}
@@ -208,12 +201,9 @@ def add_project_cost_codes(
     return [found[pk] for pk in wanted]
 
 
-def remove_project_cost_code(
-    session: Session, actor: User | None, project: Project, cost_code_id: int
-) -> None:
+def remove_project_cost_code(session: Session, actor: Actor, project: Project, cost_code_id: int) -> None:
     """Disable a cost code on a project; refused while budget or commitment lines use it."""
-    if actor is not None:
-        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Removing a cost code from a project")
+    require(actor, editing(Tool.PROJECT_ADMIN), "Removing a cost code from a project")
     link = session.scalar(
         select(ProjectCostCode).where(
             ProjectCostCode.project_id == project.id, ProjectCostCode.cost_code_id == cost_code_id

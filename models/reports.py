@@ -41,13 +41,11 @@ from models.enums import (
     CommitmentStatus,
     DirectCostType,
     InvoiceStatus,
-    PermissionLevel,
-    Tool,
 )
 from models.errors import DomainError, ErrorCode
 from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
+from models.policy import COMPANY_JOB_COST_SUMMARY, JOB_COST_REPORT, UNSYNCABLE_DIRECT_COSTS, Actor, require
 from models.projects import Project, SubJob
-from models.users import User, require
 from models.wbs import CostCode, CostType, division_of
 
 COMMITTED_STATUSES = (CommitmentStatus.APPROVED, CommitmentStatus.COMPLETE)
@@ -464,12 +462,11 @@ def _divisions(rows: list[JobCostRow]) -> list[DivisionSubtotal]:
     ]
 
 
-def require_report_access(actor: User | None) -> None:
-    if actor is not None:
-        require(actor, Tool.REPORTS, PermissionLevel.READ_ONLY, "Viewing the job-cost report")
+def require_report_access(actor: Actor) -> None:
+    require(actor, JOB_COST_REPORT, "Viewing the job-cost report")
 
 
-def job_cost_report(session: Session, actor: User | None, project_id: int) -> JobCostReport:
+def job_cost_report(session: Session, actor: Actor, project_id: int) -> JobCostReport:
     """The job-cost report of one project: rows sorted by division, cost code, sub job, cost type;
     a subtotal per division; the project total. Lines with cost but no budget line appear with a
     zero budget."""
@@ -487,11 +484,9 @@ def job_cost_report(session: Session, actor: User | None, project_id: int) -> Jo
     )
 
 
-def company_job_cost_summary(session: Session, actor: User | None) -> CompanyJobCostSummary:
+def company_job_cost_summary(session: Session, actor: Actor) -> CompanyJobCostSummary:
     """One row per project (all projects, by number) with the same totals as its job-cost report."""
-    if actor is not None:
-        # the company-level view spans every project: ERP Integrations admins only (as in the seeds)
-        require(actor, Tool.ERP_INTEGRATIONS, PermissionLevel.ADMIN, "Viewing the company job-cost summary")
+    require(actor, COMPANY_JOB_COST_SUMMARY, "Viewing the company job-cost summary")
     figures, _budget_keys = line_figures(session, None)
     per_project: dict[int, list[JobCostFigures]] = {}
     for key, line in figures.items():
@@ -510,10 +505,9 @@ def company_job_cost_summary(session: Session, actor: User | None) -> CompanyJob
     return CompanyJobCostSummary(rows=rows, totals=JobCostFigures.total_of(r.figures for r in rows))
 
 
-def unsyncable_direct_costs(actor: User | None, project_id: int | None = None) -> Select:
+def unsyncable_direct_costs(actor: Actor, project_id: int | None = None) -> Select:
     """Job-cost rows from the ERP not yet placed, oldest first (a statement, for paging)."""
-    if actor is not None:
-        require(actor, Tool.REPORTS, PermissionLevel.READ_ONLY, "Viewing unsyncable direct costs")
+    require(actor, UNSYNCABLE_DIRECT_COSTS, "Viewing unsyncable direct costs")
     stmt = select(UnplacedJobCost).where(UnplacedJobCost.placed_at.is_(None)).order_by(UnplacedJobCost.id)
     if project_id is not None:
         stmt = stmt.where(UnplacedJobCost.project_id == project_id)

@@ -10,11 +10,12 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
 from models.enums import ExportStatus, Origin, RecordType, SyncStatus
 from models.errors import DomainError, ErrorCode
+from models.policy import Actor
 
 
 def _enum(enum_cls, name: str):
@@ -114,22 +115,21 @@ def ensure_editable(record: SyncState, what: str | None = None) -> None:
 
 
 def record_transition(
-    session,
+    session: Session,
     record: SyncState,
     action: str,
     to_status: SyncStatus,
-    actor=None,
+    actor: Actor,
     *,
     note: str | None = None,
-    by: str | None = None,
     at: dt.datetime | None = None,
     born: bool = False,
 ) -> SyncEvent:
     """Apply one sync transition to ``record`` and append its SyncEvent: the only way a sync status
     changes, so the history always ends at the record's current status.
 
-    ``actor`` is the user who acted (None for a system step, named by ``by``); ``born`` marks a
-    record that enters with this event (it had no status before).
+    ``actor`` is who acted: a user, or a named system actor (its name is what the history shows);
+    ``born`` marks a record that enters with this event (it had no status before).
     """
     if record.id is None:
         session.flush()
@@ -139,8 +139,8 @@ def record_transition(
         action=action,
         from_status=None if born else record.sync_status,
         to_status=to_status,
-        actor_id=actor.id if actor is not None else None,
-        actor_name=actor.name if actor is not None else by,
+        actor_id=actor.user_id,
+        actor_name=actor.name,
         note=note,
         at=at or utcnow(),
     )
@@ -150,14 +150,13 @@ def record_transition(
 
 
 def mark_born_synced(
-    session,
+    session: Session,
     record: SyncState,
     origin_id: str,
-    actor=None,
+    actor: Actor,
     *,
     action: str = "receive",
     note: str | None = None,
-    by: str | None = None,
     at: dt.datetime | None = None,
 ) -> SyncEvent:
     """A record that came from the ERP: SYNCED from birth, origin ERP, keyed by the ERP's id."""
@@ -165,5 +164,5 @@ def mark_born_synced(
     record.origin_id = origin_id
     record.synced_at = at or utcnow()
     return record_transition(
-        session, record, action, SyncStatus.SYNCED, actor, note=note, by=by, at=record.synced_at, born=True
+        session, record, action, SyncStatus.SYNCED, actor, note=note, at=record.synced_at, born=True
     )

@@ -1,7 +1,6 @@
 """Users, their hashed API tokens, and their permission level per tool.
 
-Authorization rules (who may do what) are decided here, in one place, so the API, the CLI and
-background jobs agree: see ``can`` and ``require``.
+What a level allows is decided by ``models.policy``; a ``User`` is one kind of actor it judges.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import secrets
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models import policy
 from models.base import Base, Timestamped, UTCDateTime, utcnow
 from models.enums import PermissionLevel, Tool
 from models.errors import DomainError, ErrorCode
@@ -51,7 +51,15 @@ class User(Timestamped, Base):
     @property
     def is_accounting_approver(self) -> bool:
         """Standard or Admin on ERP Integrations AND the 'can push to accounting' privilege."""
-        return self.can_push_to_accounting and self.level(Tool.ERP_INTEGRATIONS) >= PermissionLevel.STANDARD
+        return policy.is_accounting_approver(self)
+
+    @property
+    def user_id(self) -> int | None:
+        return self.id
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
 
 
 class UserPermission(Base):
@@ -103,12 +111,15 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def create_user(
     session: Session,
+    actor: policy.Actor,
     *,
     name: str,
     email: str,
     levels: dict[Tool, PermissionLevel] | None = None,
     can_push_to_accounting: bool = False,
 ) -> User:
+    """A new active user with ``levels`` per tool (NONE for the others); MANAGE_USERS."""
+    policy.require(actor, policy.MANAGE_USERS, "Creating a user")
     email = email.strip().lower()
     if not email or "@" not in email:
         raise DomainError(ErrorCode.INVALID_VALUE, f"'{email}' is not an email address", "email")
@@ -120,28 +131,3 @@ def create_user(
     session.add(user)
     session.flush()
     return user
-
-
-ALL_ADMIN = {tool: PermissionLevel.ADMIN for tool in Tool}
-
-
-def can(user: User | None, tool: Tool, level: PermissionLevel) -> bool:
-    return user is not None and user.level(tool) >= level
-
-
-def require(user: User | None, tool: Tool, level: PermissionLevel, action: str) -> None:
-    """Raise PERMISSION_DENIED unless ``user`` has at least ``level`` on ``tool``."""
-    if not can(user, tool, level):
-        raise DomainError(
-            ErrorCode.PERMISSION_DENIED,
-            f"{action} needs {level.name} permission on the {tool.name.replace('_', ' ').title()} tool",
-        )
-
-
-def require_approver(user: User | None, action: str) -> None:
-    if user is None or not user.is_accounting_approver:
-        raise DomainError(
-            ErrorCode.PERMISSION_DENIED,
-            f"{action} needs an accounting approver: Standard or Admin on ERP Integrations "
-            "and the 'can push to accounting' privilege",
-        )

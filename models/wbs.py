@@ -6,11 +6,11 @@ from sqlalchemy import Boolean, Enum, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, Timestamped
-from models.enums import PermissionLevel, RecordType, Tool
+from models.enums import RecordType, Tool
 from models.errors import DomainError, ErrorCode
 from models.inputs import clean_text
+from models.policy import Actor, editing, require
 from models.sync import SyncState, ensure_editable
-from models.users import User, require
 
 
 class CostCode(SyncState, Timestamped, Base):
@@ -69,11 +69,10 @@ def _check_code_free(session: Session, model, code: str, error: ErrorCode, exclu
 
 
 def create_cost_code(
-    session: Session, actor: User | None, *, code: str, description: str | None = None, active: bool = True
+    session: Session, actor: Actor, *, code: str, description: str | None = None, active: bool = True
 ) -> CostCode:
     """Add a code to the company standard list; the code is kept as typed (text, not a number)."""
-    if actor is not None:
-        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Creating a cost code")
+    require(actor, editing(Tool.PROJECT_ADMIN), "Creating a cost code")
     code = clean_text(code, "code", required=True, max_len=32)
     _check_code_free(session, CostCode, code, ErrorCode.DUPLICATE_COST_CODE, None)
     row = CostCode(
@@ -87,10 +86,9 @@ def create_cost_code(
     return row
 
 
-def update_cost_code(session: Session, actor: User | None, row: CostCode, **values) -> CostCode:
+def update_cost_code(session: Session, actor: Actor, row: CostCode, **values) -> CostCode:
     """Apply the given (non-None) fields; refused while the cost code is with the ERP."""
-    if actor is not None:
-        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Editing a cost code")
+    require(actor, editing(Tool.PROJECT_ADMIN), "Editing a cost code")
     ensure_editable(row)
     if values.get("code") is not None:
         code = clean_text(values["code"], "code", required=True, max_len=32)
@@ -107,15 +105,14 @@ def update_cost_code(session: Session, actor: User | None, row: CostCode, **valu
 
 def create_cost_type(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     *,
     code: str,
     name: str,
     erp_code: str | None = None,
     active: bool = True,
 ) -> CostType:
-    if actor is not None:
-        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Creating a cost type")
+    require(actor, editing(Tool.PROJECT_ADMIN), "Creating a cost type")
     code = clean_text(code, "code", required=True, max_len=8)
     _check_code_free(session, CostType, code, ErrorCode.DUPLICATE_COST_TYPE, None)
     row = CostType(
@@ -129,9 +126,8 @@ def create_cost_type(
     return row
 
 
-def update_cost_type(session: Session, actor: User | None, row: CostType, **values) -> CostType:
-    if actor is not None:
-        require(actor, Tool.PROJECT_ADMIN, PermissionLevel.STANDARD, "Editing a cost type")
+def update_cost_type(session: Session, actor: Actor, row: CostType, **values) -> CostType:
+    require(actor, editing(Tool.PROJECT_ADMIN), "Editing a cost type")
     if values.get("code") is not None:
         code = clean_text(values["code"], "code", required=True, max_len=8)
         _check_code_free(session, CostType, code, ErrorCode.DUPLICATE_COST_TYPE, row.id)

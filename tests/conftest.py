@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import make_engine, make_sessionmaker, migrate
 from models.enums import PermissionLevel, Tool
-from models.users import ALL_ADMIN, create_user, issue_token
+from models.policy import ALL_ADMIN
+from models.users import create_user, issue_token
 from tests import pgserver
+from tests.actors import SETUP
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -157,6 +159,7 @@ def make_actor(session_factory):
         with session_factory() as s:
             user = create_user(
                 s,
+                SETUP,
                 name=name,
                 email=email or f"{name.lower().replace(' ', '.')}.{next(_counter)}@example.com",
                 levels=levels or {},

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from api.relay import to_global_id
 from models import budgets, commitments, directory, projects, wbs
 from models.enums import CommitmentKind, CommitmentStatus, SyncStatus
+from tests.actors import SETUP
 
 
 @dataclass
@@ -29,19 +30,19 @@ def seed(session_factory) -> Setup:
     """Project 24-001 uses cost codes 01-100 and 02-200 (not 03-300); cost types L and M; sub job A."""
     with session_factory() as s:
         codes = {
-            c: wbs.create_cost_code(s, None, code=c, description=f"Code {c}")
+            c: wbs.create_cost_code(s, SETUP, code=c, description=f"Code {c}")
             for c in ("01-100", "02-200", "03-300")
         }
         types = {
-            c: wbs.create_cost_type(s, None, code=c, name=n) for c, n in (("L", "Labor"), ("M", "Material"))
+            c: wbs.create_cost_type(s, SETUP, code=c, name=n) for c, n in (("L", "Labor"), ("M", "Material"))
         }
-        project = projects.create_project(s, None, number="24-001", name="Harbor Clinic")
-        other = projects.create_project(s, None, number="24-002", name="Bay School")
-        projects.add_project_cost_codes(s, None, project, [codes["01-100"].id, codes["02-200"].id])
-        projects.add_project_cost_codes(s, None, other, [codes["01-100"].id])
-        sub_job = projects.create_sub_job(s, None, project, number="A", name="Phase A")
-        other_sub_job = projects.create_sub_job(s, None, other, number="A", name="Other A")
-        vendor = directory.create_vendor(s, None, name="ACME Concrete, Inc.")
+        project = projects.create_project(s, SETUP, number="24-001", name="Harbor Clinic")
+        other = projects.create_project(s, SETUP, number="24-002", name="Bay School")
+        projects.add_project_cost_codes(s, SETUP, project, [codes["01-100"].id, codes["02-200"].id])
+        projects.add_project_cost_codes(s, SETUP, other, [codes["01-100"].id])
+        sub_job = projects.create_sub_job(s, SETUP, project, number="A", name="Phase A")
+        other_sub_job = projects.create_sub_job(s, SETUP, other, number="A", name="Other A")
+        vendor = directory.create_vendor(s, SETUP, name="ACME Concrete, Inc.")
         s.commit()
         return Setup(
             project=to_global_id("Project", project.id),
@@ -80,7 +81,7 @@ def synced_commitment(session_factory, setup: Setup, number: str = "SC-001") -> 
         project = s.get(projects.Project, setup.pk["project"])
         row = commitments.create_commitment(
             s,
-            None,
+            SETUP,
             project,
             kind=CommitmentKind.SUBCONTRACT,
             number=number,
@@ -96,7 +97,7 @@ def synced_commitment(session_factory, setup: Setup, number: str = "SC-001") -> 
                 {"cost_code_id": setup.pk["cc:02-200"], "cost_type_id": setup.pk["ct:M"], "amount": "500.00"},
             ],
         )
-        commitments.change_commitment_status(s, None, row, CommitmentStatus.APPROVED)
+        commitments.change_commitment_status(s, SETUP, row, CommitmentStatus.APPROVED)
         row.sync_status = SyncStatus.SYNCED
         s.commit()
         return row.id

@@ -29,6 +29,7 @@ from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
 from models.projects import Project, ProjectCostCode, SubJob
 from models.users import User, create_user
 from models.wbs import CostCode, CostType, division_of
+from tests.actors import SETUP
 
 _seq = itertools.count(1)
 D = Decimal
@@ -48,6 +49,7 @@ def user(
 ) -> User:
     return create_user(
         session,
+        SETUP,
         name=name,
         email=f"{name.lower().replace(' ', '.')}.{next(_seq)}@example.com",
         levels=levels or {},
@@ -62,7 +64,10 @@ def pm(session: Session) -> User:
 
 
 def approver(session: Session) -> User:
-    return user(session, "Alex Approver", {Tool.ERP_INTEGRATIONS: PermissionLevel.STANDARD}, approver=True)
+    """An accounting approver who can read every record tool (accepting needs to see the record)."""
+    levels = {tool: PermissionLevel.READ_ONLY for tool in Tool}
+    levels[Tool.ERP_INTEGRATIONS] = PermissionLevel.STANDARD
+    return user(session, "Alex Approver", levels, approver=True)
 
 
 def mark_synced(record, origin_id: str | None = None, origin=Origin.COSTBRIDGE):

@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 from exporters.connectors import file as connector
 from exporters.connectors.scheduler import start_file_connector
 from exporters.mapping import build_payload
+from exporters.tabular import neutralise
 from models import workflow as wf
 from models.enums import CommitmentKind, ExportStatus, SyncStatus
 from models.sync import ErpExport
 from tests import factories_workflow as f
+from tests.actors import SETUP
 
 
 @pytest.fixture
@@ -54,8 +56,8 @@ def accepted_world(session, extra_title: str = "Concrete foundations"):
         ),
     ]
     for record in records:
-        wf.send(session, None, record)
-        wf.accept(session, None, record, build_payload=build_payload)
+        wf.send(session, SETUP, record)
+        wf.accept(session, SETUP, record, build_payload=build_payload)
     session.commit()
     return records
 
@@ -126,10 +128,10 @@ def test_formula_cells_are_neutralised_but_negative_amounts_stay_numeric(session
     f.mark_synced(f.budget_of(session, proj))
     mod = f.modification(session, proj, a, b, "250")
     evil = f.vendor(session, '=HYPERLINK("http://x")', address="+1 Main", city="-Town", state="@CA")
-    wf.send(session, None, mod)
-    wf.accept(session, None, mod, build_payload=build_payload)
-    wf.send(session, None, evil)
-    wf.accept(session, None, evil, build_payload=build_payload, origin_id="EVIL")
+    wf.send(session, SETUP, mod)
+    wf.accept(session, SETUP, mod, build_payload=build_payload)
+    wf.send(session, SETUP, evil)
+    wf.accept(session, SETUP, evil, build_payload=build_payload, origin_id="EVIL")
     session.commit()
     run = connector.run_file_connector(session_factory, out)
     change = read_csv(next(p for p in run.files if "budget-change-order" in p.name))
@@ -137,8 +139,8 @@ def test_formula_cells_are_neutralised_but_negative_amounts_stay_numeric(session
     vendor = read_csv(next(p for p in run.files if "ap-vendor" in p.name))[0]
     assert vendor["Name"] == '\'=HYPERLINK("http://x")'
     assert (vendor["Address"], vendor["City"], vendor["State"]) == ("'+1 Main", "'-Town", "'@CA")
-    assert connector.safe_cell("-250.00") == "-250.00" and connector.safe_cell("+7") == "+7"
-    assert connector.safe_cell("-1+2") == "'-1+2"
+    assert neutralise("-250.00") == "-250.00" and neutralise("+7") == "+7"
+    assert neutralise("-1+2") == "'-1+2"
 
 
 def test_the_configured_folder_is_used_by_default(session, session_factory, out):

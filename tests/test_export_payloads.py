@@ -13,6 +13,7 @@ from models import workflow as wf
 from models.company import get_settings
 from models.enums import ChangeOrderStatus, CommitmentKind, ErpSystem, SyncStatus
 from tests import factories_workflow as f
+from tests.actors import SETUP
 
 S100, S300 = ErpSystem.SAGE_100_CONTRACTOR, ErpSystem.SAGE_300_CRE
 TODAY = dt.date(2026, 11, 23)
@@ -360,8 +361,8 @@ def test_sage100_cost_code(session):
 def test_accept_stores_the_payload_in_the_outbox(s100):
     session, proj, ven, concrete, rebar, sub, mat = s100
     c = f.commitment(session, proj, ven, lines=[(concrete, sub, "10", None, None, "")])
-    wf.send(session, None, c)
-    export = wf.accept(session, None, c, build_payload=build_payload)
+    wf.send(session, SETUP, c)
+    export = wf.accept(session, SETUP, c, build_payload=build_payload)
     session.commit()
     session.expire_all()
     assert export.erp_system == "SAGE_100_CONTRACTOR" and export.erp_entity == "Subcontract"
@@ -548,7 +549,7 @@ def test_sage300_standard_cost_codes_are_not_exported(s300):
     session, *_ = s300
     code = f.cost_code(session, "09-100", "Drywall")
     with pytest.raises(Exception) as info:
-        wf.send(session, None, code)
+        wf.send(session, SETUP, code)
     assert info.value.code.value == "UNSUPPORTED_BY_ERP"
     assert code.sync_status == SyncStatus.NOT_SENT
 
@@ -560,4 +561,4 @@ def test_change_order_statuses_other_than_approved_are_not_sent(s100):
         session, c, status=ChangeOrderStatus.DRAFT, lines=[(concrete, sub, "1", None, None, "")]
     )
     with pytest.raises(wf.BlockedError):
-        wf.send(session, None, co)
+        wf.send(session, SETUP, co)

@@ -20,6 +20,7 @@ from exporters.tabular import MONEY_FORMAT, PERCENT_FORMAT
 from models import budget_columns as bc
 from models.directory import Vendor
 from models.enums import PermissionLevel, SyncStatus, Tool
+from tests.actors import SETUP
 from tests.factories_reports import EXPECTED_ROWS, EXPECTED_TOTALS, INJECTION_DESCRIPTION, build_harbor_clinic
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -216,7 +217,11 @@ def test_downloads_need_a_token_and_the_permission(client, make_actor, harbor):
     assert denied.status_code == 403
     assert denied.json()["errors"][0]["code"] == "PERMISSION_DENIED"
     reports_only = make_actor("Rae", {Tool.REPORTS: PermissionLevel.READ_ONLY})
-    assert client.get(path, headers=reports_only.headers).status_code == 200
+    assert client.get(path, headers=reports_only.headers).status_code == 403
+    reader = make_actor(
+        "Rae", {Tool.REPORTS: PermissionLevel.READ_ONLY, Tool.BUDGET: PermissionLevel.READ_ONLY}
+    )
+    assert client.get(path, headers=reader.headers).status_code == 200
     pid = to_global_id("Project", harbor.project_id)
     assert client.get(f"/exports/projects/{pid}/budget.csv", headers=reports_only.headers).status_code == 403
 
@@ -286,9 +291,11 @@ def test_budget_xlsx_export_reimports_unchanged(session, harbor):
     from models.projects import Project
 
     buffer = io.BytesIO()
-    write_budget_xlsx(budget_export_lines(session, None, harbor.project_id), buffer)
+    write_budget_xlsx(budget_export_lines(session, SETUP, harbor.project_id), buffer)
     project = session.get(Project, harbor.project_id)
-    run = import_budget(session, None, project, buffer.getvalue(), "budget.xlsx", ImportOptions(dry_run=True))
+    run = import_budget(
+        session, SETUP, project, buffer.getvalue(), "budget.xlsx", ImportOptions(dry_run=True)
+    )
     assert run.errors == []
     assert run.counts["UNCHANGED"] == 4 and run.counts["CREATE"] == run.counts["UPDATE"] == 0
 
@@ -304,11 +311,11 @@ def test_budget_csv_export_with_formula_like_text_reimports_unchanged(session, h
     line = session.query(BudgetLine).order_by(BudgetLine.id).first()
     line.description = "=SUM(A1:A9) allowance"
     session.commit()
-    exported = "".join(budget_csv(budget_export_lines(session, None, harbor.project_id)))
+    exported = "".join(budget_csv(budget_export_lines(session, SETUP, harbor.project_id)))
     assert "'=SUM(A1:A9) allowance" in exported
 
     project = session.get(Project, harbor.project_id)
-    run = import_budget(session, None, project, exported.encode(), "budget.csv", ImportOptions())
+    run = import_budget(session, SETUP, project, exported.encode(), "budget.csv", ImportOptions())
     assert run.errors == []
     assert run.counts["UNCHANGED"] == 4 and run.counts["CREATE"] == run.counts["UPDATE"] == 0
     session.refresh(line)

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from models import budgets, commitments, directory, projects, wbs
 from models.costs import DirectCost
 from models.enums import ChangeOrderStatus, CommitmentKind, CommitmentStatus, DirectCostType, SyncStatus
+from tests.actors import SETUP
 
 QUERY = """
 {
@@ -46,11 +47,11 @@ def build(session_factory, start: int, how_many: int) -> None:
     Built with the ORM in a few batched flushes so the test stays quick."""
     with session_factory() as s:
         codes = [
-            s.query(wbs.CostCode).filter_by(code=c).one_or_none() or wbs.create_cost_code(s, None, code=c)
+            s.query(wbs.CostCode).filter_by(code=c).one_or_none() or wbs.create_cost_code(s, SETUP, code=c)
             for c in ("01-100", "02-200", "03-300")
         ]
         labor = s.query(wbs.CostType).filter_by(code="L").one_or_none() or wbs.create_cost_type(
-            s, None, code="L", name="Labor"
+            s, SETUP, code="L", name="Labor"
         )
         numbers = range(start, start + how_many)
         made = {

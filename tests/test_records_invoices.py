@@ -6,6 +6,7 @@ from __future__ import annotations
 from api.relay import to_global_id
 from models import commitments, invoices, projects
 from models.enums import CommitmentKind, PermissionLevel, SyncStatus, Tool
+from tests.actors import SETUP
 from tests.factories_records import count, seed, set_sync_status, synced_commitment
 
 FIELDS = """
@@ -209,10 +210,10 @@ def test_invoices_bill_approved_subcontracts_only(gql, session_factory):
     with session_factory() as s:
         project = s.get(projects.Project, setup.pk["project"])
         po = commitments.create_commitment(
-            s, None, project, kind=CommitmentKind.PURCHASE_ORDER, number="PO-1"
+            s, SETUP, project, kind=CommitmentKind.PURCHASE_ORDER, number="PO-1"
         )
         draft = commitments.create_commitment(
-            s, None, project, kind=CommitmentKind.SUBCONTRACT, number="SC-9"
+            s, SETUP, project, kind=CommitmentKind.SUBCONTRACT, number="SC-9"
         )
         s.commit()
         po_pk, draft_pk = po.id, draft.id

@@ -24,6 +24,7 @@ from models.reports import (
     job_cost_report,
 )
 from models.users import create_user
+from tests.actors import SETUP
 from tests.factories_reports import (
     EXPECTED_DIVISIONS,
     EXPECTED_ROWS,
@@ -44,14 +45,14 @@ def _figures(figures) -> dict:
 
 
 def test_every_row_to_the_cent(session, harbor):
-    report = job_cost_report(session, None, harbor.project_id)
+    report = job_cost_report(session, SETUP, harbor.project_id)
     assert (report.project_number, report.project_name) == ("24-001", "Harbor Clinic")
     got = [((r.sub_job_number, r.cost_code, r.cost_type_code), _figures(r.figures)) for r in report.rows]
     assert got == EXPECTED_ROWS
 
 
 def test_division_subtotals_and_totals(session, harbor):
-    report = job_cost_report(session, None, harbor.project_id)
+    report = job_cost_report(session, SETUP, harbor.project_id)
     assert [d.division for d in report.divisions] == ["01", "03", "09"]
     assert {d.division: _figures(d.figures) for d in report.divisions} == EXPECTED_DIVISIONS
     assert [d.row_count for d in report.divisions] == [1, 3, 1]
@@ -59,7 +60,7 @@ def test_division_subtotals_and_totals(session, harbor):
 
 
 def test_totals_equal_sum_of_rows_and_of_divisions(session, harbor):
-    report = job_cost_report(session, None, harbor.project_id)
+    report = job_cost_report(session, SETUP, harbor.project_id)
     for name in MONEY_FIELDS:
         by_rows = sum((getattr(r.figures, name) for r in report.rows), ZERO)
         by_divisions = sum((getattr(d.figures, name) for d in report.divisions), ZERO)
@@ -69,7 +70,7 @@ def test_totals_equal_sum_of_rows_and_of_divisions(session, harbor):
 
 def test_totals_equal_the_source_records(session, harbor):
     """Summed in Python over the ORM objects, independently of the report's SQL."""
-    report = job_cost_report(session, None, harbor.project_id)
+    report = job_cost_report(session, SETUP, harbor.project_id)
     budget = session.scalar(select(Budget).where(Budget.project_id == harbor.project_id))
     lines = session.scalars(select(BudgetLine).where(BudgetLine.budget_id == budget.id)).all()
     mods = session.scalars(select(BudgetModification).where(BudgetModification.budget_id == budget.id)).all()
@@ -113,7 +114,7 @@ def test_totals_equal_the_source_records(session, harbor):
 
 
 def test_cost_without_a_budget_line_still_appears(session, harbor):
-    report = job_cost_report(session, None, harbor.project_id)
+    report = job_cost_report(session, SETUP, harbor.project_id)
     painting = [r for r in report.rows if r.cost_code == "09-900"]
     assert len(painting) == 1
     row = painting[0]
@@ -126,7 +127,7 @@ def test_cost_without_a_budget_line_still_appears(session, harbor):
 
 
 def test_other_projects_do_not_leak_in_and_an_empty_project_is_all_zero(session, harbor):
-    other = job_cost_report(session, None, harbor.other_project_id)
+    other = job_cost_report(session, SETUP, harbor.other_project_id)
     assert [(r.cost_code, r.figures.committed, r.figures.direct_costs) for r in other.rows] == [
         ("01-100", Decimal("200.00"), Decimal("100.00"))
     ]
@@ -136,16 +137,16 @@ def test_other_projects_do_not_leak_in_and_an_empty_project_is_all_zero(session,
     empty = Project(number="24-003", name="Empty")
     session.add_all([empty, B(project=empty)])
     session.commit()
-    report = job_cost_report(session, None, empty.id)
+    report = job_cost_report(session, SETUP, empty.id)
     assert report.rows == [] and report.divisions == []
     assert report.totals.revised_budget == ZERO and report.totals.percent_spent is None
 
 
 def test_company_summary_has_one_row_per_project_with_its_report_totals(session, harbor):
-    summary = company_job_cost_summary(session, None)
+    summary = company_job_cost_summary(session, SETUP)
     assert [r.project_number for r in summary.rows] == ["24-001", "24-002"]
     for row in summary.rows:
-        report = job_cost_report(session, None, row.project_id)
+        report = job_cost_report(session, SETUP, row.project_id)
         assert row.figures == report.totals
         assert row.line_count == len(report.rows)
     for name in MONEY_FIELDS:
@@ -154,7 +155,7 @@ def test_company_summary_has_one_row_per_project_with_its_report_totals(session,
 
 
 def test_budget_export_lines_carry_the_read_only_figures(session, harbor):
-    lines = budget_export_lines(session, None, harbor.project_id)
+    lines = budget_export_lines(session, SETUP, harbor.project_id)
     assert [(x.sub_job, x.cost_code, x.cost_type) for x in lines] == [
         ("", "01-100", "L"),
         ("", "03-300", "S"),
@@ -172,10 +173,14 @@ def test_budget_export_lines_carry_the_read_only_figures(session, harbor):
 
 def test_permissions(session, harbor):
     reader = create_user(
-        session, name="R", email="r@example.com", levels={Tool.REPORTS: PermissionLevel.READ_ONLY}
+        session,
+        SETUP,
+        name="R",
+        email="r@example.com",
+        levels={Tool.REPORTS: PermissionLevel.READ_ONLY, Tool.BUDGET: PermissionLevel.READ_ONLY},
     )
     nobody = create_user(
-        session, name="N", email="n@example.com", levels={Tool.BUDGET: PermissionLevel.ADMIN}
+        session, SETUP, name="N", email="n@example.com", levels={Tool.BUDGET: PermissionLevel.ADMIN}
     )
     assert job_cost_report(session, reader, harbor.project_id).totals.revised_budget == Decimal("68000.00")
     with pytest.raises(DomainError) as denied:

@@ -15,6 +15,7 @@ from models.enums import CommitmentStatus, PermissionLevel, SyncStatus, Tool
 from models.projects import Project
 from models.sync import ErpExport, SyncEvent
 from tests import factories_workflow as f
+from tests.actors import SETUP
 
 RESULT = "results { id ok item { recordType label sync { status rejectReason } } errors { code message field } blockers { code fix } }"
 SEND = f"mutation($ids: [ID!]!) {{ sendToErp(input: {{ids: $ids}}) {{ succeeded failed {RESULT} errors {{ code }} }} }}"
@@ -36,9 +37,16 @@ def people(make_actor):
     return {
         "pm": make_actor("Pat Manager", {t: PermissionLevel.ADMIN for t in FIELD_TOOLS}),
         "approver": make_actor(
-            "Alex Approver", {Tool.ERP_INTEGRATIONS: PermissionLevel.STANDARD}, approver=True
+            "Alex Approver",
+            {
+                **{t: PermissionLevel.READ_ONLY for t in FIELD_TOOLS},
+                Tool.ERP_INTEGRATIONS: PermissionLevel.STANDARD,
+            },
+            approver=True,
         ),
-        "viewer": make_actor("Val Viewer", {Tool.ERP_INTEGRATIONS: PermissionLevel.READ_ONLY}),
+        "viewer": make_actor(
+            "Val Viewer", {t: PermissionLevel.READ_ONLY for t in (*FIELD_TOOLS, Tool.ERP_INTEGRATIONS)}
+        ),
     }
 
 
@@ -464,9 +472,9 @@ def test_cli_digest_and_connector_run(engine, session, tmp_path, monkeypatch):
     c2 = f.commitment(
         session, proj, ven, number="SC-2", title="Walls", lines=[(concrete, sub, "10", None, None, "")]
     )
-    wf.send(session, None, c1)
-    wf.send(session, None, c2)
-    wf.accept(session, None, c2, build_payload=build_payload)
+    wf.send(session, SETUP, c1)
+    wf.send(session, SETUP, c2)
+    wf.accept(session, SETUP, c2, build_payload=build_payload)
     session.commit()
     monkeypatch.setenv("COSTBRIDGE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     runner = CliRunner()

@@ -17,12 +17,13 @@ from models.errors import ErrorCode
 from models.sync import ErpExport, SyncEvent
 from models.users import User
 from tests import factories_workflow as f
+from tests.actors import SETUP
 
 
 def sent_commitment(session):
     proj, ven, concrete, rebar, sub, mat = f.synced_world(session)
     c = f.commitment(session, proj, ven, lines=[(concrete, sub, "10", None, None, "")])
-    wf.send(session, None, c)
+    wf.send(session, SETUP, c)
     approvers = [f.approver(session).id, f.approver(session).id]
     session.commit()
     return c.id, approvers
@@ -67,7 +68,7 @@ def test_concurrent_accepts_create_exactly_one_export(session, session_factory):
 def test_open_key_allows_one_open_export_per_record(session):
     cid, _ = sent_commitment(session)
     record = session.get(Commitment, cid)
-    wf.accept(session, None, record, build_payload=build_payload)
+    wf.accept(session, SETUP, record, build_payload=build_payload)
     session.commit()
     session.add(
         ErpExport(

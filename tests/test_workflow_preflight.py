@@ -26,6 +26,7 @@ from models.projects import Project, SubJob
 from models.registry import capability
 from models.sync import SyncEvent
 from tests import factories_workflow as f
+from tests.actors import SETUP
 
 S100, S300 = ErpSystem.SAGE_100_CONTRACTOR, ErpSystem.SAGE_300_CRE
 
@@ -115,9 +116,9 @@ def test_budget_rules(session):
     f.budget_line(session, proj, concrete, sub, "0.00")
     budget.locked = True
     assert codes(session, budget) == []
-    update_erp_settings(session, None, uses_phases=True)
+    update_erp_settings(session, SETUP, uses_phases=True)
     assert codes(session, budget) == [ErrorCode.BUDGET_OWNED_BY_ERP]
-    update_erp_settings(session, None, uses_phases=False)
+    update_erp_settings(session, SETUP, uses_phases=False)
     budget.origin = Origin.ERP
     assert codes(session, budget) == [ErrorCode.BUDGET_OWNED_BY_ERP]
 
@@ -129,7 +130,7 @@ def test_forecast_values_are_a_sage300_feature(session):
     budget.locked = True
     result = preflight(session, budget)
     assert result.ok and [w.code for w in result.warnings] == [ErrorCode.UNSUPPORTED_BY_ERP]
-    update_erp_settings(session, None, erp_system=S300)
+    update_erp_settings(session, SETUP, erp_system=S300)
     assert preflight(session, budget).warnings == []
     assert capability(S300, RecordType.BUDGET_MODIFICATION).erp_name.startswith("Approved Estimate Change")
 
@@ -161,7 +162,7 @@ def test_subcontractor_invoices_are_refused_for_canadian_companies(session):
     c = f.commitment(session, proj, ven, lines=[(concrete, sub, "10", None, None, "")], synced=True)
     inv = f.invoice(session, c, lines=[(concrete, sub, "5", "0", "0.50", "Work", None)])
     assert codes(session, inv) == []
-    update_erp_settings(session, None, country=Country.CA)
+    update_erp_settings(session, SETUP, country=Country.CA)
     assert codes(session, inv) == [ErrorCode.UNSUPPORTED_IN_COUNTRY]
 
 
@@ -169,7 +170,7 @@ def test_sub_jobs_export_only_to_sage300(session):
     proj, *_ = f.synced_world(session)
     sj = f.sub_job(session, proj, "01", "Phase one")
     assert codes(session, sj) == [ErrorCode.UNSUPPORTED_BY_ERP]
-    update_erp_settings(session, None, erp_system=S300)
+    update_erp_settings(session, SETUP, erp_system=S300)
     assert codes(session, sj) == []
     proj.sync_status = SyncStatus.NOT_SENT
     assert codes(session, sj) == [ErrorCode.PROJECT_NOT_SYNCED]
@@ -191,10 +192,10 @@ def test_settings_need_erp_admin_and_valid_values(session):
         update_erp_settings(session, pm, erp_system=S300)
     assert info.value.code == ErrorCode.PERMISSION_DENIED
     with pytest.raises(DomainError) as info:
-        update_erp_settings(session, None, export_interval_seconds=-1)
+        update_erp_settings(session, SETUP, export_interval_seconds=-1)
     assert info.value.field == "exportIntervalSeconds"
     with pytest.raises(DomainError) as info:
-        update_erp_settings(session, None, erp_system=S300, uses_phases=True)
+        update_erp_settings(session, SETUP, erp_system=S300, uses_phases=True)
     assert info.value.field == "usesPhases"
 
 
@@ -206,7 +207,7 @@ def test_receiving_an_erp_job_creates_a_synced_project_with_sub_jobs(session):
     job = ErpJobIn(
         "J-300", "Marina Tower", "1 Pier Rd", "Long Beach", "CA", "90802", [ErpSubJobIn("01", "Podium")]
     )
-    received = receive_erp_job(session, None, job)
+    received = receive_erp_job(session, SETUP, job)
     p = received.project
     assert received.created and received.sub_jobs_created == 1
     assert (p.number, p.origin_id, p.origin, p.sync_status) == (
@@ -221,7 +222,7 @@ def test_receiving_an_erp_job_creates_a_synced_project_with_sub_jobs(session):
     # again, with one more phase: idempotent refresh
     job.sub_jobs.append(ErpSubJobIn("02", "Tower"))
     job.name = "Marina Tower II"
-    again = receive_erp_job(session, None, job)
+    again = receive_erp_job(session, SETUP, job)
     assert not again.created and again.sub_jobs_created == 1 and again.project.id == p.id
     assert p.name == "Marina Tower II"
     assert session.scalar(select(func.count()).select_from(Project)) == 1
@@ -232,7 +233,7 @@ def test_an_erp_job_whose_number_an_unsynced_project_uses_is_refused(session):
     f.project(session, "J-400", "Made in CostBridge")
     session.commit()
     with pytest.raises(DomainError) as info:
-        receive_erp_job(session, None, ErpJobIn("j-400", "Made in Sage"))
+        receive_erp_job(session, SETUP, ErpJobIn("j-400", "Made in Sage"))
     session.rollback()
     assert info.value.code == ErrorCode.JOB_EXISTS_IN_BOTH_SYSTEMS
     assert "renumber" in info.value.message and "send it to the ERP" in info.value.message
@@ -271,7 +272,7 @@ def test_approval_digest_groups_waiting_items_by_type(session):
     c2.sent_at = now - dt.timedelta(hours=5)
     v.sent_at = now - dt.timedelta(minutes=20)
     session.flush()
-    digest = wf.approval_digest(session, now)
+    digest = wf.approval_digest(session, SETUP, now)
     assert digest.total == 3
     assert [(g.record_type, g.count) for g in digest.groups] == [
         (RecordType.VENDOR, 1),

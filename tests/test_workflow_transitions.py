@@ -13,6 +13,7 @@ from models.errors import DomainError, ErrorCode
 from models.projects import update_project
 from models.sync import ErpExport, SyncEvent, ensure_editable
 from tests import factories_workflow as f
+from tests.actors import FILE_CONNECTOR
 
 S = SyncStatus
 
@@ -75,7 +76,7 @@ def test_send_reject_resend_accept_acknowledge(session, world):
     assert c.sync_status == S.EXPORTING
     assert export.status == ExportStatus.PENDING and export.open_key == f"COMMITMENT:{c.id}"
     assert export.erp_entity == "Subcontract"
-    acked = wf.acknowledge_export(session, None, export.id, "SC-001", connector="file")
+    acked = wf.acknowledge_export(session, FILE_CONNECTOR, export.id, "SC-001", connector="file")
     session.commit()
     assert acked.status == ExportStatus.ACKNOWLEDGED and acked.open_key is None
     assert c.sync_status == S.SYNCED and c.origin_id == "SC-001" and c.synced_at is not None
@@ -101,13 +102,13 @@ def test_fail_then_resend_then_unlink(session, world):
     pm, approver, c = world["pm"], world["approver"], world["commitment"]
     wf.send(session, pm, c)
     export = wf.accept(session, approver, c, build_payload=build_payload)
-    wf.fail_export(session, None, export.id, ["Vendor V-ACME is on hold in Sage"])
+    wf.fail_export(session, FILE_CONNECTOR, export.id, ["Vendor V-ACME is on hold in Sage"])
     assert c.sync_status == S.FAILED_TO_EXPORT and c.sync_messages == ["Vendor V-ACME is on hold in Sage"]
     assert export.status == ExportStatus.FAILED and export.open_key is None
     wf.resend(session, pm, c)
     second = wf.accept(session, approver, c, build_payload=build_payload)
     assert second.id != export.id
-    wf.acknowledge_export(session, None, second.id)
+    wf.acknowledge_export(session, FILE_CONNECTOR, second.id)
     assert c.sync_status == S.SYNCED and c.origin_id == "SC-001"  # the payload's key
     wf.unlink(session, approver, c, note="re-created in Sage")
     session.commit()
@@ -126,10 +127,10 @@ def test_acknowledging_or_failing_twice_is_harmless(session, world):
     wf.send(session, pm, c)
     export = wf.accept(session, approver, c, build_payload=build_payload)
     session.commit()
-    first = wf.acknowledge_export(session, None, export.id, "SC-001")
+    first = wf.acknowledge_export(session, FILE_CONNECTOR, export.id, "SC-001")
     session.commit()
     n_events = len(events(session, c))
-    again = wf.acknowledge_export(session, None, export.id, "SC-001")
+    again = wf.acknowledge_export(session, FILE_CONNECTOR, export.id, "SC-001")
     session.commit()
     assert again.id == first.id and again.status == ExportStatus.ACKNOWLEDGED
     assert len(events(session, c)) == n_events
@@ -137,7 +138,7 @@ def test_acknowledging_or_failing_twice_is_harmless(session, world):
     refused(
         session,
         c,
-        lambda: wf.fail_export(session, None, export.id, ["late"]),
+        lambda: wf.fail_export(session, FILE_CONNECTOR, export.id, ["late"]),
         ErrorCode.EXPORT_ALREADY_CLOSED,
     )
 
@@ -150,24 +151,28 @@ def test_acknowledging_or_failing_twice_is_harmless(session, world):
     )
     wf.send(session, pm, other)
     failed = wf.accept(session, approver, other, build_payload=build_payload)
-    wf.fail_export(session, None, failed.id, ["Job closed"])
+    wf.fail_export(session, FILE_CONNECTOR, failed.id, ["Job closed"])
     session.commit()
     n_events = len(events(session, other))
-    wf.fail_export(session, None, failed.id, ["Job closed"])
+    wf.fail_export(session, FILE_CONNECTOR, failed.id, ["Job closed"])
     session.commit()
     assert other.sync_status == S.FAILED_TO_EXPORT and len(events(session, other)) == n_events
     refused(
         session,
         other,
-        lambda: wf.acknowledge_export(session, None, failed.id),
+        lambda: wf.acknowledge_export(session, FILE_CONNECTOR, failed.id),
         ErrorCode.EXPORT_ALREADY_CLOSED,
     )
 
 
 def test_unknown_export_is_export_not_found(session, world):
     c = world["commitment"]
-    refused(session, c, lambda: wf.acknowledge_export(session, None, 9999), ErrorCode.EXPORT_NOT_FOUND)
-    refused(session, c, lambda: wf.fail_export(session, None, 9999, ["x"]), ErrorCode.EXPORT_NOT_FOUND)
+    refused(
+        session, c, lambda: wf.acknowledge_export(session, FILE_CONNECTOR, 9999), ErrorCode.EXPORT_NOT_FOUND
+    )
+    refused(
+        session, c, lambda: wf.fail_export(session, FILE_CONNECTOR, 9999, ["x"]), ErrorCode.EXPORT_NOT_FOUND
+    )
 
 
 REFUSALS = [
@@ -220,7 +225,7 @@ def check_refusal(session, world, c, setup, action, code):
         "resend": lambda: wf.resend(session, pm, c),
         "unlink": lambda: wf.unlink(session, approver, c),
         "ack": lambda: wf.acknowledge_export(
-            session, None, session.scalar(select(ErpExport.id).where(ErpExport.record_id == c.id))
+            session, FILE_CONNECTOR, session.scalar(select(ErpExport.id).where(ErpExport.record_id == c.id))
         ),
         "accept_as_pm": lambda: wf.accept(session, pm, c, build_payload=build_payload),
         "reject_as_pm": lambda: wf.reject(session, pm, c, "No"),

@@ -41,10 +41,16 @@ from models.enums import (
     SyncStatus,
 )
 from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
+from models.policy import DEMO_LOADER, Actor, connector
 from models.projects import Project, ProjectCostCode, SubJob
 from models.sync import SyncState, record_transition
 from models.users import User, create_user
 from models.wbs import CostCode, CostType, division_of
+
+# The system actors the demo history names: the ERP sync that brought records in, and the file
+# connector that delivered the accepted ones.
+ERP_SYNC = connector("ERP sync")
+FILE_CONNECTOR = connector("file")
 
 
 @dataclass
@@ -70,21 +76,18 @@ class _Loader:
         record: SyncState,
         action: str,
         to: SyncStatus,
-        actor: User | None,
+        actor: Actor,
         at: dt.datetime,
         note: str | None = None,
-        by: str | None = None,
     ) -> None:
-        record_transition(
-            self.session, record, action, to, actor, note=note, by=by, at=at, born=action == "import"
-        )
+        record_transition(self.session, record, action, to, actor, note=note, at=at, born=action == "import")
 
     def imported(self, record: SyncState, origin_id: str, days_ago: float) -> None:
         """Born SYNCED: the record came from the ERP."""
         record.origin = Origin.ERP
         record.origin_id = origin_id
         record.synced_at = self.at(days_ago)
-        self._event(record, "import", SyncStatus.SYNCED, None, record.synced_at, "Imported from Sage 100")
+        self._event(record, "import", SyncStatus.SYNCED, ERP_SYNC, record.synced_at, "Imported from Sage 100")
 
     def sent(self, record: SyncState, days_ago: float) -> None:
         pm = self.users["pm@pacificridge.example"]
@@ -102,10 +105,9 @@ class _Loader:
             record,
             "acknowledge",
             SyncStatus.SYNCED,
-            None,
+            FILE_CONNECTOR,
             record.synced_at,
             f"Imported into Sage 100 as {origin_id}",
-            by="file",
         )
 
     def rejected(self, record: SyncState, reason: str, days_ago: float) -> None:
@@ -238,7 +240,12 @@ def load_demo_company(session: Session) -> _Loader:
 
     users = {
         u.email: create_user(
-            session, name=u.name, email=u.email, levels=u.levels, can_push_to_accounting=u.approver
+            session,
+            DEMO_LOADER,
+            name=u.name,
+            email=u.email,
+            levels=u.levels,
+            can_push_to_accounting=u.approver,
         )
         for u in DEMO_USERS
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.enums import PermissionLevel, Tool
-from models.users import ALL_ADMIN
+from models.policy import ALL_ADMIN
 
 COMPANY_NAME = "Pacific Ridge Builders"
 TOKEN_LABEL = "demo"

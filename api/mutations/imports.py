@@ -21,10 +21,8 @@ from importers.placement import place_unplaced_job_costs
 from importers.plan import ErrorPolicy
 from importers.vendors import import_vendors, link_vendor
 from models.costs import UnplacedJobCost
-from models.enums import PermissionLevel, Tool
 from models.errors import DomainError, ErrorCode
 from models.projects import Project
-from models.users import require
 
 
 @strawberry.input
@@ -113,34 +111,34 @@ class ImportMutations:
         description="Import a budget file (CSV, XLSX, XLS, XLSB, ODS) into a project's budget.",
     )
     async def import_budget(self, info: Info, input: ImportBudgetInput) -> ImportPayload:
-        user = info.context.user
+        actor = info.context.actor
 
         def action(s, data, name, limits):
             project = s.get(Project, decode_id(input.project_id, "Project", "projectId"))
             if project is None:
                 raise DomainError(ErrorCode.NOT_FOUND, "Project not found", "projectId")
-            return import_budget(s, user, project, data, name, _options(input, limits))
+            return import_budget(s, actor, project, data, name, _options(input, limits))
 
         return await _run(info, input.file, action)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Load the ERP's AP vendor list.")
     async def import_vendors(self, info: Info, input: ImportVendorsInput) -> ImportPayload:
-        user = info.context.user
+        actor = info.context.actor
         return await _run(
             info,
             input.file,
-            lambda s, data, name, limits: import_vendors(s, user, data, name, _options(input, limits)),
+            lambda s, data, name, limits: import_vendors(s, actor, data, name, _options(input, limits)),
         )
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="Load ERP job-cost transactions as direct costs."
     )
     async def import_job_costs(self, info: Info, input: ImportJobCostsInput) -> ImportPayload:
-        user = info.context.user
+        actor = info.context.actor
         return await _run(
             info,
             input.file,
-            lambda s, data, name, limits: import_job_costs(s, user, data, name, _options(input, limits)),
+            lambda s, data, name, limits: import_job_costs(s, actor, data, name, _options(input, limits)),
         )
 
     @strawberry.mutation(
@@ -153,7 +151,7 @@ class ImportMutations:
         def action(s):
             vendor_id = decode_id(input.vendor_id, "Vendor", "vendorId")
             erp_id = decode_id(input.erp_vendor_id, "Vendor", "erpVendorId")
-            return link_vendor(s, ctx.user, vendor_id, erp_id)
+            return link_vendor(s, ctx.actor, vendor_id, erp_id)
 
         vendor, errors = run_in_transaction(ctx.session, action)
         return LinkVendorPayload(vendor=Vendor.from_row(vendor) if vendor else None, errors=errors)
@@ -166,8 +164,7 @@ class ImportMutations:
         ctx = info.context
 
         def action(s):
-            require(ctx.user, Tool.ERP_INTEGRATIONS, PermissionLevel.STANDARD, "Placing job costs")
-            return place_unplaced_job_costs(s)
+            return place_unplaced_job_costs(s, ctx.actor)
 
         placed, errors = run_in_transaction(ctx.session, action)
         remaining = ctx.session.scalar(

@@ -13,7 +13,7 @@ from api.context import Info
 from api.errors import UserError, run_in_transaction
 from api.relay import decode_id, decode_optional_id
 from models.errors import DomainError, ErrorCode
-from models.users import User
+from models.policy import Actor
 
 T = TypeVar("T")
 
@@ -38,11 +38,11 @@ def get_by_pk_or_fail(session, model, pk: int, type_name: str, field: str = "id"
 
 
 def execute(
-    info: Info, action: Callable[[Any, User | None], T], convert: Callable[[T], Any]
+    info: Info, action: Callable[[Any, Actor], T], convert: Callable[[T], Any]
 ) -> tuple[Any, list[UserError]]:
-    """Run ``action(session, user)`` in one transaction; return (converted result or None, errors)."""
-    user = info.context.user
-    row, errors = run_in_transaction(info.context.session, lambda s: action(s, user))
+    """Run ``action(session, actor)`` in one transaction; return (converted result or None, errors)."""
+    actor = info.context.actor
+    row, errors = run_in_transaction(info.context.session, lambda s: action(s, actor))
     return (convert(row) if row is not None and not errors else None), errors
 
 

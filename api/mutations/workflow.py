@@ -21,10 +21,11 @@ from api.types.enums import Country, ErpSystem
 from api.types.projects import Project
 from api.types.workflow import Erp, ErpExport, SyncActionPayload, SyncActionResult, SyncBlocker, SyncItem
 from exporters.mapping import build_payload
-from models import workflow
+from models import registry, workflow
 from models.erp import update_erp_settings
 from models.erp_inbound import ErpJobIn, ErpSubJobIn, receive_erp_job
 from models.errors import ErrorCode
+from models.policy import Actor, can_read
 from models.projects import Project as ProjectRow
 from models.registry import load_record, project_id_of
 
@@ -131,7 +132,11 @@ class ReceiveErpJobsPayload:
     errors: list[UserError]
 
 
-def _item_of(session: Session, record) -> SyncItem:
+def _item_of(session: Session, actor: Actor, record) -> SyncItem | None:
+    """The record as a queue item, for an actor who may read its tool (None otherwise: a refused
+    action does not show what the record is)."""
+    if not can_read(actor, registry.spec_of(record).tool):
+        return None
     pid = project_id_of(record)
     return SyncItem.build(record, session.get(ProjectRow, pid) if pid is not None else None)
 
@@ -188,7 +193,7 @@ def _batch(
             SyncActionResult(
                 id=gid,
                 ok=not errors,
-                item=_item_of(session, record) if record is not None else None,
+                item=_item_of(session, info.context.actor, record) if record is not None else None,
                 export=ErpExport.from_row(out) if with_export and out is not None else None,
                 errors=errors,
                 blockers=[SyncBlocker.from_domain(b) for b in blockers],
@@ -206,24 +211,24 @@ class WorkflowMutations:
         "Refused with the preflight blockers.",
     )
     def send_to_erp(self, info: Info, input: SyncIdsInput) -> SyncActionPayload:
-        user = info.context.user
-        return _batch(info, input.ids, lambda s, r, i: workflow.send(s, user, r, input.note))
+        actor = info.context.actor
+        return _batch(info, input.ids, lambda s, r, i: workflow.send(s, actor, r, input.note))
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="Take records back before the approver decides (ADMIN on each record's tool).",
     )
     def retrieve_from_erp(self, info: Info, input: SyncIdsInput) -> SyncActionPayload:
-        user = info.context.user
-        return _batch(info, input.ids, lambda s, r, i: workflow.retrieve(s, user, r, input.note))
+        actor = info.context.actor
+        return _batch(info, input.ids, lambda s, r, i: workflow.retrieve(s, actor, r, input.note))
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="Send rejected or failed records again once fixed (ADMIN on each record's tool).",
     )
     def resend_to_erp(self, info: Info, input: SyncIdsInput) -> SyncActionPayload:
-        user = info.context.user
-        return _batch(info, input.ids, lambda s, r, i: workflow.resend(s, user, r, input.note))
+        actor = info.context.actor
+        return _batch(info, input.ids, lambda s, r, i: workflow.resend(s, actor, r, input.note))
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -231,14 +236,14 @@ class WorkflowMutations:
         "A project needs erpJobId, a vendor erpVendorId.",
     )
     def accept_erp_export(self, info: Info, input: AcceptErpExportInput) -> SyncActionPayload:
-        user = info.context.user
+        actor = info.context.actor
         items = input.items
 
         def action(s, record, index):
             item = items[index]
             typed = {"erpJobId": item.erp_job_id, "erpVendorId": item.erp_vendor_id}
             return workflow.accept(
-                s, user, record, build_payload=build_payload, typed_ids=typed, note=input.note
+                s, actor, record, build_payload=build_payload, typed_ids=typed, note=input.note
             )
 
         return _batch(info, [i.id for i in items], action, with_export=True)
@@ -248,16 +253,16 @@ class WorkflowMutations:
         description="Reject records with a reason (accounting approver); they become editable again.",
     )
     def reject_erp_export(self, info: Info, input: RejectErpExportInput) -> SyncActionPayload:
-        user = info.context.user
-        return _batch(info, input.ids, lambda s, r, i: workflow.reject(s, user, r, input.reason))
+        actor = info.context.actor
+        return _batch(info, input.ids, lambda s, r, i: workflow.reject(s, actor, r, input.reason))
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="Break the link of synced records to the ERP (STANDARD on ERP Integrations).",
     )
     def unlink_from_erp(self, info: Info, input: SyncIdsInput) -> SyncActionPayload:
-        user = info.context.user
-        return _batch(info, input.ids, lambda s, r, i: workflow.unlink(s, user, r, input.note))
+        actor = info.context.actor
+        return _batch(info, input.ids, lambda s, r, i: workflow.unlink(s, actor, r, input.note))
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -269,9 +274,9 @@ class WorkflowMutations:
 
         def action(s):
             pk = decode_id(input.export_id, "ErpExport", "exportId")
-            return workflow.acknowledge_export(s, ctx.user, pk, input.origin_id, connector="agent")
+            return workflow.acknowledge_export(s, ctx.actor, pk, input.origin_id, connector="agent")
 
-        return _export_payload(ctx.session, *run_in_transaction(ctx.session, action))
+        return _export_payload(ctx.session, ctx.actor, *run_in_transaction(ctx.session, action))
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -283,9 +288,9 @@ class WorkflowMutations:
 
         def action(s):
             pk = decode_id(input.export_id, "ErpExport", "exportId")
-            return workflow.fail_export(s, ctx.user, pk, input.messages, connector="agent")
+            return workflow.fail_export(s, ctx.actor, pk, input.messages, connector="agent")
 
-        return _export_payload(ctx.session, *run_in_transaction(ctx.session, action))
+        return _export_payload(ctx.session, ctx.actor, *run_in_transaction(ctx.session, action))
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -295,7 +300,7 @@ class WorkflowMutations:
     def update_erp_settings(self, info: Info, input: UpdateErpSettingsInput) -> ErpSettingsPayload:
         ctx = info.context
         values = strawberry.asdict(input)
-        row, errors = run_in_transaction(ctx.session, lambda s: update_erp_settings(s, ctx.user, **values))
+        row, errors = run_in_transaction(ctx.session, lambda s: update_erp_settings(s, ctx.actor, **values))
         return ErpSettingsPayload(erp=Erp.from_settings(row) if row else None, errors=errors)
 
     @strawberry.mutation(
@@ -328,7 +333,7 @@ class WorkflowMutations:
                 sub_jobs=[ErpSubJobIn(s.number, s.name) for s in job.sub_jobs],
             )
             received, errors = run_in_transaction(
-                ctx.session, lambda s, data=data: receive_erp_job(s, ctx.user, data)
+                ctx.session, lambda s, data=data: receive_erp_job(s, ctx.actor, data)
             )
             results.append(
                 ReceivedErpJob(
@@ -342,8 +347,10 @@ class WorkflowMutations:
         return ReceiveErpJobsPayload(results=results, errors=[])
 
 
-def _export_payload(session: Session, export, errors: list[UserError]) -> ErpExportPayload:
+def _export_payload(session: Session, actor: Actor, export, errors: list[UserError]) -> ErpExportPayload:
     if export is None:
         return ErpExportPayload(export=None, item=None, errors=errors)
     record = load_record(session, export.record_type, export.record_id)
-    return ErpExportPayload(export=ErpExport.from_row(export), item=_item_of(session, record), errors=errors)
+    return ErpExportPayload(
+        export=ErpExport.from_row(export), item=_item_of(session, actor, record), errors=errors
+    )

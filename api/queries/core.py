@@ -5,12 +5,12 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.permissions import IsAuthenticated
+from api.permissions import PerRecord, Requires
 from api.relay import Node, resolve_node
 from api.types.enums import PermissionLevel, Tool
 from api.types.sync import UserSummary
 from models.enums import Tool as ToolEnum
-from models.errors import DomainError
+from models.policy import SIGNED_IN
 
 
 @strawberry.type
@@ -29,14 +29,15 @@ class Viewer:
 
 @strawberry.type
 class CoreQueries:
-    @strawberry.field(permission_classes=[IsAuthenticated], description="Fetch any object by its global ID.")
+    @strawberry.field(
+        permission_classes=[PerRecord],
+        description="Fetch any object by its global ID: null for an unknown ID, a PERMISSION_DENIED "
+        "error when the viewer may not read that type of record.",
+    )
     def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        try:
-            return resolve_node(info.context.session, id)
-        except DomainError:
-            return None
+        return resolve_node(info.context.session, info.context.actor, id)
 
-    @strawberry.field(permission_classes=[IsAuthenticated])
+    @strawberry.field(permission_classes=[Requires(SIGNED_IN, "Reading the viewer")])
     def viewer(self, info: Info) -> Viewer:
         user = info.context.user
         assert user is not None

@@ -6,7 +6,7 @@ import strawberry
 from sqlalchemy import or_, select
 
 from api.context import Info
-from api.permissions import IsAuthenticated
+from api.permissions import Requires
 from api.relay import Connection, paginate
 from api.types.directory import Vendor
 from api.types.enums import SyncStatus
@@ -14,6 +14,8 @@ from api.types.projects import Project
 from api.types.wbs import CostCode, CostType
 from models import directory, wbs
 from models import projects as m
+from models.enums import Tool
+from models.policy import WBS_READ, reading
 
 
 def _like(search: str) -> str:
@@ -23,7 +25,10 @@ def _like(search: str) -> str:
 
 @strawberry.type
 class RecordQueries:
-    @strawberry.field(permission_classes=[IsAuthenticated])
+    @strawberry.field(
+        permission_classes=[Requires(reading(Tool.PROJECT_ADMIN), "Reading projects")],
+        description="Projects by number. search matches number or name. Needs READ_ONLY on Project Admin.",
+    )
     def projects(
         self,
         info: Info,
@@ -32,7 +37,7 @@ class RecordQueries:
         search: str | None = None,
         sync_status: SyncStatus | None = None,
         active: bool | None = None,
-    ) -> Connection[Project]:
+    ) -> Connection[Project] | None:
         stmt = select(m.Project).order_by(m.Project.number, m.Project.id)
         if search:
             like = _like(search)
@@ -46,8 +51,9 @@ class RecordQueries:
         return paginate(info.context.session, stmt, Project.from_row, first, after)
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="The company directory, by name. search matches the name or the ERP Vendor ID.",
+        permission_classes=[Requires(reading(Tool.DIRECTORY), "Reading vendors")],
+        description="The company directory, by name. search matches the name or the ERP Vendor ID. "
+        "Needs READ_ONLY on Directory.",
     )
     def vendors(
         self,
@@ -57,7 +63,7 @@ class RecordQueries:
         search: str | None = None,
         sync_status: SyncStatus | None = None,
         active: bool | None = None,
-    ) -> Connection[Vendor]:
+    ) -> Connection[Vendor] | None:
         model = directory.Vendor
         stmt = select(model).order_by(model.name, model.id)
         if search:
@@ -75,8 +81,9 @@ class RecordQueries:
         return paginate(info.context.session, stmt, Vendor.from_row, first, after)
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="The company standard cost code list, by code. search matches code or description.",
+        permission_classes=[Requires(WBS_READ, "Reading cost codes")],
+        description="The company standard cost code list, by code. search matches code or description. "
+        "Needs READ_ONLY on any project-side tool.",
     )
     def cost_codes(
         self,
@@ -87,7 +94,7 @@ class RecordQueries:
         sync_status: SyncStatus | None = None,
         active: bool | None = None,
         division: str | None = None,
-    ) -> Connection[CostCode]:
+    ) -> Connection[CostCode] | None:
         model = wbs.CostCode
         stmt = select(model).order_by(model.code, model.id)
         if search:
@@ -104,7 +111,9 @@ class RecordQueries:
         return paginate(info.context.session, stmt, CostCode.from_row, first, after)
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated], description="Cost types by code. search matches code or name."
+        permission_classes=[Requires(WBS_READ, "Reading cost types")],
+        description="Cost types by code. search matches code or name. Needs READ_ONLY on any "
+        "project-side tool.",
     )
     def cost_types(
         self,
@@ -113,7 +122,7 @@ class RecordQueries:
         after: str | None = None,
         search: str | None = None,
         active: bool | None = None,
-    ) -> Connection[CostType]:
+    ) -> Connection[CostType] | None:
         model = wbs.CostType
         stmt = select(model).order_by(model.code, model.id)
         if search:

@@ -8,7 +8,7 @@ from graphql import GraphQLError
 from sqlalchemy import func, select
 
 from api.context import Info
-from api.permissions import HasLevel, IsAuthenticated
+from api.permissions import PerRecord, Requires, denied
 from api.relay import (
     Connection,
     _offset,
@@ -29,8 +29,8 @@ from api.types.workflow import (
     SyncStatusCount,
 )
 from models import registry
-from models.enums import PermissionLevel, Tool
 from models.errors import DomainError
+from models.policy import OUTBOX, QUEUE, SIGNED_IN, reading
 from models.preflight import preflight
 from models.projects import Project as ProjectRow
 from models.registry import load_record, load_records
@@ -51,6 +51,7 @@ def decode_record_id(gid: strawberry.ID, field: str = "id"):
 
 
 def sync_items_page(session, rows) -> list[SyncItem]:
+    # the rows come from the actor's queue: only record types whose tool the actor reads
     """SyncItems for queue rows: one SELECT per record type on the page, one for their projects."""
     records = load_records(session, [(r.record_type, r.record_id) for r in rows])
     project_ids = {r.project_id for r in rows if r.project_id is not None}
@@ -69,9 +70,10 @@ def sync_items_page(session, rows) -> list[SyncItem]:
 @strawberry.type
 class WorkflowQueries:
     @strawberry.field(
-        permission_classes=[HasLevel(Tool.ERP_INTEGRATIONS, PermissionLevel.READ_ONLY)],
+        permission_classes=[Requires(QUEUE, "Viewing the ERP Integrations queue")],
         description="The ERP Integrations queue, oldest first. Without `statuses` it lists every record "
-        "that has been sent (all statuses but NOT_SENT).",
+        "that has been sent (all statuses but NOT_SENT). Needs READ_ONLY on ERP Integrations; each "
+        "record type is listed only to readers of its tool.",
     )
     def sync_items(
         self,
@@ -81,8 +83,9 @@ class WorkflowQueries:
         project_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> SyncItemConnection:
+    ) -> SyncItemConnection | None:
         session = info.context.session
+        actor = info.context.actor
         try:
             pid = decode_id(project_id, "Project", "projectId") if project_id is not None else None
         except DomainError as exc:
@@ -90,7 +93,7 @@ class WorkflowQueries:
         limit = check_page_size(first)
         offset = _offset(after)
         queue, stmt = queue_query(
-            statuses=statuses or QUEUE_STATUSES, record_types=record_types, project_id=pid
+            actor, statuses=statuses or QUEUE_STATUSES, record_types=record_types, project_id=pid
         )
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         page = (
@@ -103,7 +106,7 @@ class WorkflowQueries:
             else []
         )
         conn = build_connection(sync_items_page(session, page), offset, total)
-        counts = queue_counts(session, record_types=record_types, project_id=pid)
+        counts = queue_counts(session, actor, record_types=record_types, project_id=pid)
         return SyncItemConnection(
             edges=conn.edges,
             nodes=conn.nodes,
@@ -113,35 +116,45 @@ class WorkflowQueries:
         )
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="Can this record be sent to the ERP? Every blocker with its code, message and fix.",
+        permission_classes=[PerRecord],
+        description="Can this record be sent to the ERP? Every blocker with its code, message and fix. "
+        "Needs READ_ONLY on the record's tool.",
     )
-    def sync_preflight(self, info: Info, id: strawberry.ID) -> SyncPreflight:
+    def sync_preflight(self, info: Info, id: strawberry.ID) -> SyncPreflight | None:
         session = info.context.session
         try:
             spec, pk = decode_record_id(id)
+        except DomainError as exc:
+            raise _query_error(exc) from None
+        need = reading(spec.tool)
+        if not need.allows(info.context.actor):
+            raise denied(f"Checking a {spec.noun} needs {need.describe()}")
+        try:
             record = load_record(session, spec.record_type, pk)
         except DomainError as exc:
             raise _query_error(exc) from None
         return SyncPreflight.from_domain(record, preflight(session, record, info.context.settings))
 
     @strawberry.field(
-        permission_classes=[HasLevel(Tool.ERP_INTEGRATIONS, PermissionLevel.READ_ONLY)],
-        description="Items awaiting acceptance grouped by type, with how long each has waited.",
+        permission_classes=[Requires(QUEUE, "Viewing the approval digest")],
+        description="Items awaiting acceptance grouped by type, with how long each has waited. Needs "
+        "READ_ONLY on ERP Integrations; each record type only for readers of its tool.",
     )
-    def approval_digest(self, info: Info) -> ApprovalDigest:
-        return ApprovalDigest.from_domain(approval_digest(info.context.session))
+    def approval_digest(self, info: Info) -> ApprovalDigest | None:
+        return ApprovalDigest.from_domain(approval_digest(info.context.session, info.context.actor))
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="The configured ERP system, country, phases, connector settings and capability matrix.",
+        permission_classes=[Requires(SIGNED_IN, "Reading the ERP configuration")],
+        description="The configured ERP system, country, phases and capability matrix (every signed-in "
+        "user); the connector settings need ADMIN on ERP Integrations.",
     )
     def erp(self, info: Info) -> Erp:
         return Erp.from_settings(info.context.settings)
 
     @strawberry.field(
-        permission_classes=[HasLevel(Tool.ERP_INTEGRATIONS, PermissionLevel.STANDARD)],
-        description="The outbox, oldest first: what a sync agent pulls and then acknowledges or fails.",
+        permission_classes=[Requires(OUTBOX, "Reading the ERP outbox")],
+        description="The outbox, oldest first: what a sync agent pulls and then acknowledges or fails. "
+        "Needs STANDARD on ERP Integrations.",
     )
     def erp_exports(
         self,
@@ -150,7 +163,7 @@ class WorkflowQueries:
         record_type: RecordType | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[ErpExport]:
+    ) -> Connection[ErpExport] | None:
         stmt = select(ErpExportRow).order_by(ErpExportRow.id)
         if status is not None:
             stmt = stmt.where(ErpExportRow.status == status)

@@ -15,7 +15,8 @@ from api.types.projects import WbsRefs, wbs_refs
 from api.types.sync import SyncInfo
 from models import budgets as m
 from models import registry
-from models.enums import RecordType
+from models.enums import RecordType, Tool
+from models.policy import reading
 
 BUDGET = registry.spec(RecordType.BUDGET).type_name
 BUDGET_MODIFICATION = registry.spec(RecordType.BUDGET_MODIFICATION).type_name
@@ -32,7 +33,7 @@ def _net_of(row: m.BudgetLine) -> Decimal:
     return m.line_modification_nets(mods).get(row.id, m.ZERO)
 
 
-@register_node(m.BudgetLine, "BudgetLine")
+@register_node(m.BudgetLine, "BudgetLine", reading(Tool.BUDGET))
 @strawberry.type(name="BudgetLine", description="One budget line: sub job x cost code x cost type.")
 class BudgetLine(WbsRefs, Node):
     description: str
@@ -72,7 +73,7 @@ def _line_with_net(info: Info, line_id: int) -> BudgetLine:
     return BudgetLine.from_row(row, m.line_modification_nets(mods).get(row.id, m.ZERO))
 
 
-@register_node(m.BudgetModification, BUDGET_MODIFICATION)
+@register_node(m.BudgetModification, BUDGET_MODIFICATION, reading(Tool.BUDGET))
 @strawberry.type(
     name=BUDGET_MODIFICATION,
     description="Moves an amount from one budget line to another of the same budget.",
@@ -113,7 +114,7 @@ class BudgetTotals:
     revised_amount: Decimal
 
 
-@register_node(m.Budget, BUDGET)
+@register_node(m.Budget, BUDGET, reading(Tool.BUDGET))
 @strawberry.type(
     name=BUDGET, description="A project's budget. Locked before it is sent; modifications after the lock."
 )

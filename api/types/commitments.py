@@ -11,6 +11,7 @@ from api.context import Info
 from api.dataloaders import commitments as loaders
 from api.dataloaders import directory as directory_loaders
 from api.dataloaders import projects as project_loaders
+from api.permissions import Requires
 from api.relay import Node, register_node, to_global_id
 from api.types.directory import Vendor
 from api.types.enums import ChangeOrderStatus, CommitmentKind, CommitmentStatus
@@ -18,13 +19,14 @@ from api.types.projects import Project, WbsRefs, wbs_refs
 from api.types.sync import SyncInfo
 from models import commitments as m
 from models import registry
-from models.enums import RecordType
+from models.enums import RecordType, Tool
+from models.policy import reading
 
 COMMITMENT = registry.spec(RecordType.COMMITMENT).type_name
 CHANGE_ORDER = registry.spec(RecordType.COMMITMENT_CHANGE_ORDER).type_name
 
 
-@register_node(m.CommitmentLine, "CommitmentLine")
+@register_node(m.CommitmentLine, "CommitmentLine", reading(Tool.COMMITMENTS))
 @strawberry.type(name="CommitmentLine")
 class CommitmentLine(WbsRefs, Node):
     line_number: int
@@ -73,7 +75,7 @@ def _commitment(info: Info, pk: int) -> Commitment:
     return Commitment.from_row(row)
 
 
-@register_node(m.CommitmentChangeOrder, CHANGE_ORDER)
+@register_node(m.CommitmentChangeOrder, CHANGE_ORDER, reading(Tool.COMMITMENTS))
 @strawberry.type(
     name=CHANGE_ORDER, description="A change to a synced commitment; lines may be deductive (negative)."
 )
@@ -124,7 +126,7 @@ class CommitmentTotals:
     revised_amount: Decimal = strawberry.field(description="originalAmount + approvedChangeOrdersAmount.")
 
 
-@register_node(m.Commitment, COMMITMENT)
+@register_node(m.Commitment, COMMITMENT, reading(Tool.COMMITMENTS))
 @strawberry.type(name=COMMITMENT, description="A subcontract or purchase order.")
 class Commitment(Node):
     kind: CommitmentKind
@@ -156,12 +158,12 @@ class Commitment(Node):
             _vendor_id=row.vendor_id,
         )
 
-    @strawberry.field
-    def project(self, info: Info) -> Project:
+    @strawberry.field(permission_classes=[Requires(reading(Tool.PROJECT_ADMIN), "Reading the project")])
+    def project(self, info: Info) -> Project | None:
         row = info.context.loaders.load(project_loaders.projects, self._project_id)
         return Project.from_row(row)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[Requires(reading(Tool.DIRECTORY), "Reading the vendor")])
     def vendor(self, info: Info) -> Vendor | None:
         if self._vendor_id is None:
             return None

@@ -9,14 +9,17 @@ import strawberry
 
 from api.context import Info
 from api.dataloaders import directory as directory_loaders
+from api.permissions import Requires
 from api.relay import Node, register_node, to_global_id
 from api.types.directory import Vendor
 from api.types.enums import DirectCostStatus, DirectCostType
 from api.types.projects import WbsRefs, wbs_refs
 from models import costs as m
+from models.enums import Tool
+from models.policy import DIRECT_COSTS_READ, reading
 
 
-@register_node(m.DirectCost, "DirectCost")
+@register_node(m.DirectCost, "DirectCost", DIRECT_COSTS_READ)
 @strawberry.type(
     name="DirectCost", description="A job-cost transaction from the ERP (AP invoice, payroll, expense)."
 )
@@ -47,7 +50,7 @@ class DirectCost(WbsRefs, Node):
             **wbs_refs(row),
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[Requires(reading(Tool.DIRECTORY), "Reading the vendor")])
     def vendor(self, info: Info) -> Vendor | None:
         if self._vendor_id is None:
             return None

@@ -10,12 +10,13 @@ from api.relay import Node, register_node, to_global_id
 from api.types.sync import SyncInfo
 from models import directory as m
 from models import registry
-from models.enums import RecordType
+from models.enums import RecordType, Tool
+from models.policy import reading
 
 VENDOR = registry.spec(RecordType.VENDOR).type_name
 
 
-@register_node(m.Vendor, VENDOR)
+@register_node(m.Vendor, VENDOR, reading(Tool.DIRECTORY))
 @strawberry.type(name=VENDOR, description="A company in the directory (an ERP AP vendor).")
 class Vendor(Node):
     name: str

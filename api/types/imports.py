@@ -57,7 +57,9 @@ class ImportCounts:
     unplaced: int = strawberry.field(description="Job-cost rows kept but not placed (included in create).")
 
 
-@register_node(m.ImportRun, "ImportRun")
+@register_node(
+    m.ImportRun, "ImportRun", m.IMPORT_RUNS_READ, row_need=lambda row: m.reading_import_run(row.kind)
+)
 @strawberry.type(name="ImportRun", description="One file import or dry run, with what came of each row.")
 class ImportRun(Node):
     kind: ImportKind

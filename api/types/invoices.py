@@ -10,6 +10,7 @@ import strawberry
 from api.context import Info
 from api.dataloaders import commitments as commitment_loaders
 from api.dataloaders import invoices as loaders
+from api.permissions import Requires
 from api.relay import Node, register_node, to_global_id
 from api.types.commitments import Commitment, CommitmentLine
 from api.types.enums import InvoiceStatus
@@ -17,7 +18,8 @@ from api.types.projects import WbsRefs, wbs_refs
 from api.types.sync import SyncInfo
 from models import invoices as m
 from models import registry
-from models.enums import RecordType
+from models.enums import RecordType, Tool
+from models.policy import reading
 
 INVOICE = registry.spec(RecordType.SUBCONTRACTOR_INVOICE).type_name
 
@@ -45,7 +47,7 @@ class SubcontractorInvoiceLine(WbsRefs):
             **wbs_refs(row),
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[Requires(reading(Tool.COMMITMENTS), "Reading the commitment line")])
     def commitment_line(self, info: Info) -> CommitmentLine | None:
         if self._commitment_line_id is None:
             return None
@@ -62,7 +64,7 @@ class InvoiceTotals:
     net_amount: Decimal = strawberry.field(description="totalAmount - retainageAmount.")
 
 
-@register_node(m.SubcontractorInvoice, INVOICE)
+@register_node(m.SubcontractorInvoice, INVOICE, reading(Tool.INVOICES))
 @strawberry.type(name=INVOICE, description="A subcontractor's pay application for one billing period.")
 class SubcontractorInvoice(Node):
     number: str
@@ -88,8 +90,8 @@ class SubcontractorInvoice(Node):
             _commitment_id=row.commitment_id,
         )
 
-    @strawberry.field
-    def commitment(self, info: Info) -> Commitment:
+    @strawberry.field(permission_classes=[Requires(reading(Tool.COMMITMENTS), "Reading the commitment")])
+    def commitment(self, info: Info) -> Commitment | None:
         row = info.context.loaders.load(commitment_loaders.commitments, self._commitment_id)
         return Commitment.from_row(row)
 

@@ -9,6 +9,7 @@ import strawberry
 from api.context import Info
 from api.dataloaders import costs as cost_loaders
 from api.dataloaders import projects as loaders
+from api.permissions import Requires
 from api.relay import Connection, Node, build_connection, check_page_size, register_node, to_global_id
 from api.relay import _offset as offset_of  # the cursor format is relay's own
 from api.types.enums import CommitmentKind, CommitmentStatus, DirectCostType
@@ -16,7 +17,8 @@ from api.types.sync import SyncInfo
 from api.types.wbs import CostCode, CostType
 from models import projects as m
 from models import registry
-from models.enums import RecordType
+from models.enums import RecordType, Tool
+from models.policy import DIRECT_COSTS_READ, reading
 from models.wbs import CostCode as CostCodeRow
 from models.wbs import CostType as CostTypeRow
 
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from api.types.invoices import SubcontractorInvoice
 
 
-@register_node(m.SubJob, SUB_JOB)
+@register_node(m.SubJob, SUB_JOB, reading(Tool.PROJECT_ADMIN))
 @strawberry.type(name=SUB_JOB)
 class SubJob(Node):
     number: str
@@ -83,7 +85,7 @@ def wbs_refs(row) -> dict:
     }
 
 
-@register_node(m.Project, PROJECT)
+@register_node(m.Project, PROJECT, reading(Tool.PROJECT_ADMIN))
 @strawberry.type(name=PROJECT, description="A construction project (an ERP job).")
 class Project(Node):
     number: str
@@ -123,7 +125,7 @@ class Project(Node):
         rows = info.context.loaders.load(loaders.cost_codes_by_project, self._pk)
         return [CostCode.from_row(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[Requires(reading(Tool.BUDGET), "Reading the budget")])
     def budget(self, info: Info) -> Annotated[Budget, strawberry.lazy("api.types.budgets")] | None:
         from api.dataloaders import budgets as budget_loaders
         from api.types.budgets import Budget
@@ -131,10 +133,10 @@ class Project(Node):
         row = info.context.loaders.load(budget_loaders.budget_by_project, self._pk)
         return Budget.from_row(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[Requires(reading(Tool.COMMITMENTS), "Reading commitments")])
     def commitments(
         self, info: Info, kind: CommitmentKind | None = None, status: CommitmentStatus | None = None
-    ) -> list[Annotated[Commitment, strawberry.lazy("api.types.commitments")]]:
+    ) -> list[Annotated[Commitment, strawberry.lazy("api.types.commitments")]] | None:
         from api.dataloaders import commitments as commitment_loaders
         from api.types.commitments import Commitment
 
@@ -145,24 +147,28 @@ class Project(Node):
             if (kind is None or r.kind == kind) and (status is None or r.status == status)
         ]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[Requires(reading(Tool.INVOICES), "Reading subcontractor invoices")])
     def subcontractor_invoices(
         self, info: Info
-    ) -> list[Annotated[SubcontractorInvoice, strawberry.lazy("api.types.invoices")]]:
+    ) -> list[Annotated[SubcontractorInvoice, strawberry.lazy("api.types.invoices")]] | None:
         from api.dataloaders import invoices as invoice_loaders
         from api.types.invoices import SubcontractorInvoice
 
         rows = info.context.loaders.load(invoice_loaders.invoices_by_project, self._pk)
         return [SubcontractorInvoice.from_row(r) for r in rows]
 
-    @strawberry.field(description="Job-cost transactions from the ERP, oldest first, one page at a time.")
+    @strawberry.field(
+        permission_classes=[Requires(DIRECT_COSTS_READ, "Reading direct costs")],
+        description="Job-cost transactions from the ERP, oldest first, one page at a time (read with "
+        "the budget: READ_ONLY on Budget).",
+    )
     async def direct_costs(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         type: DirectCostType | None = None,
-    ) -> Connection[Annotated[DirectCost, strawberry.lazy("api.types.costs")]]:
+    ) -> Connection[Annotated[DirectCost, strawberry.lazy("api.types.costs")]] | None:
         from api.types.costs import DirectCost
 
         limit = check_page_size(first)

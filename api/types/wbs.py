@@ -10,11 +10,12 @@ from api.types.sync import SyncInfo
 from models import registry
 from models import wbs as m
 from models.enums import RecordType
+from models.policy import WBS_READ
 
 COST_CODE = registry.spec(RecordType.COST_CODE).type_name
 
 
-@register_node(m.CostCode, COST_CODE)
+@register_node(m.CostCode, COST_CODE, WBS_READ)
 @strawberry.type(
     name=COST_CODE, description="A code of the company standard cost code list (text: leading zeros count)."
 )
@@ -39,7 +40,7 @@ class CostCode(Node):
         )
 
 
-@register_node(m.CostType, "CostType")
+@register_node(m.CostType, "CostType", WBS_READ)
 @strawberry.type(
     name="CostType",
     description="A cost type / category (Sage 100: 1 Material .. 5 Other; Sage 300: L, M, S, E, O).",

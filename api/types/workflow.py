@@ -8,7 +8,9 @@ import datetime as dt
 import strawberry
 from strawberry.scalars import JSON
 
+from api.context import Info
 from api.errors import ErrorCodeType, UserError
+from api.permissions import Requires, denied
 from api.relay import NODE_REGISTRY, Edge, Node, PageInfo, register_node, to_global_id
 from api.types.enums import Country, ErpSystem, ExportStatus, RecordType, SyncStatus
 from api.types.projects import Project
@@ -16,6 +18,8 @@ from api.types.sync import SyncInfo
 from models import erp as erp_model
 from models import registry
 from models.company import CompanySettings
+from models.enums import Tool
+from models.policy import ERP_SETTINGS, OUTBOX, reading
 from models.preflight import Blocker, Preflight
 from models.sync import ErpExport as ErpExportRow
 from models.workflow import Digest, DigestGroup, DigestItem, format_wait
@@ -33,9 +37,9 @@ class SyncItem:
     record_type: RecordType
     record_id: strawberry.ID = strawberry.field(description="The record's global ID (for node(id:)).")
     label: str
-    project: Project | None
     sync: SyncInfo
     _row: strawberry.Private[object]
+    _project_row: strawberry.Private[object | None]
 
     @classmethod
     def build(cls, record, project_row=None) -> SyncItem:
@@ -43,15 +47,26 @@ class SyncItem:
             record_type=record.RECORD_TYPE,
             record_id=record_gid(record),
             label=registry.label_of(record),
-            project=Project.from_row(project_row) if project_row is not None else None,
             sync=SyncInfo.from_row(record),
             _row=record,
+            _project_row=project_row,
         )
 
-    @strawberry.field(description="The record, as its own type.")
-    def record(self) -> Node | None:
-        entry = NODE_REGISTRY.get(registry.spec(self.record_type).type_name)
-        return entry[1](self._row) if entry else None
+    @strawberry.field(permission_classes=[Requires(reading(Tool.PROJECT_ADMIN), "Reading the project")])
+    def project(self) -> Project | None:
+        return Project.from_row(self._project_row) if self._project_row is not None else None
+
+    @strawberry.field(
+        description="The record, as its own type (a PERMISSION_DENIED error for a viewer who may not "
+        "read its tool)."
+    )
+    def record(self, info: Info) -> Node | None:
+        spec = registry.spec(self.record_type)
+        need = reading(spec.tool)
+        if not need.allows(info.context.actor):
+            raise denied(f"Reading a {spec.noun} needs {need.describe()}")
+        entry = NODE_REGISTRY.get(spec.type_name)
+        return entry.convert(self._row) if entry else None
 
 
 @strawberry.type
@@ -128,10 +143,24 @@ class Erp:
     system_name: str
     country: Country
     uses_phases: bool
-    export_folder: str
-    export_interval_seconds: int
     capabilities: list[ErpCapability]
     out_of_scope: list[str]
+    _export_folder: strawberry.Private[str]
+    _export_interval_seconds: strawberry.Private[int]
+
+    @strawberry.field(
+        permission_classes=[Requires(ERP_SETTINGS, "Reading the connector settings")],
+        description="The file connector's output folder (on the server).",
+    )
+    def export_folder(self) -> str | None:
+        return self._export_folder
+
+    @strawberry.field(
+        permission_classes=[Requires(ERP_SETTINGS, "Reading the connector settings")],
+        description="Seconds between file connector runs while serving (0: on demand only).",
+    )
+    def export_interval_seconds(self) -> int | None:
+        return self._export_interval_seconds
 
     @classmethod
     def from_settings(cls, settings: CompanySettings) -> Erp:
@@ -141,8 +170,8 @@ class Erp:
             system_name=erp_model.ERP_NAMES[system],
             country=settings.country,
             uses_phases=settings.uses_phases,
-            export_folder=settings.export_folder,
-            export_interval_seconds=settings.export_interval_seconds,
+            _export_folder=settings.export_folder,
+            _export_interval_seconds=settings.export_interval_seconds,
             capabilities=[
                 ErpCapability(
                     feature=c.feature,
@@ -158,7 +187,7 @@ class Erp:
         )
 
 
-@register_node(ErpExportRow, "ErpExport")
+@register_node(ErpExportRow, "ErpExport", OUTBOX)
 @strawberry.type(
     name="ErpExport",
     description="One accepted record mapped to the ERP's fields: the outbox a connector delivers.",

@@ -23,21 +23,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporters.mapping import payload_rows
+from exporters.tabular import neutralise
 from models.base import utcnow
 from models.company import get_settings
 from models.db import transaction
-from models.enums import ExportStatus
 from models.errors import DomainError
+from models.policy import connector
 from models.sync import ErpExport
-from models.workflow import acknowledge_export, mark_delivered
+from models.workflow import (
+    acknowledge_export,
+    delivered_exports,
+    get_export,
+    mark_delivered,
+    pending_exports,
+    requeue_export,
+)
 
 CONNECTOR = "file"
-_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+# the actor the file connector acts as (its name is what the sync history shows)
+ACTOR = connector(CONNECTOR)
 
 
 @dataclass
@@ -48,14 +55,6 @@ class ConnectorRun:
     recovered: list[int] = field(default_factory=list)
     requeued: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-def safe_cell(value: str) -> str:
-    """Neutralise a spreadsheet formula (a cell starting with = + - @), keeping plain numbers such
-    as negative money amounts ("-250.00") numeric."""
-    if value.startswith(_INJECTION_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def _slug(text: str) -> str:
@@ -72,9 +71,9 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow([safe_cell(c) for c in columns])
+        writer.writerow([neutralise(c) for c in columns])
         for row in rows:
-            writer.writerow([safe_cell(row.get(c, "")) for c in columns])
+            writer.writerow([neutralise(row.get(c, "")) for c in columns])
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
@@ -88,12 +87,7 @@ def deliver(
     plan: list[tuple[Path, list[str], list[dict[str, str]]]] = []
     with transaction(factory) as session:
         base = export_folder(session, folder)
-        pending = session.scalars(
-            select(ErpExport)
-            .where(ErpExport.status == ExportStatus.PENDING)
-            .order_by(ErpExport.id)
-            .with_for_update(skip_locked=True)
-        ).all()
+        pending = pending_exports(session, ACTOR)
         groups: dict[tuple[str, str], list[ErpExport]] = {}
         for export in pending:
             groups.setdefault((export.erp_system, export.erp_entity), []).append(export)
@@ -106,21 +100,11 @@ def deliver(
                     if column not in columns:
                         columns.append(column)
                 rows.extend(payload_rows(export.payload))
-                mark_delivered(session, export, CONNECTOR, name)
+                mark_delivered(session, ACTOR, export, CONNECTOR, name)
             plan.append((base / name, columns, rows))
     for path, columns, rows in plan:
         write_csv(path, columns, rows)
     return [path for path, _, _ in plan]
-
-
-def _delivered(session: Session) -> list[ErpExport]:
-    return list(
-        session.scalars(
-            select(ErpExport)
-            .where(ErpExport.status == ExportStatus.DELIVERED, ErpExport.connector == CONNECTOR)
-            .order_by(ErpExport.id)
-        )
-    )
 
 
 def acknowledge_delivered(
@@ -130,20 +114,17 @@ def acknowledge_delivered(
     is missing (their run died before writing it)."""
     with factory() as session:
         base = export_folder(session, folder)
-        delivered = [(e.id, e.delivered_file) for e in _delivered(session)]
+        delivered = [(e.id, e.delivered_file) for e in delivered_exports(session, ACTOR, CONNECTOR)]
     run = run or ConnectorRun(folder=base)
     for export_id, file_name in delivered:
         exists = bool(file_name) and (base / file_name).is_file()
         try:
             with transaction(factory) as session:
                 if exists:
-                    acknowledge_export(session, None, export_id, connector=CONNECTOR)
+                    acknowledge_export(session, ACTOR, export_id, connector=CONNECTOR)
                     run.acknowledged.append(export_id)
                 else:
-                    export = session.get(ErpExport, export_id)
-                    export.status = ExportStatus.PENDING
-                    export.delivered_file = None
-                    export.delivered_at = None
+                    requeue_export(session, ACTOR, get_export(session, ACTOR, export_id))
                     run.requeued.append(export_id)
         except DomainError as exc:
             run.errors.append(f"export {export_id}: {exc.code}: {exc.message}")

@@ -10,7 +10,15 @@ The names below are the workflow's public surface, so callers write ``workflow.s
 """
 
 from models.workflow.digest import Digest, DigestGroup, DigestItem, approval_digest, digest_text, format_wait
-from models.workflow.outbox import acknowledge_export, fail_export, get_export, mark_delivered
+from models.workflow.outbox import (
+    acknowledge_export,
+    delivered_exports,
+    fail_export,
+    get_export,
+    mark_delivered,
+    pending_exports,
+    requeue_export,
+)
 from models.workflow.queue import QUEUE_STATUSES, queue_counts, queue_query
 from models.workflow.transitions import (
     MAX_ORIGIN_ID,
@@ -39,14 +47,17 @@ __all__ = [
     "acknowledge_export",
     "approval_digest",
     "check_transition",
+    "delivered_exports",
     "digest_text",
     "fail_export",
     "format_wait",
     "get_export",
     "mark_delivered",
+    "pending_exports",
     "queue_counts",
     "queue_query",
     "reject",
+    "requeue_export",
     "resend",
     "retrieve",
     "send",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from models import registry
 from models.base import utcnow
 from models.enums import RecordType, SyncStatus
+from models.policy import Actor
 from models.projects import Project
 from models.registry import load_records
 from models.users import User
@@ -64,11 +65,11 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
-def approval_digest(session: Session, now: dt.datetime | None = None) -> Digest:
-    """Everything awaiting acceptance, grouped by record type (in registry order), oldest
-    first, with how long each has waited; plus how many exports failed."""
+def approval_digest(session: Session, actor: Actor, now: dt.datetime | None = None) -> Digest:
+    """Everything awaiting acceptance that the actor may see, grouped by record type (in registry
+    order), oldest first, with how long each has waited; plus how many exports failed."""
     now = now or utcnow()
-    _, stmt = queue_query(statuses=[S.READY_TO_EXPORT])
+    _, stmt = queue_query(actor, statuses=[S.READY_TO_EXPORT])
     rows = session.execute(stmt).all()
     records = load_records(session, [(r.record_type, r.record_id) for r in rows])
     project_ids = {r.project_id for r in rows if r.project_id is not None}
@@ -108,7 +109,7 @@ def approval_digest(session: Session, now: dt.datetime | None = None) -> Digest:
     ordered = [groups[e.record_type] for e in registry.specs() if e.record_type in groups]
     for group in ordered:
         group.items.sort(key=lambda i: (i.sent_at, i.record_id))
-    failed = queue_counts(session)[S.FAILED_TO_EXPORT]
+    failed = queue_counts(session, actor)[S.FAILED_TO_EXPORT]
     return Digest(generated_at=now, groups=ordered, failed_count=failed)
 
 

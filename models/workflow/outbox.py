@@ -10,20 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
-from models.enums import ExportStatus, PermissionLevel, Tool
+from models.enums import ExportStatus
 from models.errors import DomainError, ErrorCode
+from models.policy import CONNECTOR, OUTBOX, Actor, require
 from models.registry import load_record
 from models.sync import ErpExport
-from models.users import User, require
 from models.workflow.transitions import MAX_ORIGIN_ID, check_transition, record_event
 
 
-def _require_connector(actor: User | None, action: str) -> None:
-    if actor is not None:
-        require(actor, Tool.ERP_INTEGRATIONS, PermissionLevel.ADMIN, action)
-
-
-def get_export(session: Session, export_id: int, *, for_update: bool = False) -> ErpExport:
+def get_export(session: Session, actor: Actor, export_id: int, *, for_update: bool = False) -> ErpExport:
+    """One outbox row (STANDARD on ERP Integrations), or EXPORT_NOT_FOUND."""
+    require(actor, OUTBOX, "Reading the ERP outbox")
     stmt = select(ErpExport).where(ErpExport.id == export_id)
     if for_update:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
@@ -33,8 +30,35 @@ def get_export(session: Session, export_id: int, *, for_update: bool = False) ->
     return export
 
 
-def mark_delivered(session: Session, export: ErpExport, connector: str, file_name: str | None = None) -> None:
+def pending_exports(session: Session, actor: Actor) -> list[ErpExport]:
+    """The exports no connector has taken yet, oldest first, locked for this delivery (rows another
+    connector run holds are skipped)."""
+    require(actor, CONNECTOR, "Delivering ERP exports")
+    stmt = (
+        select(ErpExport)
+        .where(ErpExport.status == ExportStatus.PENDING)
+        .order_by(ErpExport.id)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(stmt))
+
+
+def delivered_exports(session: Session, actor: Actor, connector: str) -> list[ErpExport]:
+    """The exports ``connector`` delivered and nobody has acknowledged or failed yet."""
+    require(actor, CONNECTOR, "Delivering ERP exports")
+    stmt = (
+        select(ErpExport)
+        .where(ErpExport.status == ExportStatus.DELIVERED, ErpExport.connector == connector)
+        .order_by(ErpExport.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def mark_delivered(
+    session: Session, actor: Actor, export: ErpExport, connector: str, file_name: str | None = None
+) -> None:
     """A connector has taken the export (written its file, posted it); acknowledgement follows."""
+    require(actor, CONNECTOR, "Delivering an ERP export")
     if export.status not in (ExportStatus.PENDING, ExportStatus.DELIVERED):
         raise DomainError(
             ErrorCode.EXPORT_ALREADY_CLOSED, f"Export {export.id} is already {export.status.value}"
@@ -48,7 +72,7 @@ def mark_delivered(session: Session, export: ErpExport, connector: str, file_nam
 
 def acknowledge_export(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     export_id: int,
     origin_id: str | None = None,
     *,
@@ -57,8 +81,8 @@ def acknowledge_export(
 ) -> ErpExport:
     """The ERP took the record: export ACKNOWLEDGED, record SYNCED with its ERP key.
     Acknowledging an acknowledged export returns it unchanged."""
-    _require_connector(actor, "Acknowledging an ERP export")
-    export = get_export(session, export_id, for_update=True)
+    require(actor, CONNECTOR, "Acknowledging an ERP export")
+    export = get_export(session, actor, export_id, for_update=True)
     if export.status == ExportStatus.ACKNOWLEDGED:
         return export
     if export.status == ExportStatus.FAILED:
@@ -74,9 +98,8 @@ def acknowledge_export(
         )
     record = load_record(session, export.record_type, export.record_id, for_update=True)
     target = check_transition(record, "acknowledge")
-    by = connector or export.connector or "connector"
     text = note or (f"delivered in {export.delivered_file}" if export.delivered_file else None)
-    record_event(session, record, "acknowledge", target, actor, text, by)
+    record_event(session, record, "acknowledge", target, actor, text)
     if key:
         record.origin_id = key
     record.synced_at = utcnow()
@@ -93,7 +116,7 @@ def acknowledge_export(
 
 def fail_export(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     export_id: int,
     messages: Iterable[str],
     *,
@@ -101,9 +124,9 @@ def fail_export(
 ) -> ErpExport:
     """The ERP refused the record: export FAILED, record FAILED_TO_EXPORT with the ERP's messages.
     Failing a failed export returns it unchanged."""
-    _require_connector(actor, "Failing an ERP export")
+    require(actor, CONNECTOR, "Failing an ERP export")
     texts = [m.strip() for m in messages if m and m.strip()]
-    export = get_export(session, export_id, for_update=True)
+    export = get_export(session, actor, export_id, for_update=True)
     if export.status == ExportStatus.FAILED:
         return export
     if export.status == ExportStatus.ACKNOWLEDGED:
@@ -116,9 +139,9 @@ def fail_export(
         raise DomainError(ErrorCode.REQUIRED, "Say why the export failed: the sender reads it", "messages")
     record = load_record(session, export.record_type, export.record_id, for_update=True)
     target = check_transition(record, "fail")
-    record_event(
-        session, record, "fail", target, actor, "; ".join(texts), connector or export.connector or "connector"
-    )
+    record_event(session, record, "fail", target, actor, "; ".join(texts))
+    if connector and not export.connector:
+        export.connector = connector
     record.sync_messages = texts
     export.status = ExportStatus.FAILED
     export.messages = texts
@@ -126,3 +149,19 @@ def fail_export(
     export.closed_at = utcnow()
     session.flush()
     return export
+
+
+def requeue_export(session: Session, actor: Actor, export: ErpExport) -> None:
+    """Put a DELIVERED export whose delivery never happened (its file was never written) back in
+    the queue, so the next connector run delivers it."""
+    require(actor, CONNECTOR, "Requeuing an ERP export")
+    if export.status != ExportStatus.DELIVERED:
+        raise DomainError(
+            ErrorCode.EXPORT_ALREADY_CLOSED,
+            f"Export {export.id} is {export.status.value}; only a delivered export goes back in the queue",
+            "exportId",
+        )
+    export.status = ExportStatus.PENDING
+    export.delivered_file = None
+    export.delivered_at = None
+    session.flush()

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 from models import registry
 from models.base import utcnow
 from models.company import CompanySettings, get_settings
-from models.enums import ErpSystem, ExportStatus, Origin, PermissionLevel, SyncStatus, Tool
+from models.enums import ErpSystem, ExportStatus, Origin, SyncStatus
 from models.errors import DomainError, ErrorCode
+from models.policy import Actor, Need, administering, deciding, require, unlinking
 from models.preflight import Blocker, preflight
 from models.sync import ErpExport, SyncEvent, record_transition
-from models.users import User, require, require_approver
 
 S = SyncStatus
 
@@ -72,11 +72,11 @@ class BlockedError(DomainError):
         self.blockers = list(blockers)
 
 
-def _noun(record) -> str:
+def _noun(record: Any) -> str:
     return registry.spec_of(record).noun
 
 
-def check_transition(record, action: str) -> SyncStatus:
+def check_transition(record: Any, action: str) -> SyncStatus:
     allowed, target = TRANSITIONS[action]
     if record.sync_status not in allowed:
         current = record.sync_status
@@ -92,24 +92,23 @@ def check_transition(record, action: str) -> SyncStatus:
 
 
 def record_event(
-    session: Session, record, action: str, target: SyncStatus, actor: User | None, note: str | None, by: str
+    session: Session, record: Any, action: str, target: SyncStatus, actor: Actor, note: str | None
 ) -> SyncEvent:
-    return record_transition(session, record, action, target, actor, note=note, by=by)
+    return record_transition(session, record, action, target, actor, note=note)
 
 
-def _lock(session: Session, record) -> None:
+def _lock(session: Session, record: Any) -> None:
     """Re-read the record under a row lock (SELECT ... FOR UPDATE where the backend has one), so
     concurrent decisions on one record are serialised and each sees the other's outcome."""
     session.flush()
     session.refresh(record, with_for_update=True)
 
 
-def _require_sender(actor: User | None, record, action: str) -> None:
-    if actor is not None:
-        require(actor, registry.spec_of(record).tool, PermissionLevel.ADMIN, f"{action} a {_noun(record)}")
+def _require(actor: Actor, need: Need, action: str, record: Any) -> None:
+    require(actor, need, f"{action} a {_noun(record)}")
 
 
-def _require_clear(session: Session, record, settings: CompanySettings | None = None) -> None:
+def _require_clear(session: Session, record: Any, settings: CompanySettings | None = None) -> None:
     result = preflight(session, record, settings)
     if result.blockers:
         raise BlockedError(_noun(record), result.blockers)
@@ -118,46 +117,46 @@ def _require_clear(session: Session, record, settings: CompanySettings | None = 
 # --- the field side: send, retrieve, resend -----------------------------------------------------
 
 
-def send(session: Session, actor: User | None, record, note: str | None = None):
-    """NOT_SENT -> READY_TO_EXPORT, for the accounting approver. Needs ADMIN on the record's tool
-    and no preflight blockers."""
-    _require_sender(actor, record, "Sending")
+def send(session: Session, actor: Actor, record: Any, note: str | None = None) -> Any:
+    """NOT_SENT -> READY_TO_EXPORT, for the accounting approver to decide. Needs ADMIN on the
+    record's tool and no preflight blockers."""
+    _require(actor, administering(registry.spec_of(record).tool), "Sending", record)
     _lock(session, record)
     target = check_transition(record, "send")
     _require_clear(session, record)
-    record_event(session, record, "send", target, actor, note, "system")
+    record_event(session, record, "send", target, actor, note)
     _mark_sent(record, actor)
     session.flush()
     return record
 
 
-def resend(session: Session, actor: User | None, record, note: str | None = None):
+def resend(session: Session, actor: Actor, record: Any, note: str | None = None) -> Any:
     """REJECTED or FAILED_TO_EXPORT -> READY_TO_EXPORT, once the sender fixed the record."""
-    _require_sender(actor, record, "Resending")
+    _require(actor, administering(registry.spec_of(record).tool), "Resending", record)
     _lock(session, record)
     target = check_transition(record, "resend")
     _require_clear(session, record)
-    record_event(session, record, "resend", target, actor, note, "system")
+    record_event(session, record, "resend", target, actor, note)
     _mark_sent(record, actor)
     session.flush()
     return record
 
 
-def _mark_sent(record, actor: User | None) -> None:
+def _mark_sent(record: Any, actor: Actor) -> None:
     record.sent_at = utcnow()
-    record.sent_by_id = actor.id if actor is not None else None
+    record.sent_by_id = actor.user_id
     record.decided_at = None
     record.decided_by_id = None
     record.reject_reason = None
     record.sync_messages = []
 
 
-def retrieve(session: Session, actor: User | None, record, note: str | None = None):
+def retrieve(session: Session, actor: Actor, record: Any, note: str | None = None) -> Any:
     """READY_TO_EXPORT -> NOT_SENT: take a record back before the approver decides."""
-    _require_sender(actor, record, "Retrieving")
+    _require(actor, administering(registry.spec_of(record).tool), "Retrieving", record)
     _lock(session, record)
     target = check_transition(record, "retrieve")
-    record_event(session, record, "retrieve", target, actor, note, "system")
+    record_event(session, record, "retrieve", target, actor, note)
     record.sent_at = None
     record.sent_by_id = None
     session.flush()
@@ -169,8 +168,8 @@ def retrieve(session: Session, actor: User | None, record, note: str | None = No
 
 def accept(
     session: Session,
-    actor: User | None,
-    record,
+    actor: Actor,
+    record: Any,
     *,
     build_payload: PayloadBuilder,
     origin_id: str | None = None,
@@ -188,8 +187,7 @@ def accept(
     ``origin_id``, or the entry of ``typed_ids`` (keyed by input field: ``erpJobId``, ...) that the
     record type asks for.
     """
-    if actor is not None:
-        require_approver(actor, "Accepting an export")
+    _require(actor, deciding(registry.spec_of(record).tool), "Accepting", record)
     _lock(session, record)
     target = check_transition(record, "accept")
     typed = registry.spec_of(record).origin_id
@@ -211,18 +209,18 @@ def accept(
         status=ExportStatus.PENDING,
         origin_id=payload.get("origin_id"),
         messages=[],
-        created_by_id=actor.id if actor is not None else None,
+        created_by_id=actor.user_id,
         created_at=utcnow(),
     )
     session.add(export)
-    record_event(session, record, "accept", target, actor, note, "system")
+    record_event(session, record, "accept", target, actor, note)
     record.decided_at = utcnow()
-    record.decided_by_id = actor.id if actor is not None else None
+    record.decided_by_id = actor.user_id
     session.flush()
     return export
 
 
-def _typed_origin_id(session: Session, record, origin_id: str | None) -> str | None:
+def _typed_origin_id(session: Session, record: Any, origin_id: str | None) -> str | None:
     typed = registry.spec_of(record).origin_id
     if typed is None:
         return None
@@ -252,10 +250,9 @@ def _typed_origin_id(session: Session, record, origin_id: str | None) -> str | N
     return key
 
 
-def reject(session: Session, actor: User | None, record, reason: str | None):
+def reject(session: Session, actor: Actor, record: Any, reason: str | None) -> Any:
     """READY_TO_EXPORT -> REJECTED with the reason the sender reads; the record is editable again."""
-    if actor is not None:
-        require_approver(actor, "Rejecting an export")
+    _require(actor, deciding(registry.spec_of(record).tool), "Rejecting", record)
     text = (reason or "").strip()
     if not text:
         raise DomainError(
@@ -263,25 +260,24 @@ def reject(session: Session, actor: User | None, record, reason: str | None):
         )
     _lock(session, record)
     target = check_transition(record, "reject")
-    record_event(session, record, "reject", target, actor, text, "system")
+    record_event(session, record, "reject", target, actor, text)
     record.reject_reason = text
     record.decided_at = utcnow()
-    record.decided_by_id = actor.id if actor is not None else None
+    record.decided_by_id = actor.user_id
     session.flush()
     return record
 
 
-def unlink(session: Session, actor: User | None, record, note: str | None = None):
+def unlink(session: Session, actor: Actor, record: Any, note: str | None = None) -> Any:
     """SYNCED -> NOT_SENT: break the link to the ERP record (the ERP keeps its copy)."""
-    if actor is not None:
-        require(actor, Tool.ERP_INTEGRATIONS, PermissionLevel.STANDARD, f"Unlinking a {_noun(record)}")
+    _require(actor, unlinking(registry.spec_of(record).tool), "Unlinking", record)
     _lock(session, record)
     target = check_transition(record, "unlink")
     former = record.origin_id
     text = f"was linked to ERP id {former}" if former else None
     if note:
         text = f"{note} ({text})" if text else note
-    record_event(session, record, "unlink", target, actor, text, "system")
+    record_event(session, record, "unlink", target, actor, text)
     record.origin_id = None
     record.origin = Origin.COSTBRIDGE
     record.synced_at = None
