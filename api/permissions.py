@@ -57,7 +57,8 @@ def Requires(need: Need, what: str) -> type[PolicyPermission]:  # noqa: N802 - r
     if cls is None:
         # one class (and one schema directive name) per distinct guard
         name = f"Requires{len(_CLASSES) + 1}"
-        cls = type(name, (PolicyPermission,), {"need": need, "message": f"{what} needs {need.describe()}"})
+        attrs = {"need": need, "message": f"{what} needs {need.describe()}", "__module__": __name__}
+        cls = type(name, (PolicyPermission,), attrs)
         _CLASSES[key] = cls
     return cls
 

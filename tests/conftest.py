@@ -11,6 +11,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,15 +96,18 @@ def pg_template(pg_server) -> str:
 _counter = itertools.count()
 
 
-@pytest.fixture
-def engine(backend, request, tmp_path) -> Iterator[Engine]:
+@contextmanager
+def fresh_database(backend: str, request, directory: Path) -> Iterator[Engine]:
+    """A freshly migrated database on ``backend``, dropped afterwards."""
     if backend == "sqlite":
         template = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "test.db"
+        path = directory / f"test-{next(_counter)}.db"
         shutil.copyfile(template, path)
         eng = make_engine(f"sqlite:///{path}")
-        yield eng
-        eng.dispose()
+        try:
+            yield eng
+        finally:
+            eng.dispose()
         return
     server = request.getfixturevalue("pg_server")
     template = request.getfixturevalue("pg_template")
@@ -112,11 +116,19 @@ def engine(backend, request, tmp_path) -> Iterator[Engine]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {template}'))
     eng = make_engine(server.url(name))
-    yield eng
-    eng.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(backend, request, tmp_path) -> Iterator[Engine]:
+    with fresh_database(backend, request, tmp_path) as eng:
+        yield eng
 
 
 @pytest.fixture
