@@ -22,9 +22,9 @@ from importers.pipeline import ImportOptions, run_import
 from importers.plan import CellReporter, ErrorPolicy, Plan, Row
 from models import budget_columns as bc
 from models.base import ZERO, utcnow
-from models.budgets import Budget, BudgetLine
+from models.budgets import Budget, BudgetLine, budget_for_project, budget_lines_problem
 from models.company import get_settings
-from models.enums import ErpSystem, ImportKind, Origin, Tool
+from models.enums import ImportKind, Tool
 from models.errors import ErrorCode
 from models.imports import ImportRun
 from models.policy import Actor, editing, require
@@ -97,29 +97,12 @@ class BudgetImporter:
         self.add_codes: set[int] = set()
 
     def check(self, session: Session) -> None:
-        budget = session.scalar(select(Budget).where(Budget.project_id == self.project.id))
-        if budget is None:
-            budget = Budget(project_id=self.project.id)
-            session.add(budget)
-            session.flush()
+        budget = budget_for_project(session, self.project)
         self.budget = budget
-        settings = get_settings(session)
-        if budget.origin == Origin.ERP or (
-            settings.erp_system == ErpSystem.SAGE_100_CONTRACTOR and settings.uses_phases
-        ):
-            raise FileError(
-                ErrorCode.BUDGET_OWNED_BY_ERP,
-                "This budget comes from the ERP (Sage 100 Contractor phases, or an estimate imported from "
-                "the ERP): change it in the ERP and sync it, not by file",
-            )
-        if budget.is_locked_by_sync:
-            raise FileError(
-                ErrorCode.RECORD_LOCKED_BY_SYNC,
-                f"The budget is {budget.sync_status.value} with the ERP and is read-only; retrieve or "
-                "unlink it first",
-            )
-        if budget.locked:
-            raise FileError(ErrorCode.BUDGET_LOCKED, "The budget is locked; unlock it to import changes")
+        # the same rule as adding or changing a line by hand
+        problem = budget_lines_problem(budget, get_settings(session))
+        if problem is not None:
+            raise FileError(problem.code, problem.message)
 
     def plan(self, session: Session, rows: list[Row], cell: CellReporter, policy: ErrorPolicy) -> Plan:
         plan = Plan()

@@ -11,7 +11,9 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import ZERO, Base, Money, Quantity, Timestamped
-from models.enums import Origin, RecordType, SyncStatus, Tool
+from models.company import CompanySettings, get_settings
+from models.enums import ErpSystem, Origin, RecordType, SyncStatus, Tool
+from models.erp import ERP_NAMES
 from models.errors import DomainError, ErrorCode
 from models.inputs import clean_text, parse_money, parse_quantity
 from models.policy import Actor, administering, editing, require
@@ -125,15 +127,55 @@ def budget_for_project(session: Session, project: Project) -> Budget:
     return budget
 
 
-def _ensure_lines_editable(budget: Budget) -> None:
-    ensure_editable(budget, "budget")
+@dataclass(frozen=True)
+class BudgetOwner:
+    """Why the ERP owns a budget: what to tell the user and what to do instead."""
+
+    message: str
+    fix: str
+
+
+def budget_owned_by_erp(budget: Budget, settings: CompanySettings) -> BudgetOwner | None:
+    """The ERP owns the budget when it came from the ERP, or when the company uses Sage 100
+    Contractor phases (budgets are then created in Sage 100 and synced in): CostBridge neither
+    changes its amounts nor sends it back. None when CostBridge owns it."""
+    system = ErpSystem(settings.erp_system)
+    erp = ERP_NAMES[system]
+    if system == ErpSystem.SAGE_100_CONTRACTOR and settings.uses_phases:
+        return BudgetOwner(
+            "With Sage 100 Contractor phases, budgets are created in Sage 100 Contractor and synced to "
+            "CostBridge",
+            "Make budget changes in Sage 100 Contractor; they come into CostBridge with the next sync.",
+        )
     if budget.origin == Origin.ERP:
-        raise DomainError(
-            ErrorCode.BUDGET_OWNED_BY_ERP,
-            "This budget came from the ERP; change it in the ERP and import it again",
+        return BudgetOwner(
+            f"This budget was created in {erp}; updates are managed there",
+            f"Make the change in {erp}; it comes into CostBridge with the next sync.",
+        )
+    return None
+
+
+def budget_lines_problem(budget: Budget, settings: CompanySettings) -> DomainError | None:
+    """Why the budget's lines cannot change now (the ERP owns it; it is with the ERP; it is
+    locked), or None. The one rule the line mutations and the budget file import both apply."""
+    owner = budget_owned_by_erp(budget, settings)
+    if owner is not None:
+        return DomainError(ErrorCode.BUDGET_OWNED_BY_ERP, f"{owner.message}. {owner.fix}")
+    if budget.is_locked_by_sync:
+        return DomainError(
+            ErrorCode.RECORD_LOCKED_BY_SYNC,
+            f"This budget is {budget.sync_status.value} with the ERP and is read-only; retrieve it "
+            "(before a decision) or unlink it first",
         )
     if budget.locked:
-        raise DomainError(ErrorCode.BUDGET_LOCKED, "The budget is locked; unlock it to change its lines")
+        return DomainError(ErrorCode.BUDGET_LOCKED, "The budget is locked; unlock it to change its lines")
+    return None
+
+
+def ensure_budget_lines_editable(session: Session, budget: Budget) -> None:
+    problem = budget_lines_problem(budget, get_settings(session))
+    if problem is not None:
+        raise problem
 
 
 def _check_line_free(
@@ -171,7 +213,7 @@ def add_budget_line(
     unit_cost=None,
 ) -> BudgetLine:
     require(actor, editing(Tool.BUDGET), "Adding a budget line")
-    _ensure_lines_editable(budget)
+    ensure_budget_lines_editable(session, budget)
     scope = ProjectScope(session, budget.project_id)
     sub_job_id = scope.sub_job(sub_job_id, "subJobId")
     cost_code_id = scope.cost_code(cost_code_id, "costCodeId")
@@ -198,7 +240,7 @@ def update_budget_line(session: Session, actor: Actor, line: BudgetLine, **value
     """Apply the given (non-None) fields while the budget is unlocked and not with the ERP."""
     require(actor, editing(Tool.BUDGET), "Editing a budget line")
     budget = line.budget
-    _ensure_lines_editable(budget)
+    ensure_budget_lines_editable(session, budget)
     scope = ProjectScope(session, budget.project_id)
     # validate every reference and the new key before touching the row, so a clash is reported as
     # DUPLICATE_BUDGET_LINE rather than surfacing from an autoflush
@@ -230,7 +272,7 @@ def update_budget_line(session: Session, actor: Actor, line: BudgetLine, **value
 
 def delete_budget_line(session: Session, actor: Actor, line: BudgetLine) -> None:
     require(actor, editing(Tool.BUDGET), "Deleting a budget line")
-    _ensure_lines_editable(line.budget)
+    ensure_budget_lines_editable(session, line.budget)
     used = session.scalar(
         select(BudgetModification.id)
         .where(or_(BudgetModification.from_line_id == line.id, BudgetModification.to_line_id == line.id))
@@ -272,6 +314,9 @@ def create_budget_modification(
 ) -> BudgetModification:
     """Move ``amount`` from one line of a locked budget to another (as after a Procore lock)."""
     require(actor, editing(Tool.BUDGET), "Creating a budget modification")
+    owner = budget_owned_by_erp(budget, get_settings(session))
+    if owner is not None:
+        raise DomainError(ErrorCode.BUDGET_OWNED_BY_ERP, f"{owner.message}. {owner.fix}")
     if budget.sync_status in SENDING:
         raise DomainError(
             ErrorCode.RECORD_LOCKED_BY_SYNC,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.budgets import Budget, BudgetLine
+from models.budgets import Budget, BudgetLine, budget_owned_by_erp
 from models.company import CompanySettings
 from models.enums import (
     ChangeOrderStatus,
@@ -32,7 +32,6 @@ from models.enums import (
     Country,
     ErpSystem,
     InvoiceStatus,
-    Origin,
     RecordType,
     SyncStatus,
 )
@@ -208,19 +207,10 @@ class CheckContext:
         self.cost_types([line.cost_type for line in lines])
         self.sub_jobs_synced([line.sub_job for line in lines])
 
-    def budget_owner(self, budget) -> None:
-        if self.system == ErpSystem.SAGE_100_CONTRACTOR and self.settings.uses_phases:
-            self.block(
-                ErrorCode.BUDGET_OWNED_BY_ERP,
-                "With Sage 100 Contractor phases, budgets are created in Sage 100 Contractor and synced to CostBridge",
-                "Make budget changes in Sage 100 Contractor; they come into CostBridge with the next sync.",
-            )
-        elif budget.origin == Origin.ERP:
-            self.block(
-                ErrorCode.BUDGET_OWNED_BY_ERP,
-                f"This budget was created in {self.erp}; updates are managed there",
-                f"Make the change in {self.erp}; it comes into CostBridge with the next sync.",
-            )
+    def budget_owner(self, budget: Budget) -> None:
+        owner = budget_owned_by_erp(budget, self.settings)
+        if owner is not None:
+            self.block(ErrorCode.BUDGET_OWNED_BY_ERP, owner.message, owner.fix)
 
 
 # --- per record type -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ that builder by its caller.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,11 @@ class OriginIdField:
     # the code (and what to say) when another record of the type already has the key
     duplicate_code: ErrorCode = ErrorCode.DUPLICATE_ORIGIN_ID
     duplicate_hint: str = ""
+
+    @property
+    def attribute(self) -> str:
+        """The field as a Python attribute (``erpJobId`` -> ``erp_job_id``)."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.field).lower()
 
 
 @dataclass(frozen=True)
@@ -426,6 +432,11 @@ def load_records(session: Session, keys: Sequence[tuple[str, int]]) -> dict[tupl
 def project_id_of(record: Any) -> int | None:
     """The project a record belongs to (None for company-level records: vendors, cost codes)."""
     return spec_of(record).project_id(record)
+
+
+def origin_id_fields() -> tuple[OriginIdField, ...]:
+    """The ERP keys approvers type, one per record type that has one."""
+    return tuple(s.origin_id for s in REGISTRY if s.origin_id is not None)
 
 
 def label_of(record: Any) -> str:

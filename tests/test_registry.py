@@ -56,3 +56,11 @@ def test_the_queue_filter_does_not_depend_on_declaration_order():
         RecordType.PROJECT,
         RecordType.SUBCONTRACTOR_INVOICE,
     ]
+
+
+def test_the_accept_input_takes_every_erp_key_the_registry_names():
+    from api.mutations.workflow import AcceptItemInput
+
+    fields = {f.python_name for f in AcceptItemInput.__strawberry_definition__.fields}
+    assert {typed.attribute for typed in registry.origin_id_fields()} <= fields
+    assert [typed.field for typed in registry.origin_id_fields()] == ["erpJobId", "erpVendorId"]

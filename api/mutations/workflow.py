@@ -38,7 +38,9 @@ class SyncIdsInput:
     note: str | None = strawberry.field(default=None, description="Kept in each record's sync history.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="A record to accept, with the ERP key its type needs (the record-type registry says which)."
+)
 class AcceptItemInput:
     id: strawberry.ID
     erp_job_id: str | None = strawberry.field(default=None, description="Required to accept a project.")
@@ -240,10 +242,8 @@ class WorkflowMutations:
         items = input.items
 
         def action(s, record, index):
-            item = items[index]
-            typed = {"erpJobId": item.erp_job_id, "erpVendorId": item.erp_vendor_id}
             return workflow.accept(
-                s, actor, record, build_payload=build_payload, typed_ids=typed, note=input.note
+                s, actor, record, build_payload=build_payload, typed_ids=vars(items[index]), note=input.note
             )
 
         return _batch(info, [i.id for i in items], action, with_export=True)

@@ -16,7 +16,7 @@ from api.types.enums import Country, ErpSystem, ExportStatus, RecordType, SyncSt
 from api.types.projects import Project
 from api.types.sync import SyncInfo
 from models import erp as erp_model
-from models import registry
+from models import registry, workflow
 from models.company import CompanySettings
 from models.enums import Tool
 from models.policy import ERP_SETTINGS, OUTBOX, reading
@@ -111,15 +111,12 @@ class SyncPreflight:
 
     @classmethod
     def from_domain(cls, record, result: Preflight) -> SyncPreflight:
-        from models.enums import SyncStatus as S
-
-        sendable = record.sync_status in (S.NOT_SENT, S.REJECTED, S.FAILED_TO_EXPORT)
         return cls(
             record_type=record.RECORD_TYPE,
             record_id=record_gid(record),
             erp_system=result.erp_system,
             status=record.sync_status,
-            can_send=sendable and result.ok,
+            can_send=workflow.can_send(record, result),
             blockers=[SyncBlocker.from_domain(b) for b in result.blockers],
             warnings=[SyncBlocker.from_domain(b) for b in result.warnings],
         )

@@ -27,7 +27,7 @@ from models.company import CompanySettings, get_settings
 from models.enums import ErpSystem, ExportStatus, Origin, SyncStatus
 from models.errors import DomainError, ErrorCode
 from models.policy import Actor, Need, administering, deciding, require, unlinking
-from models.preflight import Blocker, preflight
+from models.preflight import Blocker, Preflight, preflight
 from models.sync import ErpExport, SyncEvent, record_transition
 
 S = SyncStatus
@@ -70,6 +70,17 @@ class BlockedError(DomainError):
         text = "; ".join(b.message for b in blockers)
         super().__init__(first.code, f"This {noun} cannot go to the ERP: {text}", first.field)
         self.blockers = list(blockers)
+
+
+def can_do(record: Any, action: str) -> bool:
+    """Whether the record's status lets ``action`` (send, retrieve, resend, ...) happen now."""
+    return record.sync_status in TRANSITIONS[action][0]
+
+
+def can_send(record: Any, result: Preflight) -> bool:
+    """Whether the record can go to ERP Integrations now: its status allows sending or resending
+    it, and preflight found no blockers."""
+    return (can_do(record, "send") or can_do(record, "resend")) and result.ok
 
 
 def _noun(record: Any) -> str:
@@ -184,15 +195,15 @@ def accept(
     backs this up on backends without row locks.
 
     The ERP key the approver types (the ERP Job ID of a project, the ERP Vendor ID of a vendor) is
-    ``origin_id``, or the entry of ``typed_ids`` (keyed by input field: ``erpJobId``, ...) that the
-    record type asks for.
+    ``origin_id``, or the entry of ``typed_ids`` (keyed by attribute: ``erp_job_id``, ...) that the
+    record type asks for, so a caller hands over everything the approver typed.
     """
     _require(actor, deciding(registry.spec_of(record).tool), "Accepting", record)
     _lock(session, record)
     target = check_transition(record, "accept")
     typed = registry.spec_of(record).origin_id
     if origin_id is None and typed is not None and typed_ids:
-        origin_id = typed_ids.get(typed.field)
+        origin_id = typed_ids.get(typed.attribute)
     key = _typed_origin_id(session, record, origin_id)
     settings = get_settings(session)
     _require_clear(session, record, settings)
