@@ -15,7 +15,7 @@ from models.company import CompanySettings, get_settings
 from models.enums import ErpSystem, Origin, RecordType, SyncStatus, Tool
 from models.erp import ERP_NAMES
 from models.errors import DomainError, ErrorCode
-from models.inputs import clean_text, parse_money, parse_quantity
+from models.inputs import clean_text, given, parse_money, parse_quantity
 from models.policy import Actor, administering, editing, require
 from models.projects import Project, ProjectScope, SubJob
 from models.sync import SyncState, ensure_editable
@@ -237,7 +237,8 @@ def add_budget_line(
 
 
 def update_budget_line(session: Session, actor: Actor, line: BudgetLine, **values) -> BudgetLine:
-    """Apply the given (non-None) fields while the budget is unlocked and not with the ERP."""
+    """Apply the fields given in ``values`` while the budget's lines may change (None clears the
+    sub job, description, quantity, unit of measure and unit cost)."""
     require(actor, editing(Tool.BUDGET), "Editing a budget line")
     budget = line.budget
     ensure_budget_lines_editable(session, budget)
@@ -245,26 +246,26 @@ def update_budget_line(session: Session, actor: Actor, line: BudgetLine, **value
     # validate every reference and the new key before touching the row, so a clash is reported as
     # DUPLICATE_BUDGET_LINE rather than surfacing from an autoflush
     sub_job_id = line.sub_job_id
-    if values.get("sub_job_id") is not None:
+    if given(values, "sub_job_id"):
         sub_job_id = scope.sub_job(values["sub_job_id"], "subJobId")
     cost_code_id = line.cost_code_id
-    if values.get("cost_code_id") is not None:
+    if given(values, "cost_code_id", "costCodeId", clearable=False):
         cost_code_id = scope.cost_code(values["cost_code_id"], "costCodeId")
     cost_type_id = line.cost_type_id
-    if values.get("cost_type_id") is not None:
+    if given(values, "cost_type_id", "costTypeId", clearable=False):
         cost_type_id = scope.cost_type(values["cost_type_id"], "costTypeId")
     _check_line_free(session, budget.id, (sub_job_id or 0, cost_code_id, cost_type_id), line.id)
     line.sub_job_id, line.sub_job_key = sub_job_id, sub_job_id or 0
     line.cost_code_id, line.cost_type_id = cost_code_id, cost_type_id
-    if values.get("description") is not None:
+    if given(values, "description"):
         line.description = clean_text(values["description"], "description")
-    if values.get("original_amount") is not None:
+    if given(values, "original_amount", "originalAmount", clearable=False):
         line.original_amount = parse_money(values["original_amount"], "originalAmount", required=True)
-    if values.get("quantity") is not None:
+    if given(values, "quantity"):
         line.quantity = parse_quantity(values["quantity"], "quantity")
-    if values.get("unit_of_measure") is not None:
+    if given(values, "unit_of_measure"):
         line.unit_of_measure = clean_text(values["unit_of_measure"], "unitOfMeasure", max_len=20) or None
-    if values.get("unit_cost") is not None:
+    if given(values, "unit_cost"):
         line.unit_cost = parse_quantity(values["unit_cost"], "unitCost", code=ErrorCode.INVALID_AMOUNT)
     session.flush()
     return line

@@ -21,7 +21,7 @@ from models.enums import (
     Tool,
 )
 from models.errors import DomainError, ErrorCode
-from models.inputs import check_transition, clean_text, parse_money, parse_percent, parse_quantity
+from models.inputs import check_transition, clean_text, given, parse_money, parse_percent, parse_quantity
 from models.policy import Actor, editing, require
 from models.projects import Project, ProjectScope, SubJob
 from models.sync import SyncState, ensure_editable
@@ -306,26 +306,27 @@ def create_commitment(
 
 
 def update_commitment(session: Session, actor: Actor, commitment: Commitment, **values) -> Commitment:
-    """Apply the given (non-None) fields; ``lines``, when given, replace the lines as a whole."""
+    """Apply the fields given in ``values`` (None clears the vendor, the contract date, the title
+    and description; retainage to 0); ``lines``, when given, replace the lines as a whole."""
     require(actor, editing(Tool.COMMITMENTS), "Editing a commitment")
     ensure_editable(commitment)
-    if values.get("number") is not None:
+    if given(values, "number", clearable=False):
         number = clean_text(values["number"], "number", required=True, max_len=32)
         _check_commitment_number_free(session, commitment.project_id, number, commitment.id)
         commitment.number = number
-    if values.get("kind") is not None:
+    if given(values, "kind", clearable=False):
         commitment.kind = CommitmentKind(values["kind"])
-    if values.get("title") is not None:
+    if given(values, "title"):
         commitment.title = clean_text(values["title"], "title")
-    if values.get("description") is not None:
+    if given(values, "description"):
         commitment.description = clean_text(values["description"], "description", max_len=10000)
-    if values.get("vendor_id") is not None:
+    if given(values, "vendor_id"):
         commitment.vendor_id = _vendor_id(session, values["vendor_id"])
-    if values.get("retainage_percent") is not None:
+    if given(values, "retainage_percent"):
         commitment.retainage_percent = parse_percent(values["retainage_percent"], "retainagePercent")
-    if values.get("contract_date") is not None:
+    if given(values, "contract_date"):
         commitment.contract_date = values["contract_date"]
-    if values.get("lines") is not None:
+    if given(values, "lines", clearable=False):
         rows = build_lines(
             session, commitment.project_id, values["lines"], CommitmentLine, allow_negative=False
         )
@@ -424,17 +425,17 @@ def update_change_order(
     require(actor, editing(Tool.COMMITMENTS), "Editing a change order")
     ensure_editable(change_order, "change order")
     commitment = change_order.commitment
-    if values.get("number") is not None:
+    if given(values, "number", clearable=False):
         number = clean_text(values["number"], "number", required=True, max_len=32)
         _check_change_order_number_free(session, commitment.id, number, change_order.id)
         change_order.number = number
-    if values.get("title") is not None:
+    if given(values, "title"):
         change_order.title = clean_text(values["title"], "title")
-    if values.get("description") is not None:
+    if given(values, "description"):
         change_order.description = clean_text(values["description"], "description", max_len=10000)
-    if values.get("change_date") is not None:
+    if given(values, "change_date"):
         change_order.change_date = values["change_date"]
-    if values.get("lines") is not None:
+    if given(values, "lines", clearable=False):
         change_order.lines = build_lines(
             session, commitment.project_id, values["lines"], CommitmentChangeOrderLine, allow_negative=True
         )

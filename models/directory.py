@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, Timestamped
 from models.enums import RecordType, Tool
-from models.inputs import clean_text
+from models.inputs import clean_text, given
 from models.policy import Actor, editing, require
 from models.sync import SyncState, ensure_editable
 
@@ -76,22 +76,23 @@ def create_vendor(session: Session, actor: Actor, **values) -> Vendor:
 
 
 def update_vendor(session: Session, actor: Actor, vendor: Vendor, **values) -> Vendor:
-    """Apply the given (non-None) fields; refused while the vendor is with the ERP."""
+    """Apply the fields given in ``values`` (None clears the address fields and the insurance);
+    refused while the vendor is with the ERP."""
     require(actor, editing(Tool.DIRECTORY), "Editing a vendor")
     ensure_editable(vendor)
-    if values.get("name") is not None:
+    if given(values, "name", clearable=False):
         vendor.name = clean_text(values["name"], "name", required=True)
         vendor.normalized_name = normalize_vendor_name(vendor.name)
     for attr, field, max_len in VENDOR_TEXT_FIELDS:
-        if values.get(attr) is not None:
+        if given(values, attr):
             setattr(vendor, attr, clean_text(values[attr], field, max_len=max_len))
-    if values.get("insurance_policy_type") is not None:
+    if given(values, "insurance_policy_type"):
         vendor.insurance_policy_type = (
             clean_text(values["insurance_policy_type"], "insurancePolicyType", max_len=100) or None
         )
-    if values.get("insurance_expires_on") is not None:
+    if given(values, "insurance_expires_on"):
         vendor.insurance_expires_on = values["insurance_expires_on"]
-    if values.get("active") is not None:
+    if given(values, "active", clearable=False):
         vendor.active = bool(values["active"])
     session.flush()
     return vendor

@@ -8,12 +8,14 @@ What each ERP does with each syncable record type is part of that type's entry i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from models.company import CompanySettings, get_settings
 from models.enums import Country, ErpSystem, RecordType
 from models.errors import DomainError, ErrorCode
+from models.inputs import given
 from models.policy import ERP_SETTINGS, Actor, require
 
 
@@ -104,44 +106,51 @@ def feature(system: ErpSystem, name: str) -> Capability:
 # --- settings ------------------------------------------------------------------------------------
 
 
-def update_erp_settings(
-    session: Session,
-    actor: Actor,
-    *,
-    erp_system: ErpSystem | None = None,
-    country: Country | None = None,
-    uses_phases: bool | None = None,
-    export_folder: str | None = None,
-    export_interval_seconds: int | None = None,
-) -> CompanySettings:
-    """Change the ERP configuration (ADMIN on ERP Integrations). Open exports keep the ERP
-    system they were mapped for."""
+SETTING_FIELDS = {
+    "erp_system": "erpSystem",
+    "country": "country",
+    "uses_phases": "usesPhases",
+    "export_folder": "exportFolder",
+    "export_interval_seconds": "exportIntervalSeconds",
+}
+
+
+def update_erp_settings(session: Session, actor: Actor, **values: Any) -> CompanySettings:
+    """Change the ERP configuration (ADMIN on ERP Integrations): the settings named in ``values``
+    (``erp_system``, ``country``, ``uses_phases``, ``export_folder``, ``export_interval_seconds``);
+    none of them can be cleared. Open exports keep the ERP system they were mapped for."""
     require(actor, ERP_SETTINGS, "Changing the ERP settings")
+    unknown = set(values) - set(SETTING_FIELDS)
+    if unknown:
+        raise TypeError(f"not ERP settings: {sorted(unknown)}")
+    for field, camel in SETTING_FIELDS.items():
+        given(values, field, camel, clearable=False)
     settings = get_settings(session)
-    if export_folder is not None:
-        folder = export_folder.strip()
+    if "export_folder" in values:
+        folder = str(values["export_folder"]).strip()
         if not folder:
             raise DomainError(ErrorCode.REQUIRED, "The export folder cannot be empty", "exportFolder")
         if len(folder) > 500:
             raise DomainError(ErrorCode.INVALID_VALUE, "The export folder path is too long", "exportFolder")
         settings.export_folder = folder
-    if export_interval_seconds is not None:
-        if export_interval_seconds < 0 or export_interval_seconds > 7 * 24 * 3600:
+    if "export_interval_seconds" in values:
+        interval = int(values["export_interval_seconds"])
+        if interval < 0 or interval > 7 * 24 * 3600:
             raise DomainError(
                 ErrorCode.INVALID_VALUE,
                 "The export interval must be between 0 (on demand) and 604800 seconds",
                 "exportIntervalSeconds",
             )
-        settings.export_interval_seconds = export_interval_seconds
-    if erp_system is not None:
-        settings.erp_system = ErpSystem(erp_system)
-    if country is not None:
-        settings.country = Country(country)
-    if uses_phases is not None:
-        settings.uses_phases = bool(uses_phases)
+        settings.export_interval_seconds = interval
+    if "erp_system" in values:
+        settings.erp_system = ErpSystem(values["erp_system"])
+    if "country" in values:
+        settings.country = Country(values["country"])
+    if "uses_phases" in values:
+        settings.uses_phases = bool(values["uses_phases"])
     if settings.erp_system == ErpSystem.SAGE_300_CRE and settings.uses_phases:
         # phases are a Sage 100 Contractor notion; Sage 300 CRE has extras, which sync both ways
-        if uses_phases:
+        if values.get("uses_phases"):
             raise DomainError(
                 ErrorCode.INVALID_VALUE, "Phases are a Sage 100 Contractor setting", "usesPhases"
             )

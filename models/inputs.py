@@ -1,11 +1,14 @@
-"""Input normalisation shared by the record domain functions: text, money, quantities, percents.
+"""Input normalisation shared by the record domain functions: text, money, quantities, percents, and
+which fields an update names (absent: unchanged; None: cleared, where the field may be empty).
 
 Every parser raises a DomainError naming the field, so API, CLI and importers report the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from models.base import CENT, ZERO
 from models.errors import DomainError, ErrorCode
@@ -15,6 +18,17 @@ MONEY_LIMIT = Decimal(10) ** 13
 # Quantity columns are Numeric(18, 4): 14 integer digits and 4 decimals.
 QUANTITY_LIMIT = Decimal(10) ** 14
 QUANTUM_4 = Decimal("0.0001")
+
+
+def given(values: Mapping[str, Any], field: str, camel: str | None = None, *, clearable: bool = True) -> bool:
+    """Whether an update names ``field``. A field given as None is cleared when ``clearable``; a
+    field that cannot be cleared (a name, a number, a required reference) is refused REQUIRED."""
+    if field not in values:
+        return False
+    if values[field] is None and not clearable:
+        name = camel or field
+        raise DomainError(ErrorCode.REQUIRED, f"{name} cannot be cleared", name)
+    return True
 
 
 def clean_text(value: str | None, field: str, *, required: bool = False, max_len: int = 200) -> str:

@@ -14,7 +14,7 @@ from models.base import ZERO, Base, Money, Timestamped
 from models.commitments import Commitment, CommitmentLine, ensure_not_in_flight
 from models.enums import CommitmentKind, CommitmentStatus, InvoiceStatus, RecordType, Tool
 from models.errors import DomainError, ErrorCode
-from models.inputs import check_transition, clean_text, parse_money
+from models.inputs import check_transition, clean_text, given, parse_money
 from models.policy import Actor, editing, require
 from models.projects import ProjectScope, SubJob
 from models.sync import SyncState, ensure_editable
@@ -229,18 +229,23 @@ def create_subcontractor_invoice(
 def update_subcontractor_invoice(
     session: Session, actor: Actor, invoice: SubcontractorInvoice, **values
 ) -> SubcontractorInvoice:
-    """Apply the given (non-None) fields; ``lines``, when given, replace the lines as a whole."""
+    """Apply the fields given in ``values`` (none of them can be cleared); ``lines``, when given,
+    replace the lines as a whole."""
     require(actor, editing(Tool.INVOICES), "Editing a subcontractor invoice")
     ensure_editable(invoice, "subcontractor invoice")
-    if values.get("number") is not None:
+    if given(values, "number", clearable=False):
         number = clean_text(values["number"], "number", required=True, max_len=32)
         _check_invoice_number_free(session, invoice.commitment_id, number, invoice.id)
         invoice.number = number
-    for field in ("billing_period_start", "billing_period_end", "billing_date"):
-        if values.get(field) is not None:
+    for field, camel in (
+        ("billing_period_start", "billingPeriodStart"),
+        ("billing_period_end", "billingPeriodEnd"),
+        ("billing_date", "billingDate"),
+    ):
+        if given(values, field, camel, clearable=False):
             setattr(invoice, field, values[field])
     _check_period(invoice.billing_period_start, invoice.billing_period_end)
-    if values.get("lines") is not None:
+    if given(values, "lines", clearable=False):
         invoice.lines = _build_invoice_lines(session, invoice.commitment, values["lines"])
     session.flush()
     return invoice

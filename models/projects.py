@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import Base, Timestamped
 from models.enums import RecordType, Tool
 from models.errors import DomainError, ErrorCode
+from models.inputs import given
 from models.policy import Actor, editing, require
 from models.sync import SyncState, ensure_editable
 from models.wbs import CostCode, CostType
@@ -114,19 +115,20 @@ def create_project(session: Session, actor: Actor, **values) -> Project:
 
 
 def update_project(session: Session, actor: Actor, project: Project, **values) -> Project:
-    """Apply the given (non-None) fields; refused while the project is with the ERP."""
+    """Apply the fields given in ``values`` (None clears the address fields); refused while the
+    project is with the ERP."""
     require(actor, editing(Tool.PROJECT_ADMIN), "Editing a project")
     ensure_editable(project)
-    if values.get("number") is not None:
+    if given(values, "number", clearable=False):
         number = _clean(values["number"], "number", required=True, max_len=32)
         _check_number_free(session, number, exclude_id=project.id)
         project.number = number
-    if values.get("name") is not None:
+    if given(values, "name", clearable=False):
         project.name = _clean(values["name"], "name", required=True)
     for field, max_len in (("address", 200), ("city", 100), ("state", 50), ("zip", 20)):
-        if values.get(field) is not None:
+        if given(values, field):
             setattr(project, field, _clean(values[field], field, max_len=max_len))
-    if values.get("active") is not None:
+    if given(values, "active", clearable=False):
         project.active = bool(values["active"])
     session.flush()
     return project
@@ -162,11 +164,11 @@ def create_sub_job(session: Session, actor: Actor, project: Project, *, number: 
 def update_sub_job(session: Session, actor: Actor, row: SubJob, **values) -> SubJob:
     require(actor, editing(Tool.PROJECT_ADMIN), "Editing a sub job")
     ensure_editable(row)
-    if values.get("number") is not None:
+    if given(values, "number", clearable=False):
         number = _clean(values["number"], "number", required=True, max_len=32)
         _check_sub_job_number_free(session, row.project_id, number, row.id)
         row.number = number
-    if values.get("name") is not None:
+    if given(values, "name", clearable=False):
         row.name = _clean(values["name"], "name", required=True)
     session.flush()
     return row

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models.base import Base, Timestamped
 from models.enums import RecordType, Tool
 from models.errors import DomainError, ErrorCode
-from models.inputs import clean_text
+from models.inputs import clean_text, given
 from models.policy import Actor, editing, require
 from models.sync import SyncState, ensure_editable
 
@@ -87,17 +87,18 @@ def create_cost_code(
 
 
 def update_cost_code(session: Session, actor: Actor, row: CostCode, **values) -> CostCode:
-    """Apply the given (non-None) fields; refused while the cost code is with the ERP."""
+    """Apply the fields given in ``values`` (None clears the description); refused while the cost
+    code is with the ERP."""
     require(actor, editing(Tool.PROJECT_ADMIN), "Editing a cost code")
     ensure_editable(row)
-    if values.get("code") is not None:
+    if given(values, "code", clearable=False):
         code = clean_text(values["code"], "code", required=True, max_len=32)
         _check_code_free(session, CostCode, code, ErrorCode.DUPLICATE_COST_CODE, row.id)
         row.code = code
         row.division = division_of(code)
-    if values.get("description") is not None:
+    if given(values, "description"):
         row.description = clean_text(values["description"], "description")
-    if values.get("active") is not None:
+    if given(values, "active", clearable=False):
         row.active = bool(values["active"])
     session.flush()
     return row
@@ -128,15 +129,15 @@ def create_cost_type(
 
 def update_cost_type(session: Session, actor: Actor, row: CostType, **values) -> CostType:
     require(actor, editing(Tool.PROJECT_ADMIN), "Editing a cost type")
-    if values.get("code") is not None:
+    if given(values, "code", clearable=False):
         code = clean_text(values["code"], "code", required=True, max_len=8)
         _check_code_free(session, CostType, code, ErrorCode.DUPLICATE_COST_TYPE, row.id)
         row.code = code
-    if values.get("name") is not None:
+    if given(values, "name", clearable=False):
         row.name = clean_text(values["name"], "name", required=True, max_len=100)
-    if values.get("erp_code") is not None:
+    if given(values, "erp_code"):
         row.erp_code = clean_text(values["erp_code"], "erpCode", max_len=8) or None
-    if values.get("active") is not None:
+    if given(values, "active", clearable=False):
         row.active = bool(values["active"])
     session.flush()
     return row

@@ -64,3 +64,32 @@ def test_the_accept_input_takes_every_erp_key_the_registry_names():
     fields = {f.python_name for f in AcceptItemInput.__strawberry_definition__.fields}
     assert {typed.attribute for typed in registry.origin_id_fields()} <= fields
     assert [typed.field for typed in registry.origin_id_fields()] == ["erpJobId", "erpVendorId"]
+
+
+def test_the_global_id_prefix_table_is_fixed():
+    """Every ID prefix node(id:) resolves, and what it resolves to. Renaming a model or a GraphQL
+    class must not change this table: clients store these IDs."""
+    import api.schema  # noqa: F401 - registers every node type
+    import models
+    from api.relay import NODE_REGISTRY, from_global_id, to_global_id
+
+    assert {prefix: entry.model for prefix, entry in NODE_REGISTRY.items()} == {
+        "Project": models.Project,
+        "SubJob": models.SubJob,
+        "CostCode": models.CostCode,
+        "CostType": models.CostType,
+        "Vendor": models.Vendor,
+        "Budget": models.Budget,
+        "BudgetLine": models.BudgetLine,
+        "BudgetModification": models.BudgetModification,
+        "Commitment": models.Commitment,
+        "CommitmentLine": models.CommitmentLine,
+        "CommitmentChangeOrder": models.CommitmentChangeOrder,
+        "SubcontractorInvoice": models.SubcontractorInvoice,
+        "DirectCost": models.DirectCost,
+        "ErpExport": models.ErpExport,
+        "ImportRun": models.ImportRun,
+    }
+    # an ID a client stored decodes to the same record
+    assert from_global_id("Q29tbWl0bWVudDo0Mg==") == ("Commitment", 42)
+    assert to_global_id("BudgetLine", 7) == "QnVkZ2V0TGluZTo3"

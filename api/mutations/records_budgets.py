@@ -8,7 +8,14 @@ import strawberry
 
 from api.context import Info
 from api.errors import UserError
-from api.mutations.records_common import execute, get_or_fail, values_of
+from api.mutations.records_common import (
+    LINE_REFS,
+    UPDATE_SEMANTICS,
+    execute,
+    get_or_fail,
+    given_ids,
+    values_of,
+)
 from api.permissions import IsAuthenticated
 from api.relay import decode_id, decode_optional_id
 from api.types.budgets import Budget, BudgetLine, BudgetModification
@@ -34,17 +41,17 @@ class AddBudgetLineInput:
     unit_cost: Decimal | None = None
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_SEMANTICS)
 class UpdateBudgetLineInput:
     id: strawberry.ID
-    cost_code_id: strawberry.ID | None = None
-    cost_type_id: strawberry.ID | None = None
-    sub_job_id: strawberry.ID | None = None
-    description: str | None = None
-    original_amount: Decimal | None = None
-    quantity: Decimal | None = None
-    unit_of_measure: str | None = None
-    unit_cost: Decimal | None = None
+    cost_code_id: strawberry.ID | None = strawberry.UNSET
+    cost_type_id: strawberry.ID | None = strawberry.UNSET
+    sub_job_id: strawberry.ID | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    original_amount: Decimal | None = strawberry.UNSET
+    quantity: Decimal | None = strawberry.UNSET
+    unit_of_measure: str | None = strawberry.UNSET
+    unit_cost: Decimal | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -119,7 +126,7 @@ class BudgetMutations:
     def update_budget_line(self, info: Info, input: UpdateBudgetLineInput) -> BudgetLinePayload:
         def action(s, u):
             line = get_or_fail(s, m.BudgetLine, input.id, "BudgetLine")
-            return m.update_budget_line(s, u, line, **_line_refs(input), **values_of(input))
+            return m.update_budget_line(s, u, line, **given_ids(input, LINE_REFS), **values_of(input))
 
         row, errors = execute(info, action, BudgetLine.from_row)
         return BudgetLinePayload(budget_line=row, errors=errors)

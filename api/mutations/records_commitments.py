@@ -9,7 +9,15 @@ import strawberry
 
 from api.context import Info
 from api.errors import UserError
-from api.mutations.records_common import LINE_REFS, execute, get_or_fail, line_values, values_of
+from api.mutations.records_common import (
+    LINE_REFS,
+    UPDATE_SEMANTICS,
+    execute,
+    get_or_fail,
+    given_ids,
+    line_values,
+    values_of,
+)
 from api.permissions import IsAuthenticated
 from api.relay import decode_optional_id
 from api.types.commitments import Commitment, CommitmentChangeOrder
@@ -42,18 +50,18 @@ class CreateCommitmentInput:
     lines: list[CommitmentLineInput] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_SEMANTICS)
 class UpdateCommitmentInput:
     id: strawberry.ID
-    kind: CommitmentKind | None = None
-    number: str | None = None
-    title: str | None = None
-    description: str | None = None
-    vendor_id: strawberry.ID | None = None
-    retainage_percent: Decimal | None = None
-    contract_date: dt.date | None = None
+    kind: CommitmentKind | None = strawberry.UNSET
+    number: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    vendor_id: strawberry.ID | None = strawberry.UNSET
+    retainage_percent: Decimal | None = strawberry.UNSET
+    contract_date: dt.date | None = strawberry.UNSET
     lines: list[CommitmentLineInput] | None = strawberry.field(
-        default=None, description="When given, replaces every line."
+        default=strawberry.UNSET, description="When given, replaces every line."
     )
 
 
@@ -79,15 +87,15 @@ class CreateCommitmentChangeOrderInput:
     lines: list[CommitmentLineInput] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_SEMANTICS)
 class UpdateCommitmentChangeOrderInput:
     id: strawberry.ID
-    number: str | None = None
-    title: str | None = None
-    description: str | None = None
-    change_date: dt.date | None = None
+    number: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    change_date: dt.date | None = strawberry.UNSET
     lines: list[CommitmentLineInput] | None = strawberry.field(
-        default=None, description="When given, replaces every line."
+        default=strawberry.UNSET, description="When given, replaces every line."
     )
 
 
@@ -104,9 +112,11 @@ class CommitmentChangeOrderPayload:
 
 
 def _with_lines(input_obj) -> dict:
+    """The given fields, with the lines (when given) as domain values; a null list is passed on
+    for the domain to refuse."""
     values = values_of(input_obj)
-    if input_obj.lines is not None:
-        values["lines"] = line_values(input_obj.lines, LINE_REFS)
+    if input_obj.lines is not strawberry.UNSET:
+        values["lines"] = None if input_obj.lines is None else line_values(input_obj.lines, LINE_REFS)
     return values
 
 
@@ -132,8 +142,8 @@ class CommitmentMutations:
     def update_commitment(self, info: Info, input: UpdateCommitmentInput) -> CommitmentPayload:
         def action(s, u):
             commitment = get_or_fail(s, m.Commitment, input.id, "Commitment")
-            vendor_id = decode_optional_id(input.vendor_id, "Vendor", "vendorId")
-            return m.update_commitment(s, u, commitment, vendor_id=vendor_id, **_with_lines(input))
+            refs = given_ids(input, {"vendor_id": "Vendor"})
+            return m.update_commitment(s, u, commitment, **refs, **_with_lines(input))
 
         row, errors = execute(info, action, Commitment.from_row)
         return CommitmentPayload(commitment=row, errors=errors)

@@ -17,6 +17,12 @@ from models.policy import Actor
 
 T = TypeVar("T")
 
+UPDATE_SEMANTICS = (
+    "Fields left out are unchanged. A field given as null is cleared where it may be empty (an "
+    "address, a description, a vendor, a sub job, a date); one that may not (a name, a number, a "
+    "cost code) is refused with REQUIRED."
+)
+
 
 def _label(type_name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", type_name).capitalize()
@@ -47,12 +53,28 @@ def execute(
 
 
 def values_of(input_obj, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The input's plain (non-ID, non-list) fields by their Python names."""
+    """The input's plain (non-ID, non-list) fields by their Python names, leaving out those not
+    given (UNSET): an update changes what it names, and a field given as null is cleared."""
     return {
         key: value
         for key, value in vars(input_obj).items()
-        if key not in skip and not key.endswith("_id") and key != "id" and key != "lines"
+        if key not in skip
+        and not key.endswith("_id")
+        and key != "id"
+        and key != "lines"
+        and value is not strawberry.UNSET
     }
+
+
+def given_ids(input_obj, refs: dict[str, str]) -> dict[str, Any]:
+    """The ID fields of ``refs`` (attribute -> type name) that the input gives, decoded; null stays
+    null (clears the reference), fields not given are left out."""
+    result = {}
+    for attr, type_name in refs.items():
+        value = getattr(input_obj, attr)
+        if value is not strawberry.UNSET:
+            result[attr] = decode_optional_id(value, type_name, _camel(attr))
+    return result
 
 
 def line_values(lines, id_fields: dict[str, str]) -> list[dict[str, Any]]:

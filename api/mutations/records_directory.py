@@ -8,7 +8,7 @@ import strawberry
 
 from api.context import Info
 from api.errors import UserError
-from api.mutations.records_common import execute, get_or_fail, values_of
+from api.mutations.records_common import UPDATE_SEMANTICS, execute, get_or_fail, values_of
 from api.permissions import IsAuthenticated
 from api.types.directory import Vendor
 from models import directory as m
@@ -26,17 +26,17 @@ class CreateVendorInput:
     active: bool = True
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_SEMANTICS)
 class UpdateVendorInput:
     id: strawberry.ID
-    name: str | None = None
-    address: str | None = None
-    city: str | None = None
-    state: str | None = None
-    zip: str | None = None
-    insurance_policy_type: str | None = None
-    insurance_expires_on: dt.date | None = None
-    active: bool | None = None
+    name: str | None = strawberry.UNSET
+    address: str | None = strawberry.UNSET
+    city: str | None = strawberry.UNSET
+    state: str | None = strawberry.UNSET
+    zip: str | None = strawberry.UNSET
+    insurance_policy_type: str | None = strawberry.UNSET
+    insurance_expires_on: dt.date | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
 
 
 @strawberry.type

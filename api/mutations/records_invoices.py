@@ -9,7 +9,14 @@ import strawberry
 
 from api.context import Info
 from api.errors import UserError
-from api.mutations.records_common import LINE_REFS, execute, get_or_fail, line_values, values_of
+from api.mutations.records_common import (
+    LINE_REFS,
+    UPDATE_SEMANTICS,
+    execute,
+    get_or_fail,
+    line_values,
+    values_of,
+)
 from api.permissions import IsAuthenticated
 from api.types.enums import InvoiceStatus
 from api.types.invoices import SubcontractorInvoice
@@ -43,15 +50,15 @@ class CreateSubcontractorInvoiceInput:
     lines: list[SubcontractorInvoiceLineInput] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_SEMANTICS)
 class UpdateSubcontractorInvoiceInput:
     id: strawberry.ID
-    number: str | None = None
-    billing_period_start: dt.date | None = None
-    billing_period_end: dt.date | None = None
-    billing_date: dt.date | None = None
+    number: str | None = strawberry.UNSET
+    billing_period_start: dt.date | None = strawberry.UNSET
+    billing_period_end: dt.date | None = strawberry.UNSET
+    billing_date: dt.date | None = strawberry.UNSET
     lines: list[SubcontractorInvoiceLineInput] | None = strawberry.field(
-        default=None, description="When given, replaces every line."
+        default=strawberry.UNSET, description="When given, replaces every line."
     )
 
 
@@ -68,9 +75,11 @@ class SubcontractorInvoicePayload:
 
 
 def _with_lines(input_obj) -> dict:
+    """The given fields, with the lines (when given) as domain values; a null list is passed on
+    for the domain to refuse."""
     values = values_of(input_obj)
-    if input_obj.lines is not None:
-        values["lines"] = line_values(input_obj.lines, INVOICE_LINE_REFS)
+    if input_obj.lines is not strawberry.UNSET:
+        values["lines"] = None if input_obj.lines is None else line_values(input_obj.lines, INVOICE_LINE_REFS)
     return values
 
 

@@ -7,7 +7,7 @@ import strawberry
 
 from api.context import Info
 from api.errors import UserError
-from api.mutations.records_common import execute, get_or_fail, values_of
+from api.mutations.records_common import UPDATE_SEMANTICS, execute, get_or_fail, values_of
 from api.permissions import IsAuthenticated
 from api.relay import decode_id
 from api.types.projects import Project, SubJob
@@ -26,16 +26,16 @@ class CreateProjectInput:
     zip: str | None = None
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_SEMANTICS)
 class UpdateProjectInput:
     id: strawberry.ID
-    number: str | None = None
-    name: str | None = None
-    address: str | None = None
-    city: str | None = None
-    state: str | None = None
-    zip: str | None = None
-    active: bool | None = None
+    number: str | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    address: str | None = strawberry.UNSET
+    city: str | None = strawberry.UNSET
+    state: str | None = strawberry.UNSET
+    zip: str | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -51,11 +51,11 @@ class CreateSubJobInput:
     name: str
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_SEMANTICS)
 class UpdateSubJobInput:
     id: strawberry.ID
-    number: str | None = None
-    name: str | None = None
+    number: str | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -71,12 +71,12 @@ class CreateCostCodeInput:
     active: bool = True
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_SEMANTICS)
 class UpdateCostCodeInput:
     id: strawberry.ID
-    code: str | None = None
-    description: str | None = None
-    active: bool | None = None
+    code: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -93,13 +93,13 @@ class CreateCostTypeInput:
     active: bool = True
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_SEMANTICS)
 class UpdateCostTypeInput:
     id: strawberry.ID
-    code: str | None = None
-    name: str | None = None
-    erp_code: str | None = None
-    active: bool | None = None
+    code: str | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    erp_code: str | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
 
 
 @strawberry.type

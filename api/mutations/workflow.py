@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.context import Info
 from api.errors import UserError, run_in_transaction
+from api.mutations.records_common import UPDATE_SEMANTICS
 from api.permissions import IsAuthenticated
 from api.queries.workflow import decode_record_id
 from api.relay import decode_id
@@ -80,13 +81,13 @@ class ErpExportPayload:
     errors: list[UserError]
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_SEMANTICS)
 class UpdateErpSettingsInput:
-    erp_system: ErpSystem | None = None
-    country: Country | None = None
-    uses_phases: bool | None = None
-    export_folder: str | None = None
-    export_interval_seconds: int | None = None
+    erp_system: ErpSystem | None = strawberry.UNSET
+    country: Country | None = strawberry.UNSET
+    uses_phases: bool | None = strawberry.UNSET
+    export_folder: str | None = strawberry.UNSET
+    export_interval_seconds: int | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -299,7 +300,7 @@ class WorkflowMutations:
     )
     def update_erp_settings(self, info: Info, input: UpdateErpSettingsInput) -> ErpSettingsPayload:
         ctx = info.context
-        values = strawberry.asdict(input)
+        values = {k: v for k, v in vars(input).items() if v is not strawberry.UNSET}
         row, errors = run_in_transaction(ctx.session, lambda s: update_erp_settings(s, ctx.actor, **values))
         return ErpSettingsPayload(erp=Erp.from_settings(row) if row else None, errors=errors)
 
