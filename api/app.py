@@ -18,7 +18,7 @@ from api.context import Context, request_actor
 from api.schema import schema
 from importers.limits import limits_from_env
 from models.db import make_engine, make_sessionmaker
-from models.users import user_for_token
+from models.users import authenticate
 
 # room for the multipart envelope and the GraphQL operation around the uploaded file
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
@@ -52,7 +52,7 @@ class SessionAuthMiddleware:
         session = self.factory()
         try:
             token = bearer_token(request)
-            user = user_for_token(session, token) if token else None
+            user = authenticate(session, token) if token else None
             public = request.url.path == "/healthz" or (
                 request.method == "GET"
                 and request.url.path == "/graphql"

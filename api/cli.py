@@ -1,4 +1,4 @@
-"""The ``costbridge`` command line: serve, migrate, demo, users, export-schema, and the import,
+"""The ``costbridge`` command line: serve, migrate, demo, export-schema, and the users, import,
 export, connector and digest commands registered by their areas."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import typer
 
-from models.db import database_url, make_engine, make_sessionmaker, migrate, normalize_url, transaction
+from models.db import database_url, make_engine, make_sessionmaker, migrate, normalize_url
 
 app = typer.Typer(
     help=(
@@ -22,11 +22,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-users_app = typer.Typer(
-    help="Manage users and their API tokens (the bearer tokens every GraphQL request needs).",
-    no_args_is_help=True,
-)
-app.add_typer(users_app, name="users")
 
 
 def _engine():
@@ -83,49 +78,6 @@ def export_schema(
         _say(f"Wrote {output}")
     else:
         typer.echo(sdl, nl=False)
-
-
-@users_app.command("create")
-def users_create(
-    name: str = typer.Option(..., "--name", help="Full name, shown in sync history."),
-    email: str = typer.Option(..., "--email", help="Email address (unique; stored lower-case)."),
-    admin: bool = typer.Option(
-        False, "--admin", help="ADMIN on every tool (otherwise READ_ONLY on every tool)."
-    ),
-    approver: bool = typer.Option(
-        False,
-        "--approver",
-        help="Accounting approver: at least STANDARD on ERP Integrations plus the 'can push to "
-        "accounting' privilege, so the user can accept or reject records sent to the ERP.",
-    ),
-) -> None:
-    """Create a user and print a new API token.
-
-    The token is printed once: only its hash is stored. Send it as the header
-    Authorization: Bearer <token>. Exits with code 1 if the email is taken or invalid.
-    """
-    from models.enums import PermissionLevel, Tool
-    from models.errors import DomainError
-    from models.policy import ALL_ADMIN, COMMAND_LINE
-    from models.users import create_user, issue_token
-
-    levels = dict(ALL_ADMIN) if admin else {tool: PermissionLevel.READ_ONLY for tool in Tool}
-    if approver and levels[Tool.ERP_INTEGRATIONS] < PermissionLevel.STANDARD:
-        levels[Tool.ERP_INTEGRATIONS] = PermissionLevel.STANDARD
-    engine = _engine()
-    migrate(engine)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            user = create_user(
-                session, COMMAND_LINE, name=name, email=email, levels=levels, can_push_to_accounting=approver
-            )
-            token = issue_token(session, user, label="cli")
-    except DomainError as exc:
-        _fail(exc.code, exc.message)
-    finally:
-        engine.dispose()
-    _say(f"Created user {user.email} (id {user.id}). API token, shown only this once:")
-    _say(token)
 
 
 @app.command("serve")
@@ -202,10 +154,10 @@ def demo_cmd() -> None:
 
 
 def _register_area_commands() -> None:
-    # Each area (imports/exports, connectors, digest) adds its own commands in its own module.
+    # Each area (users, imports/exports, connectors, digest) adds its own commands in its own module.
     import importlib
 
-    for module in ("api.cli_workflow", "api.cli_imports", "api.cli_exports"):
+    for module in ("api.cli_users", "api.cli_workflow", "api.cli_imports", "api.cli_exports"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -72,6 +72,30 @@ def parse_level(text: str) -> PermissionLevel:
         ) from None
 
 
+def parse_grants(grants: Iterable[str]) -> dict[Tool, PermissionLevel]:
+    """``["ALL=READ_ONLY", "BUDGET=ADMIN"]`` -> a level per tool. ``ALL`` names every tool and is
+    applied first, so the named tools override it."""
+    pairs = []
+    for grant in grants:
+        tool, sep, level = grant.partition("=")
+        if not sep:
+            raise DomainError(ErrorCode.INVALID_VALUE, f"'{grant}' is not TOOL=LEVEL", "grant")
+        pairs.append((tool.strip(), parse_level(level)))
+    levels: dict[Tool, PermissionLevel] = {}
+    for tool, level in sorted(pairs, key=lambda pair: pair[0].upper() != "ALL"):
+        for each in Tool if tool.upper() == "ALL" else (parse_tool(tool),):
+            levels[each] = level
+    return levels
+
+
+def describe_grants(levels: Mapping[Tool, PermissionLevel]) -> str:
+    """Levels as ``parse_grants`` reads them: TOOL=LEVEL for every tool above NONE."""
+    grants = [
+        f"{tool.value}={PermissionLevel(levels[tool]).name}" for tool in Tool if levels.get(tool, NONE) > NONE
+    ]
+    return " ".join(grants) if grants else "no permissions"
+
+
 # --- actors --------------------------------------------------------------------------------------
 
 

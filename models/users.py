@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Mapping
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from models import policy
 from models.base import Base, Timestamped, UTCDateTime, utcnow
@@ -85,28 +86,153 @@ class ApiToken(Base):
     label: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # no expiry when None
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # when the token last signed a request in, to LAST_USE_RESOLUTION (not written on every request)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+    def usable(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+# A token's last use is recorded to the minute: a busy client does not write on every request.
+LAST_USE_RESOLUTION = dt.timedelta(minutes=1)
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, user: User, label: str | None = None) -> str:
-    """Create a token for ``user`` and return it in plain text (the only time it exists)."""
+def authenticate(session: Session, token: str, now: dt.datetime | None = None) -> User | None:
+    """The active user a bearer token belongs to, or None (unknown, revoked or expired token, or
+    a disabled user). Records the token's last use at most once per LAST_USE_RESOLUTION, and then
+    commits that stamp on ``session`` (called before the request does any work of its own)."""
+    if not token:
+        return None
+    found = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(token), User.active.is_(True))
+    ).first()
+    if found is None:
+        return None
+    api_token, user = found
+    now = now or utcnow()
+    if not api_token.usable(now):
+        return None
+    if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USE_RESOLUTION:
+        session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == api_token.id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USE_RESOLUTION),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    return user
+
+
+def issue_token(
+    session: Session,
+    actor: policy.Actor,
+    user: User,
+    label: str | None = None,
+    *,
+    expires_at: dt.datetime | None = None,
+) -> str:
+    """Create a token for ``user`` and return it in plain text (the only time it exists); it
+    stops working at ``expires_at`` when one is given. MANAGE_USERS."""
+    policy.require(actor, policy.MANAGE_USERS, "Issuing an API token")
+    if expires_at is not None and expires_at <= utcnow():
+        raise DomainError(ErrorCode.INVALID_VALUE, "The expiry must be in the future", "expiresAt")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user=user, token_hash=hash_token(token), label=label))
+    session.add(ApiToken(user=user, token_hash=hash_token(token), label=label, expires_at=expires_at))
+    session.flush()
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    row = session.execute(
-        select(User)
-        .join(ApiToken)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None), User.active.is_(True))
-    ).scalar_one_or_none()
-    return row
+def revoke_tokens(
+    session: Session,
+    actor: policy.Actor,
+    user: User,
+    *,
+    token_id: int | None = None,
+    label: str | None = None,
+) -> list[ApiToken]:
+    """Revoke the user's live tokens (one by id, those with ``label``, or all); returns them.
+    MANAGE_USERS."""
+    policy.require(actor, policy.MANAGE_USERS, "Revoking API tokens")
+    stmt = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if token_id is not None:
+        stmt = stmt.where(ApiToken.id == token_id)
+    if label is not None:
+        stmt = stmt.where(ApiToken.label == label)
+    tokens = list(session.scalars(stmt.order_by(ApiToken.id)))
+    if token_id is not None and not tokens:
+        raise DomainError(ErrorCode.NOT_FOUND, f"{user.email} has no live token {token_id}", "tokenId")
+    now = utcnow()
+    for api_token in tokens:
+        api_token.revoked_at = now
+    session.flush()
+    return tokens
+
+
+def revoke_token(session: Session, actor: policy.Actor, token: str) -> ApiToken:
+    """Revoke the token given in plain text. MANAGE_USERS."""
+    policy.require(actor, policy.MANAGE_USERS, "Revoking API tokens")
+    api_token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    if api_token is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No such API token", "token")
+    if api_token.revoked_at is None:
+        api_token.revoked_at = utcnow()
+        session.flush()
+    return api_token
+
+
+def find_user(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"No user with email {email.strip().lower()}", "email")
+    return user
+
+
+def list_users(session: Session, actor: policy.Actor) -> list[User]:
+    """Every user, by email, with their permissions and tokens. MANAGE_USERS."""
+    policy.require(actor, policy.MANAGE_USERS, "Listing users")
+    return list(session.scalars(select(User).options(selectinload(User.tokens)).order_by(User.email)))
+
+
+def set_permissions(
+    session: Session,
+    actor: policy.Actor,
+    user: User,
+    levels: Mapping[Tool, PermissionLevel],
+    *,
+    can_push_to_accounting: bool | None = None,
+) -> User:
+    """Set the user's level on each tool of ``levels`` (others unchanged), and the 'can push to
+    accounting' privilege when given. MANAGE_USERS."""
+    policy.require(actor, policy.MANAGE_USERS, "Changing permissions")
+    for tool, level in levels.items():
+        user.set_level(tool, PermissionLevel(level))
+    if can_push_to_accounting is not None:
+        user.can_push_to_accounting = can_push_to_accounting
+    session.flush()
+    return user
+
+
+def set_active(session: Session, actor: policy.Actor, user: User, active: bool) -> list[ApiToken]:
+    """Enable or disable a user. Disabling revokes every live token (re-enabling does not revive
+    them: issue a new one); returns the tokens revoked. MANAGE_USERS."""
+    policy.require(actor, policy.MANAGE_USERS, "Disabling a user" if not active else "Enabling a user")
+    user.active = active
+    revoked = [] if active else revoke_tokens(session, actor, user)
+    session.flush()
+    return revoked
 
 
 def create_user(

@@ -177,7 +177,7 @@ def make_actor(session_factory):
                 levels=levels or {},
                 can_push_to_accounting=approver,
             )
-            token = issue_token(s, user)
+            token = issue_token(s, SETUP, user)
             s.commit()
             return Actor(user_id=user.id, name=name, token=token)
 

@@ -269,7 +269,7 @@ def test_demo_tokens_sign_in(loaded, client):
         assert data["projects"]["totalCount"] == 3
 
 
-def test_second_load_adds_nothing_but_fresh_tokens(loaded, session_factory):
+def test_second_load_adds_nothing_but_fresh_tokens_and_revokes_the_old_ones(loaded, session_factory, client):
     first_logins, _said = loaded
     with session_factory() as s:
         before = _table_counts(s)
@@ -281,6 +281,23 @@ def test_second_load_adds_nothing_but_fresh_tokens(loaded, session_factory):
     assert after == {**before, "api_tokens": before["api_tokens"] + 3}
     assert "already has projects" in said[0]
     assert {login.token for login in logins}.isdisjoint(login.token for login in first_logins)
+    with session_factory() as s:
+        live = (
+            select(func.count())
+            .select_from(ApiToken)
+            .where(ApiToken.label == "demo", ApiToken.revoked_at.is_(None))
+        )
+        assert s.scalar(live) == 3
+    query = {"query": "{ viewer { user { email } } }"}
+    for old, new in zip(first_logins, logins, strict=True):
+        assert (
+            client.post("/graphql", json=query, headers={"Authorization": f"Bearer {old.token}"}).status_code
+            == 401
+        )
+        assert (
+            client.post("/graphql", json=query, headers={"Authorization": f"Bearer {new.token}"}).status_code
+            == 200
+        )
 
 
 def test_a_database_with_projects_of_its_own_gets_no_demo(session_factory):

@@ -93,7 +93,7 @@ class Matrix:
                     levels=persona.levels,
                     can_push_to_accounting=persona.approver,
                 )
-                token = self.tokens[persona] = issue_token(s, user)
+                token = self.tokens[persona] = issue_token(s, SETUP, user)
                 s.commit()
         return {"Authorization": f"Bearer {token}"}
 

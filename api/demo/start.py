@@ -13,20 +13,27 @@ from api.demo.data import COMPANY_NAME, DEMO_USERS, TOKEN_LABEL, DemoLogin
 from models.commitments import Commitment
 from models.db import transaction
 from models.directory import Vendor
+from models.policy import DEMO_LOADER
 from models.projects import Project
-from models.users import User, issue_token
+from models.users import User, issue_token, revoke_tokens
 
 
 def issue_demo_tokens(session: Session) -> list[DemoLogin]:
-    """A fresh token (label "demo") for each demo user the database has."""
+    """A fresh token (label "demo") for each demo user the database has; the demo tokens of earlier
+    starts are revoked, so only the ones just printed work."""
     users = {
         u.email: u for u in session.scalars(select(User).where(User.email.in_([u.email for u in DEMO_USERS])))
     }
-    return [
-        DemoLogin(u.role, u.email, issue_token(session, users[u.email], label=TOKEN_LABEL))
-        for u in DEMO_USERS
-        if u.email in users
-    ]
+    logins = []
+    for demo in DEMO_USERS:
+        user = users.get(demo.email)
+        if user is None:
+            continue
+        revoke_tokens(session, DEMO_LOADER, user, label=TOKEN_LABEL)
+        logins.append(
+            DemoLogin(demo.role, demo.email, issue_token(session, DEMO_LOADER, user, label=TOKEN_LABEL))
+        )
+    return logins
 
 
 def load_demo_if_empty(session_factory: sessionmaker[Session], say: Callable[[str], None]) -> list[DemoLogin]:

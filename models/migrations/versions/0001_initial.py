@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:58:12.291886
+Create Date: 2026-11-27 14:04:34.933865
 """
 
 from alembic import op
@@ -60,6 +60,8 @@ def upgrade() -> None:
     sa.Column('label', sa.String(length=100), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
