@@ -33,6 +33,7 @@ test: lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## Regenerate schema.graphql from the code.
 schema: install

@@ -13,7 +13,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -108,7 +108,7 @@ def _handler(download: Download):
             return _error(exc)
         if isinstance(result, Response):
             return result
-        write, filename = result  # type: ignore[misc]
+        write, filename = cast(tuple[Callable[[IO[bytes]], object], str], result)
         return await _xlsx(write, filename)
 
     return endpoint

@@ -65,6 +65,7 @@ class NodeType:
     ``need``, which is checked before the row is loaded)."""
 
     model: type
+    strawberry_type: type
     convert: Callable[[Any], Any]
     need: Need
     row_need: Callable[[Any], Need] | None = None
@@ -94,7 +95,7 @@ def register_node(
     def wrap(cls):
         assert type_name not in NODE_REGISTRY, f"ID prefix {type_name} registered twice"
         NODE_REGISTRY[type_name] = NodeType(
-            model, cls.from_row, need, row_need, what or f"Reading a {type_name}"
+            model, cls, cls.from_row, need, row_need, what or f"Reading a {type_name}"
         )
         return cls
 

@@ -35,7 +35,7 @@ class Mutation(RecordMutations, WorkflowMutations, ImportMutations):
 def _node_types() -> list[type]:
     # Node types registered by the modules the mixins import; listed so that types reachable
     # only through node(id:) are in the schema too.
-    return sorted({entry.convert.__self__ for entry in NODE_REGISTRY.values()}, key=lambda c: c.__name__)
+    return sorted({entry.strawberry_type for entry in NODE_REGISTRY.values()}, key=lambda c: c.__name__)
 
 
 schema = strawberry.Schema(

@@ -93,7 +93,8 @@ def build(path: Path) -> None:
             [(*line, now, now) for line in lines],
         )
         cur.executemany(
-            "INSERT INTO budget_modifications (budget_id, from_line_id, to_line_id, amount, notes, sync_status,"
+            "INSERT INTO budget_modifications (budget_id, from_line_id, to_line_id, amount, notes, "
+            "sync_status,"
             " origin, sync_messages, created_at, updated_at) VALUES (1, ?, ?, ?, '', ?, ?, ?, ?, ?)",
             [(i, i + 1, 250.5, *sync, now, now) for i in range(1, 40, 2)],
         )
@@ -113,13 +114,15 @@ def build(path: Path) -> None:
             cur.execute(
                 "INSERT INTO subcontractor_invoices (id, commitment_id, number, billing_period_start,"
                 " billing_period_end, billing_date, status, sync_status, origin, sync_messages, created_at,"
-                " updated_at) VALUES (?, ?, '1', '2026-10-01', '2026-10-31', '2026-10-31', 'APPROVED', ?, ?, ?,"
+                " updated_at) VALUES (?, ?, '1', '2026-10-01', '2026-10-31', '2026-10-31', 'APPROVED', ?, ?, "
+                "?,"
                 " ?, ?)",
                 (n, n, *sync, now, now),
             )
             cur.execute(
                 "INSERT INTO subcontractor_invoice_lines (invoice_id, commitment_line_id, cost_code_id,"
-                " cost_type_id, description, work_completed_this_period, materials_presently_stored, retainage)"
+                " cost_type_id, description, work_completed_this_period, materials_presently_stored, "
+                "retainage)"
                 " VALUES (?, ?, ?, ?, '', ?, 0, 0)",
                 (n, n, line[1], line[2], round(line[3] * 0.3, 2)),
             )
@@ -255,7 +258,8 @@ def main() -> None:
     (small_growth, small, small_s), (large_growth, large, large_s) = xlsx_peak(100_000), xlsx_peak(1_000_000)
     mib = 2**20
     print(
-        f"xlsx peak RSS: 100k rows {small / mib:.1f} MiB (+{small_growth / mib:.1f} MiB while writing, {small_s} s), "
+        f"xlsx peak RSS: 100k rows {small / mib:.1f} MiB (+{small_growth / mib:.1f} MiB while writing, "
+        f"{small_s} s), "
         f"1M rows {large / mib:.1f} MiB (+{large_growth / mib:.1f} MiB, {large_s} s)"
     )
     print(f"report ratio {ratio:.2f} (limit {LIMIT}); xlsx peak 1M/100k {large / small:.2f}")

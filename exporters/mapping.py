@@ -26,10 +26,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.base import money
-from models.budgets import Budget, BudgetLine
+from models.budgets import Budget, BudgetLine, BudgetModification
 from models.company import CompanySettings
 from models.enums import ErpSystem, RecordType
-from models.projects import ProjectCostCode
+from models.projects import Project, ProjectCostCode
 
 TEXT = "text"
 MONEY = "money"
@@ -88,13 +88,12 @@ def fmt(value: Any, kind: str) -> str:
         text = format(Decimal(value).normalize(), "f")
         return text
     if kind == DATE:
-        if isinstance(value, dt.datetime):
-            value = value.date()
-        return value.isoformat()
+        day: dt.date = value.date() if isinstance(value, dt.datetime) else value
+        return day.isoformat()
     return str(value)
 
 
-def render(table: Table, record, ctx: ExportContext) -> dict[str, Any]:
+def render(table: Table, record: Any, ctx: ExportContext) -> dict[str, Any]:
     header = {f.erp: fmt(f.get(record, ctx), f.kind) for f in table.header}
     items = list(table.line_items(record, ctx)) if table.line_items else []
     lines = [{f.erp: fmt(f.get(item, ctx), f.kind) for f in table.lines} for item in items]
@@ -133,7 +132,7 @@ def mapped_record_types(system: ErpSystem) -> set[RecordType]:
     return {table.record_type for table in _tables()[ErpSystem(system)]}
 
 
-def table_for(system: ErpSystem, record) -> Table:
+def table_for(system: ErpSystem, record: Any) -> Table:
     for table in _tables()[ErpSystem(system)]:
         if table.record_type == record.RECORD_TYPE and table.applies(record):
             return table
@@ -141,7 +140,7 @@ def table_for(system: ErpSystem, record) -> Table:
 
 
 def build_payload(
-    session: Session, record, settings: CompanySettings, today: dt.date | None = None
+    session: Session, record: Any, settings: CompanySettings, today: dt.date | None = None
 ) -> tuple[str, dict[str, Any]]:
     """(ERP entity, payload) of ``record`` for the configured ERP: what ``accept`` stores."""
     system = ErpSystem(settings.erp_system)
@@ -157,7 +156,7 @@ def attr(path: str) -> Getter:
     """``attr("project.name")``: follow attributes, None if any step is None."""
     parts = path.split(".")
 
-    def get(obj, _ctx):
+    def get(obj: Any, _ctx: ExportContext) -> Any:
         for part in parts:
             if obj is None:
                 return None
@@ -167,20 +166,20 @@ def attr(path: str) -> Getter:
     return get
 
 
-def cost_code(item, _ctx) -> str | None:
+def cost_code(item: Any, _ctx: ExportContext) -> str | None:
     return item.cost_code.code if item.cost_code is not None else None
 
 
-def cost_type(item, _ctx) -> str | None:
+def cost_type(item: Any, _ctx: ExportContext) -> str | None:
     ctype = item.cost_type
     return (ctype.erp_code or ctype.code) if ctype is not None else None
 
 
-def sub_job_number(item, _ctx) -> str | None:
+def sub_job_number(item: Any, _ctx: ExportContext) -> str | None:
     return item.sub_job.number if item.sub_job is not None else None
 
 
-def total(lines) -> Decimal:
+def total(lines: Iterable[Any]) -> Decimal:
     return sum((money(line.amount) for line in lines), Decimal("0.00"))
 
 
@@ -198,7 +197,7 @@ class LineItem:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def shell_budget(project, ctx: ExportContext) -> list[LineItem]:
+def shell_budget(project: Project, ctx: ExportContext) -> list[LineItem]:
     """The job's shell budget: each project cost code with the cost types its budget lines use."""
     code_ids = set(
         ctx.session.scalars(
@@ -214,7 +213,7 @@ def shell_budget(project, ctx: ExportContext) -> list[LineItem]:
     return [LineItem(cost_code=pairs[key].cost_code, cost_type=pairs[key].cost_type) for key in sorted(pairs)]
 
 
-def modification_sides(mod, _ctx) -> list[LineItem]:
+def modification_sides(mod: BudgetModification, _ctx: ExportContext) -> list[LineItem]:
     """A budget modification as two lines: minus on the From line, plus on the To line."""
     amount = money(mod.amount)
     return [

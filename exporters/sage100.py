@@ -8,6 +8,9 @@ Vendor ID), as the seed's export notes require.
 
 from __future__ import annotations
 
+import enum
+from typing import Any
+
 from exporters.mapping import (
     DATE,
     MONEY,
@@ -25,30 +28,33 @@ from exporters.mapping import (
     total,
 )
 from models.base import money
+from models.commitments import Commitment, CommitmentChangeOrder
+from models.directory import Vendor
 from models.enums import CommitmentKind, ErpSystem, RecordType
+from models.projects import Project
 
 S100 = ErpSystem.SAGE_100_CONTRACTOR
 
 
-def _job_id(project) -> str | None:
+def _job_id(project: Project) -> str | None:
     return project.origin_id
 
 
-def _vendor_id(vendor) -> str | None:
+def _vendor_id(vendor: Vendor | None) -> str | None:
     return vendor.origin_id if vendor is not None else None
 
 
-def _is_subcontract(commitment) -> bool:
+def _is_subcontract(commitment: Commitment) -> bool:
     return commitment.kind == CommitmentKind.SUBCONTRACT
 
 
-def _po_change_rows(change_order, _ctx: ExportContext) -> list[LineItem]:
+def _po_change_rows(change_order: CommitmentChangeOrder, _ctx: ExportContext) -> list[Any]:
     # The title goes on the first row below the purchase order's existing lines, then each line.
     return [LineItem(description=change_order.title), *change_order.lines]
 
 
-def _status_words(status) -> str:
-    return status.value.replace("_", " ").title()
+def _status_words(status: enum.Enum) -> str:
+    return str(status.value).replace("_", " ").title()
 
 
 JOB = Table(

@@ -9,10 +9,13 @@ Completion, Forecast to Complete) travel with the estimate.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from exporters.mapping import (
     DATE,
     MONEY,
     QTY,
+    ExportContext,
     Field,
     Table,
     attr,
@@ -24,28 +27,32 @@ from exporters.mapping import (
     total,
 )
 from models.base import money
+from models.commitments import Commitment
+from models.directory import Vendor
 from models.enums import CommitmentKind, ErpSystem, RecordType
+from models.invoices import SubcontractorInvoiceLine
+from models.projects import Project
 
 S300 = ErpSystem.SAGE_300_CRE
 
 
-def _job_id(project) -> str | None:
+def _job_id(project: Project) -> str | None:
     return project.origin_id
 
 
-def _vendor_id(vendor) -> str | None:
+def _vendor_id(vendor: Vendor | None) -> str | None:
     return vendor.origin_id if vendor is not None else None
 
 
-def _commitment_type(commitment) -> str:
+def _commitment_type(commitment: Commitment) -> str:
     return "Subcontract" if commitment.kind == CommitmentKind.SUBCONTRACT else "Purchase Order"
 
 
-def _gross(line):
+def _gross(line: SubcontractorInvoiceLine) -> Decimal:
     return money(line.work_completed_this_period) + money(line.materials_presently_stored)
 
 
-def _invoice_amount(line, _ctx):
+def _invoice_amount(line: SubcontractorInvoiceLine, _ctx: ExportContext) -> Decimal:
     # current payment due (gross less this period's retainage) + current retainage held
     payment_due = _gross(line) - money(line.retainage)
     return payment_due + money(line.retainage)

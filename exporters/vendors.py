@@ -26,7 +26,7 @@ COLUMNS = (
 SHEET_TITLE = "Vendors"
 
 
-def vendor_export_rows(session: Session, actor: Actor) -> Iterator[tuple]:
+def vendor_export_rows(session: Session, actor: Actor) -> Iterator[tuple[str, ...]]:
     """(record number, name, address, city, state, zip, sync status) per vendor, by name.
 
     The permission is checked on the call; the rows then stream from the database."""
@@ -34,7 +34,7 @@ def vendor_export_rows(session: Session, actor: Actor) -> Iterator[tuple]:
     return _vendor_rows(session)
 
 
-def _vendor_rows(session: Session) -> Iterator[tuple]:
+def _vendor_rows(session: Session) -> Iterator[tuple[str, ...]]:
     stmt = select(
         Vendor.origin_id,
         Vendor.name,
@@ -48,9 +48,9 @@ def _vendor_rows(session: Session) -> Iterator[tuple]:
         yield (row[0] or "", row[1], row[2], row[3], row[4], row[5], str(row[6]))
 
 
-def vendors_csv(rows: Iterable[tuple]) -> Iterator[str]:
+def vendors_csv(rows: Iterable[tuple[str, ...]]) -> Iterator[str]:
     return iter_csv(COLUMNS, rows)
 
 
-def write_vendors_xlsx(rows: Iterable[tuple], fileobj: IO[bytes]) -> int:
+def write_vendors_xlsx(rows: Iterable[tuple[str, ...]], fileobj: IO[bytes]) -> int:
     return write_xlsx(fileobj, SHEET_TITLE, COLUMNS, rows)

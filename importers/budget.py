@@ -9,12 +9,14 @@ do by hand exactly what the file says."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from importers import cells, lookups
-from importers.bulk import converter, insert_rows, update_by_id
+from importers.bulk import converter, insert_rows, table_of, update_by_id
 from importers.cells import CellError
 from importers.errors import FileError
 from importers.headers import Column
@@ -63,18 +65,18 @@ class _Line:
     sub_job_id: int | None
     cost_code_id: int
     cost_type_id: int
-    values: dict
+    values: dict[str, Any]
 
 
-def _description(value) -> str:
+def _description(value: Any) -> str:
     return cells.text(value, 200)
 
 
-def _unit_of_measure(value) -> str:
+def _unit_of_measure(value: Any) -> str:
     return cells.text(value, 20)
 
 
-def _optional_quantity(value):
+def _optional_quantity(value: Any) -> Decimal | None:
     return None if cells.is_blank(value) else cells.quantity(value)
 
 
@@ -105,6 +107,8 @@ class BudgetImporter:
             raise FileError(problem.code, problem.message)
 
     def plan(self, session: Session, rows: list[Row], cell: CellReporter, policy: ErrorPolicy) -> Plan:
+        assert self.budget is not None, "check() finds the budget first"
+        budget_id = self.budget.id
         plan = Plan()
         codes = lookups.cost_codes(session)
         types = lookups.cost_types(session)
@@ -112,9 +116,9 @@ class BudgetImporter:
         on_project = lookups.project_cost_code_ids(session, self.project.id)
         existing = {
             (line.sub_job_key, line.cost_code_id, line.cost_type_id): line
-            for line in session.scalars(select(BudgetLine).where(BudgetLine.budget_id == self.budget.id))
+            for line in session.scalars(select(BudgetLine).where(BudgetLine.budget_id == budget_id))
         }
-        seen: dict[tuple, int] = {}
+        seen: dict[tuple[int, int, int], int] = {}
         added_rows: dict[int, int] = {}
         present = [key for key, _ in _OPTIONAL_FIELDS if cell.layout.index.get(key) is not None]
 
@@ -131,8 +135,8 @@ class BudgetImporter:
         code = cells.code
         n = 0
 
-        def bad(key, code, message):
-            plan.fail(cell.issue(n, key, code, message))
+        def bad(key: str | None, error: ErrorCode, message: str) -> None:
+            plan.fail(cell.issue(n, key, error, message))
 
         for row in rows:
             raw_values = row.values
@@ -166,7 +170,7 @@ class BudgetImporter:
                     ErrorCode.UNKNOWN_COST_TYPE,
                     f"cost type '{type_text}' is not a known cost type",
                 )
-            values: dict = {}
+            values: dict[str, Any] = {}
             if cells.is_blank(amount_raw):
                 bad("amount", ErrorCode.REQUIRED, "an amount is required (0 for an empty line)")
             else:
@@ -179,24 +183,25 @@ class BudgetImporter:
                     values[key] = parse(raw_values[i])
                 except CellError as exc:
                     bad(key, exc.code, exc.message)
-            if len(plan.errors) > issues_before:
+            if len(plan.errors) > issues_before or cost_code_id is None or cost_type_id is None:
                 continue
-            key = (sub_job_id or 0, cost_code_id, cost_type_id)
-            if key in seen:
+            line_key = (sub_job_id or 0, cost_code_id, cost_type_id)
+            if line_key in seen:
                 bad(
                     None,
                     ErrorCode.DUPLICATE_ROW,
-                    f"the same sub job, cost code and cost type as row {seen[key]}; combine them into one line",
+                    f"the same sub job, cost code and cost type as row {seen[line_key]}; combine them into "
+                    "one line",
                 )
                 continue
-            seen[key] = n
+            seen[line_key] = n
             if cost_code_id not in on_project and cost_code_id not in added_rows:
                 added_rows[cost_code_id] = n
-            line = existing.get(key)
+            line = existing.get(line_key)
             if line is None:
                 plan.creates.append(_Line(n, sub_job_id, cost_code_id, cost_type_id, values))
                 continue
-            changes = {}
+            changes: dict[str, Any] = {}
             if values["original_amount"] != line.original_amount:
                 changes["original_amount"] = values["original_amount"]
             for field in present:
@@ -230,7 +235,8 @@ class BudgetImporter:
                 insert(ProjectCostCode),
                 [{"project_id": self.project.id, "cost_code_id": cid} for cid in sorted(self.add_codes)],
             )
-        table = BudgetLine.__table__
+        assert self.budget is not None, "check() finds the budget first"
+        table = table_of(BudgetLine)
         now = converter(session, table, "created_at")(utcnow())
         as_money = converter(session, table, "original_amount", memo=False)
         as_quantity = converter(session, table, "quantity", memo=False)

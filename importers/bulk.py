@@ -15,6 +15,13 @@ from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
 
 
+def table_of(model: type[Any]) -> Table:
+    """The Table behind an ORM model."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 def converter(session: Session, table: Table, column: str, *, memo: bool = True) -> Callable[[Any], Any]:
     """Value -> what the driver gets for ``table.column`` (identity when no conversion is needed)."""
     process = table.c[column].type._cached_bind_processor(session.connection().dialect)
@@ -22,9 +29,9 @@ def converter(session: Session, table: Table, column: str, *, memo: bool = True)
         return lambda value: value
     if not memo:
         return lambda value: None if value is None else process(value)
-    cache: dict = {None: None}
+    cache: dict[Any, Any] = {None: None}
 
-    def convert(value):
+    def convert(value: Any) -> Any:
         try:
             return cache[value]
         except KeyError:
@@ -34,7 +41,7 @@ def converter(session: Session, table: Table, column: str, *, memo: bool = True)
     return convert
 
 
-def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """Insert ``rows`` (tuples already converted with ``converter``) with one executemany."""
     if not rows:
         return
@@ -50,9 +57,9 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: li
     conn.exec_driver_sql(sql, rows)
 
 
-def update_by_id(session: Session, model: type, changes: list[dict]) -> None:
+def update_by_id(session: Session, model: type[Any], changes: list[dict[str, Any]]) -> None:
     """ORM bulk UPDATE by primary key: one executemany per set of changed columns."""
-    by_shape: dict[tuple, list[dict]] = {}
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for change in changes:
         by_shape.setdefault(tuple(sorted(change)), []).append(change)
     for group in by_shape.values():

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Generic, TypeVar
 
 from models.errors import ErrorCode
 
@@ -23,6 +25,9 @@ _US_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+)?$")
 
 
+V = TypeVar("V")
+
+
 class CellError(Exception):
     def __init__(self, code: ErrorCode, message: str):
         super().__init__(message)
@@ -30,7 +35,7 @@ class CellError(Exception):
         self.message = message
 
 
-def is_blank(value) -> bool:
+def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -39,10 +44,10 @@ def is_blank(value) -> bool:
 _NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
 
-def text(value, max_len: int = 200) -> str:
+def text(value: Any, max_len: int = 200) -> str:
     if value.__class__ is str and len(value) <= max_len:
-        value = value.strip()
-        return value[1:] if value.startswith(_NEUTRALISED) else value
+        stripped: str = value.strip()
+        return stripped[1:] if stripped.startswith(_NEUTRALISED) else stripped
     if value is None:
         return ""
     if isinstance(value, float):
@@ -56,11 +61,11 @@ def text(value, max_len: int = 200) -> str:
     return out
 
 
-def code(value) -> str:
+def code(value: Any) -> str:
     """A code as text: 2120.0 read from a numeric cell becomes '2120' (matched later against
     '2120.000' by numeric value), text keeps its zeros and loses surrounding spaces."""
     if value.__class__ is str:
-        return value.strip()
+        return str(value).strip()
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
@@ -74,7 +79,7 @@ def code(value) -> str:
     return str(value).strip()
 
 
-def _decimal(value, what: str) -> Decimal:
+def _decimal(value: Any, what: str) -> Decimal:
     if isinstance(value, bool):
         raise CellError(ErrorCode.INVALID_AMOUNT, f"'{value}' is not {what}")
     if isinstance(value, int):
@@ -103,7 +108,7 @@ def _decimal(value, what: str) -> Decimal:
     return -d if negative else d
 
 
-def money(value) -> Decimal:
+def money(value: Any) -> Decimal:
     """'$1,234.56', '(1,234.56)', '-1234.5', '1,234.56-' or a number -> Decimal to the cent."""
     if value.__class__ is float and -1e12 < value < 1e12:  # the common spreadsheet case, fast
         return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -122,7 +127,7 @@ def money(value) -> Decimal:
     return d
 
 
-def quantity(value) -> Decimal:
+def quantity(value: Any) -> Decimal:
     d = _decimal(value, "a number")
     try:
         d = d.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
@@ -133,7 +138,7 @@ def quantity(value) -> Decimal:
     return d
 
 
-def date(value) -> dt.date:
+def date(value: Any) -> dt.date:
     """ISO (2026-02-03), US (2/3/2026, 02/03/26), an Excel serial (46056) or a date cell."""
     if isinstance(value, dt.datetime):
         return value.date()
@@ -168,14 +173,14 @@ def numeric_key(code_text: str) -> str | None:
     return format(Decimal(code_text).normalize(), "f")
 
 
-class CodeIndex:
+class CodeIndex(Generic[V]):
     """Looks codes up exactly, then by numeric value when that is unambiguous (a code Excel stored
     as a number lost its zeros: 2120.000 -> 2120, 0100 -> 100)."""
 
-    def __init__(self, pairs):
-        self.exact: dict[str, object] = {}
-        self.folded: dict[str, object] = {}
-        numeric: dict[str, set] = {}
+    def __init__(self, pairs: Iterable[tuple[str, V]]) -> None:
+        self.exact: dict[str, V] = {}
+        self.folded: dict[str, V] = {}
+        numeric: dict[str, set[V]] = {}
         for key, value in pairs:
             self.exact[key] = value
             self.folded[key.lower()] = value
@@ -183,7 +188,7 @@ class CodeIndex:
                 numeric.setdefault(n, set()).add(value)
         self.numeric = {k: next(iter(v)) for k, v in numeric.items() if len(v) == 1}
 
-    def get(self, code_text: str):
+    def get(self, code_text: str) -> V | None:
         found = self.exact.get(code_text)
         if found is None:
             found = self.folded.get(code_text.lower())

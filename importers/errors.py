@@ -5,6 +5,7 @@ Row-level problems are not exceptions: the planner collects them as ``RowIssue``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from models.errors import ErrorCode
 
@@ -27,5 +28,5 @@ class RowIssue:
     row: int | None = None
     column: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "code": str(self.code), "message": self.message}

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from importers.errors import FileError, RowIssue
 from models.errors import ErrorCode
 
 
-def normalize_header(value) -> str:
+def normalize_header(value: Any) -> str:
     return re.sub(r"[^a-z0-9]+", "", str(value).lower())
 
 
@@ -48,11 +49,11 @@ def column_letter(index: int) -> str:
 
 
 def find_layout(
-    rows: list[list],
+    rows: list[list[Any]],
     columns: tuple[Column, ...],
     ignored: tuple[str, ...] = (),
     search_rows: int = 20,
-    merged: list | None = None,
+    merged: list[Any] | None = None,
 ) -> Layout:
     by_name = {name: col for col in columns for name in col.names()}
     ignored_names = {normalize_header(n) for n in ignored}
@@ -67,7 +68,7 @@ def find_layout(
         if len(hits) > best_hits and len(hits) >= 2:
             best_index, best_hits = i, len(hits)
     if best_index is None:
-        _explain_missing_header(rows[:search_rows], by_name, columns, search_rows)
+        raise _explain_missing_header(rows[:search_rows], by_name, columns, search_rows)
 
     header = rows[best_index]
     excel_row = best_index + 1
@@ -123,7 +124,10 @@ def find_layout(
     return Layout(best_index, index, labels, warnings)
 
 
-def _explain_missing_header(rows, by_name, columns, search_rows) -> None:
+def _explain_missing_header(
+    rows: list[list[Any]], by_name: dict[str, Column], columns: tuple[Column, ...], search_rows: int
+) -> FileError:
+    """The error for a file whose header row was not found: why, as precisely as the rows tell."""
     for i, row in enumerate(rows):
         cells = [str(c) for c in row if str(c).strip()]
         if len(cells) != 1:
@@ -131,14 +135,14 @@ def _explain_missing_header(rows, by_name, columns, search_rows) -> None:
         pieces = [p for p in re.split(r"[^A-Za-z0-9 #/_]", cells[0]) if p.strip()]
         if sum(1 for p in pieces if normalize_header(p) in by_name) >= 2:
             separator = next((ch for ch in cells[0] if not (ch.isalnum() or ch in " #/_")), "?")
-            raise FileError(
+            return FileError(
                 ErrorCode.WRONG_DELIMITER,
                 f"Row {i + 1} holds all the headings in one cell, separated by '{separator}'. Save the file "
                 "with commas, tabs or semicolons between columns (Excel: Save As > CSV).",
                 row=i + 1,
             )
     expected = ", ".join(c.label for c in columns if c.required)
-    raise FileError(
+    return FileError(
         ErrorCode.HEADER_NOT_FOUND,
         f"No header row found in the first {search_rows} rows; expected the columns {expected}",
     )

@@ -11,14 +11,18 @@ once, repeated values are parsed once, and rows are written with one executemany
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from importers import cells
-from importers.bulk import converter, insert_rows
+from importers.bulk import converter, insert_rows, table_of
 from importers.cells import CellError
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
@@ -26,7 +30,7 @@ from importers.placement import AP_TYPES, Resolver, place_pending_job_costs, sou
 from importers.plan import CellReporter, ErrorPolicy, Plan, Row
 from models.base import utcnow
 from models.costs import DirectCost, UnplacedJobCost
-from models.enums import DirectCostStatus, ImportKind
+from models.enums import DirectCostStatus, DirectCostType, ImportKind
 from models.errors import ErrorCode
 from models.imports import ImportRun
 from models.policy import IMPORT_JOB_COSTS, Actor, require
@@ -78,14 +82,14 @@ def _key_for_transaction(transaction_id: str) -> str:
     return "tx#" + hashlib.sha256(transaction_id.encode()).hexdigest()[:61]
 
 
-def _plain_texts(column: tuple, limit: int) -> list[str] | None:
+def _plain_texts(column: tuple[Any, ...], limit: int) -> list[str] | None:
     """Fast path for a column of short strings (the usual case); None sends it to the full parser."""
     if not all(v.__class__ is str for v in column) or max(map(len, column), default=0) > limit:
         return None
     return [v.strip() for v in column]
 
 
-def _float_amounts(column: tuple) -> list | None:
+def _float_amounts(column: tuple[Any, ...]) -> list[Decimal] | None:
     """Fast path for a column of number cells within the money range; None sends it to the full parser."""
     if (
         not column
@@ -97,14 +101,14 @@ def _float_amounts(column: tuple) -> list | None:
     return [quantize(Decimal(repr(v)), cent, rounding=half_up) for v in column]
 
 
-def _required_code(value) -> str:
+def _required_code(value: Any) -> str:
     text = cells.code(value)
     if not text:
         raise CellError(ErrorCode.REQUIRED, "a value is required")
     return text
 
 
-def _source(value):
+def _source(value: Any) -> DirectCostType:
     text = cells.text(value, 64)
     found = source_type(text)
     if found is None:
@@ -115,13 +119,13 @@ def _source(value):
     return found
 
 
-def _date(value):
+def _date(value: Any) -> dt.date:
     if cells.is_blank(value):
         raise CellError(ErrorCode.REQUIRED, "a transaction date is required")
     return cells.date(value)
 
 
-def _amount(value):
+def _amount(value: Any) -> Decimal:
     if cells.is_blank(value):
         raise CellError(ErrorCode.REQUIRED, "an amount is required")
     return cells.money(value)
@@ -144,11 +148,12 @@ class JobCostImporter:
         resolve = Resolver(session).resolve_parts
         numbers = [row.number for row in rows]
         columns = list(zip(*[row.values for row in rows], strict=True))
-        failed: dict[int, list] = {}
+        failed: dict[int, list[tuple[int, str, CellError]]] = {}
 
-        def parse_column(position: int, key: str, parse):
+        def parse_column(position: int, key: str, parse: Callable[[Any], Any]) -> list[Any]:
             column = columns[position]
-            results, failures = {}, {}
+            results: dict[Any, Any] = {}
+            failures: dict[Any, CellError] = {}
             for value in set(column):
                 try:
                     results[value] = parse(value)
@@ -157,9 +162,9 @@ class JobCostImporter:
                     failures[value] = exc
             if failures:
                 for i, value in enumerate(column):
-                    exc = failures.get(value)
-                    if exc is not None:
-                        failed.setdefault(i, []).append((position, key, exc))
+                    error = failures.get(value)
+                    if error is not None:
+                        failed.setdefault(i, []).append((position, key, error))
             return list(map(results.__getitem__, column))
 
         jobs = parse_column(0, "job", _required_code)
@@ -173,16 +178,20 @@ class JobCostImporter:
             amounts = parse_column(9, "amount", _amount)
         descriptions, vendors, invoices, transaction_ids = (
             _plain_texts(columns[position], limit)
-            or parse_column(position, key, lambda v, limit=limit: cells.text(v, limit))
+            or parse_column(position, key, functools.partial(cells.text, max_len=limit))
             for position, (key, limit) in zip((6, 7, 8, 10), _TEXT_LIMITS, strict=True)
         )
         occurrences: dict[str, int] = {}
         seen_tx: dict[str, int] = {}
         parsed = []
-        for i, job, sub_job, cost_code, cost_type, dc_type, item_date, amount, description, vendor, invoice, tx in zip(
+        columns_by_row = zip(
             range(len(rows)), jobs, sub_jobs, codes, types, sources, dates, amounts,
             descriptions, vendors, invoices, transaction_ids, strict=True,
-        ):  # fmt: skip
+        )  # fmt: skip
+        for (
+            i, job, sub_job, cost_code, cost_type, dc_type, item_date, amount,
+            description, vendor, invoice, tx,
+        ) in columns_by_row:  # fmt: skip
             if i in failed:
                 continue
             if dc_type not in AP_TYPES:
@@ -225,7 +234,7 @@ class JobCostImporter:
         return plan
 
     def apply(self, session: Session, plan: Plan, run: ImportRun) -> None:
-        direct_table, kept_table = DirectCost.__table__, UnplacedJobCost.__table__
+        direct_table, kept_table = table_of(DirectCost), table_of(UnplacedJobCost)
         now = converter(session, direct_table, "created_at")(utcnow())
         approved = converter(session, direct_table, "status")(DirectCostStatus.APPROVED)
         as_type = converter(session, direct_table, "type")

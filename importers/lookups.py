@@ -3,6 +3,8 @@ planning never queries per row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,11 +14,11 @@ from models.projects import Project, ProjectCostCode, SubJob
 from models.wbs import CostCode, CostType
 
 
-def cost_codes(session: Session) -> CodeIndex:
+def cost_codes(session: Session) -> CodeIndex[int]:
     return CodeIndex(session.execute(select(CostCode.code, CostCode.id)).all())
 
 
-def cost_types(session: Session) -> CodeIndex:
+def cost_types(session: Session) -> CodeIndex[int]:
     """By code ('1', 'L'), by the ERP's own letter/number, and by name ('Labor')."""
     rows = session.execute(select(CostType.id, CostType.code, CostType.erp_code, CostType.name)).all()
     # later pairs win in CodeIndex: names first, then ERP letters, then codes, so a code is never shadowed
@@ -32,17 +34,17 @@ def project_cost_code_ids(session: Session, project_id: int) -> set[int]:
     )
 
 
-def sub_jobs(session: Session, project_ids=None) -> dict[int, CodeIndex]:
+def sub_jobs(session: Session, project_ids: Iterable[int] | None = None) -> dict[int, CodeIndex[int]]:
     stmt = select(SubJob.project_id, SubJob.number, SubJob.id)
     if project_ids is not None:
         stmt = stmt.where(SubJob.project_id.in_(project_ids))
-    grouped: dict[int, list] = {}
+    grouped: dict[int, list[tuple[str, int]]] = {}
     for project_id, number, sub_job_id in session.execute(stmt):
         grouped.setdefault(project_id, []).append((number, sub_job_id))
     return {pid: CodeIndex(pairs) for pid, pairs in grouped.items()}
 
 
-def projects(session: Session) -> CodeIndex:
+def projects(session: Session) -> CodeIndex[int]:
     """Jobs match a project by its ERP Job ID (origin_id) first, then by project number."""
     rows = session.execute(select(Project.id, Project.number, Project.origin_id)).all()
     pairs = [(number, pid) for pid, number, _ in rows]

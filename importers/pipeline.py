@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -37,13 +37,22 @@ class ImportOptions:
 
 
 class Importer(Protocol):
-    kind: ImportKind
-    columns: tuple[Column, ...]
-    ignored: tuple[str, ...]
+    @property
+    def kind(self) -> ImportKind: ...
+
+    @property
+    def columns(self) -> tuple[Column, ...]: ...
+
+    @property
+    def ignored(self) -> tuple[str, ...]: ...
+
     # columns a detail row always fills; a "Total" label with these blank (or holding the label)
     # marks a subtotal row of a report export
-    key_columns: tuple[str, ...]
-    project_id: int | None
+    @property
+    def key_columns(self) -> tuple[str, ...]: ...
+
+    @property
+    def project_id(self) -> int | None: ...
 
     def check(self, session: Session) -> None: ...
 
@@ -136,7 +145,14 @@ def run_import(
     )
 
 
-def _failed(run, counts, errors, warnings, options: ImportOptions, planned: bool = False) -> ImportRun:
+def _failed(
+    run: ImportRun,
+    counts: dict[str, int],
+    errors: list[RowIssue],
+    warnings: list[RowIssue],
+    options: ImportOptions,
+    planned: bool = False,
+) -> ImportRun:
     if planned:
         # nothing is written: what would have been created or updated is reported, not counted as done
         counts = {**counts, "CREATE": 0, "UPDATE": 0, "UNCHANGED": 0}
@@ -149,7 +165,7 @@ def _failed(run, counts, errors, warnings, options: ImportOptions, planned: bool
 
 
 def _data_rows(
-    raw_rows: list[list], layout: Layout, importer: Importer, limits: ImportLimits
+    raw_rows: list[list[Any]], layout: Layout, importer: Importer, limits: ImportLimits
 ) -> tuple[list[Row], list[int]]:
     body_start = layout.header_index + 1
     if len(raw_rows) - body_start > limits.max_rows:
@@ -169,14 +185,14 @@ def _data_rows(
     for number, raw in enumerate(raw_rows[body_start:], start=body_start + 1):
         if not any(raw) and _is_blank(raw):
             continue  # blank rows are not data; they are skipped without a warning
+        subtotal = False
         for j in key_positions:
             cell = raw[j] if j < len(raw) else ""
             if cell == "" or cell is None or (cell.__class__ is str and ("otal" in cell or "OTAL" in cell)):
-                if _is_subtotal(raw, key_positions):
-                    skipped.append(number)
-                    raw = None
+                subtotal = _is_subtotal(raw, key_positions)
                 break
-        if raw is None:
+        if subtotal:
+            skipped.append(number)
             continue
         if getter is not None and len(raw) >= needed:
             raw.append(None)
@@ -195,11 +211,11 @@ def _data_rows(
     return rows, skipped
 
 
-def _is_blank(raw: list) -> bool:
+def _is_blank(raw: list[Any]) -> bool:
     return all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in raw)
 
 
-def _is_subtotal(raw: list, key_positions: list[int]) -> bool:
+def _is_subtotal(raw: list[Any], key_positions: list[int]) -> bool:
     labels = [c for c in raw if isinstance(c, str) and "otal" in c.lower() and _TOTAL_LABEL.search(c.strip())]
     if not labels:
         return False

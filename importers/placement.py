@@ -60,9 +60,9 @@ class Resolver:
         self.codes = lookups.cost_codes(session)
         self.types = lookups.cost_types(session)
         self.vendors = lookups.VendorIndex(session)
-        self._memo: dict[tuple, Placed] = {}
+        self._memo: dict[tuple[str, str, str, str], Placed] = {}
         self._vendors: dict[str, int | None] = {}
-        self._full: dict[tuple, Placed] = {}
+        self._full: dict[tuple[str, str, str, str, str], Placed] = {}
 
     def resolve(self, job: str, sub_job: str, cost_code: str, cost_type: str, vendor: str) -> Placed:
         full = (job, sub_job, cost_code, cost_type, vendor)
@@ -106,7 +106,7 @@ class Resolver:
             )
         return Placed(found.project_id, found.sub_job_id, found.cost_code_id, found.cost_type_id, vendor_id)
 
-    def _resolve_line(self, job, sub_job, cost_code, cost_type) -> Placed:
+    def _resolve_line(self, job: str, sub_job: str, cost_code: str, cost_type: str) -> Placed:
         project_id = self.projects.get(job) if job else None
         if project_id is None:
             return Placed(

@@ -16,6 +16,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import Any
 
 import python_calamine
 
@@ -38,7 +39,7 @@ _FORMULA_NO_VALUE = re.compile(
 
 @dataclass
 class Sheet:
-    rows: list[list]
+    rows: list[list[Any]]
     format: str  # "csv", "xlsx", "xls", "xlsb", "ods"
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -112,7 +113,8 @@ def _zip_kind(data: bytes, limits: ImportLimits) -> str:
     if "xl/workbook.xml" not in names:
         raise FileError(
             ErrorCode.FILE_TYPE_MISMATCH,
-            "This is a zip package but not a spreadsheet (no workbook inside). Export the data as .xlsx or .csv.",
+            "This is a zip package but not a spreadsheet (no workbook inside). Export the data as .xlsx or "
+            ".csv.",
         )
     _check_worksheets(zf, infos, limits)
     return "xlsx"
@@ -192,6 +194,7 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def _decode(data: bytes, final: bool = True) -> str:
+    encodings: tuple[str, ...]
     if data.startswith(codecs.BOM_UTF8):
         encodings = ("utf-8-sig",)
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -62,7 +63,7 @@ def finish_run(
     return run
 
 
-def _capped(issues: list[RowIssue], cap: int) -> list[dict]:
+def _capped(issues: list[RowIssue], cap: int) -> list[dict[str, Any]]:
     out = [i.as_dict() for i in issues[:cap]]
     if len(issues) > cap:
         out.append(

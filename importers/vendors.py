@@ -7,6 +7,8 @@ CostBridge vendor on its own: a likely match by normalised name is reported as a
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -73,10 +75,12 @@ class VendorImporter:
     def plan(self, session: Session, rows: list[Row], cell: CellReporter, policy: ErrorPolicy) -> Plan:
         plan = Plan()
         existing = {
-            v.origin_id: v for v in session.scalars(select(Vendor).where(Vendor.origin_id.is_not(None)))
+            v.origin_id: v
+            for v in session.scalars(select(Vendor).where(Vendor.origin_id.is_not(None)))
+            if v.origin_id is not None
         }
         by_number = CodeIndex([(k, k) for k in existing])
-        unlinked = {}
+        unlinked: dict[str, tuple[int, str]] = {}
         for vid, name, norm in session.execute(
             select(Vendor.id, Vendor.name, Vendor.normalized_name).where(
                 Vendor.origin == Origin.COSTBRIDGE, Vendor.origin_id.is_(None)
@@ -94,7 +98,7 @@ class VendorImporter:
                 plan.fail(cell.issue(n, "number", ErrorCode.REQUIRED, "a vendor record number is required"))
             elif len(number) > 64:
                 plan.fail(cell.issue(n, "number", ErrorCode.VALUE_TOO_LONG, "longer than 64 characters"))
-            values = {}
+            values: dict[str, Any] = {}
             for key, max_len in _TEXT:
                 if raw[key] is None:
                     continue
@@ -147,7 +151,7 @@ class VendorImporter:
                 if new != getattr(vendor, attr):
                     changes[attr] = new
             if "name" in changes:
-                changes["normalized_name"] = normalize_vendor_name(changes["name"])
+                changes["normalized_name"] = normalize_vendor_name(changes["name"] or "")
             if changes:
                 plan.updates.append({"id": vendor.id, **changes})
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import DateTime, MetaData, Numeric
+from sqlalchemy import DateTime, Dialect, MetaData, Numeric
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -31,7 +31,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timezone-aware UTC datetime on every backend.
 
     PostgreSQL stores ``timestamptz``; SQLite has no time zones and hands back naive values, so
@@ -41,14 +41,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return value
@@ -65,7 +65,7 @@ class Timestamped:
     )
 
 
-def money(value) -> Decimal:
+def money(value: Decimal | int | float | str | None) -> Decimal:
     """Quantise any numeric value to cents (half-up, as accounting systems round)."""
     from decimal import ROUND_HALF_UP
 

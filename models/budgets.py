@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -207,10 +208,10 @@ def add_budget_line(
     cost_type_id: int | None,
     sub_job_id: int | None = None,
     description: str | None = None,
-    original_amount=None,
-    quantity=None,
+    original_amount: Decimal | str | None = None,
+    quantity: Decimal | str | None = None,
     unit_of_measure: str | None = None,
-    unit_cost=None,
+    unit_cost: Decimal | str | None = None,
 ) -> BudgetLine:
     require(actor, editing(Tool.BUDGET), "Adding a budget line")
     ensure_budget_lines_editable(session, budget)
@@ -236,7 +237,7 @@ def add_budget_line(
     return line
 
 
-def update_budget_line(session: Session, actor: Actor, line: BudgetLine, **values) -> BudgetLine:
+def update_budget_line(session: Session, actor: Actor, line: BudgetLine, **values: Any) -> BudgetLine:
     """Apply the fields given in ``values`` while the budget's lines may change (None clears the
     sub job, description, quantity, unit of measure and unit cost)."""
     require(actor, editing(Tool.BUDGET), "Editing a budget line")
@@ -310,7 +311,7 @@ def create_budget_modification(
     *,
     from_line_id: int,
     to_line_id: int,
-    amount,
+    amount: Decimal | str,
     notes: str | None = None,
 ) -> BudgetModification:
     """Move ``amount`` from one line of a locked budget to another (as after a Procore lock)."""

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -127,7 +128,7 @@ class CommitmentChangeOrderLine(Base):
 # --- totals --------------------------------------------------------------------------------------
 
 
-def lines_total(lines: Iterable) -> Decimal:
+def lines_total(lines: Iterable[CommitmentLine] | Iterable[CommitmentChangeOrderLine]) -> Decimal:
     return sum((line.amount for line in lines), ZERO)
 
 
@@ -197,6 +198,8 @@ CHANGE_ORDER_TRANSITIONS: dict[ChangeOrderStatus, tuple[ChangeOrderStatus, ...]]
     ChangeOrderStatus.VOID: (),
 }
 
+L = TypeVar("L", "CommitmentLine", "CommitmentChangeOrderLine")
+
 IN_FLIGHT = (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORTING)
 
 
@@ -210,7 +213,14 @@ def ensure_not_in_flight(record: SyncState, what: str) -> None:
         )
 
 
-def build_lines(session: Session, project_id: int, lines: list[dict], line_cls, *, allow_negative: bool):
+def build_lines(
+    session: Session,
+    project_id: int,
+    lines: list[dict[str, Any]],
+    line_cls: type[L],
+    *,
+    allow_negative: bool,
+) -> list[L]:
     """Validate line inputs (sub job, cost code in the project, cost type, amounts) into rows.
 
     The amount is quantity x unit cost when both are given and the amount is not.
@@ -278,9 +288,9 @@ def create_commitment(
     title: str | None = None,
     description: str | None = None,
     vendor_id: int | None = None,
-    retainage_percent=None,
+    retainage_percent: Decimal | str | None = None,
     contract_date: dt.date | None = None,
-    lines: list[dict] | None = None,
+    lines: list[dict[str, Any]] | None = None,
 ) -> Commitment:
     """Create a DRAFT subcontract or purchase order with its lines."""
     require(actor, editing(Tool.COMMITMENTS), "Creating a commitment")
@@ -305,7 +315,7 @@ def create_commitment(
     return commitment
 
 
-def update_commitment(session: Session, actor: Actor, commitment: Commitment, **values) -> Commitment:
+def update_commitment(session: Session, actor: Actor, commitment: Commitment, **values: Any) -> Commitment:
     """Apply the fields given in ``values`` (None clears the vendor, the contract date, the title
     and description; retainage to 0); ``lines``, when given, replace the lines as a whole."""
     require(actor, editing(Tool.COMMITMENTS), "Editing a commitment")
@@ -391,7 +401,7 @@ def create_change_order(
     title: str | None = None,
     description: str | None = None,
     change_date: dt.date | None = None,
-    lines: list[dict] | None = None,
+    lines: list[dict[str, Any]] | None = None,
 ) -> CommitmentChangeOrder:
     """A DRAFT change order on a commitment that is synced with the ERP (lines may be deductive)."""
     require(actor, editing(Tool.COMMITMENTS), "Creating a change order")
@@ -420,7 +430,7 @@ def create_change_order(
 
 
 def update_change_order(
-    session: Session, actor: Actor, change_order: CommitmentChangeOrder, **values
+    session: Session, actor: Actor, change_order: CommitmentChangeOrder, **values: Any
 ) -> CommitmentChangeOrder:
     require(actor, editing(Tool.COMMITMENTS), "Editing a change order")
     ensure_editable(change_order, "change order")

@@ -7,9 +7,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_DATABASE_URL = "sqlite:///costbridge.db"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -27,7 +31,7 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -36,7 +40,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = normalize_url(url or database_url())
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False})
@@ -65,7 +69,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def alembic_config(engine_or_url: Engine | str):
+def alembic_config(engine_or_url: Engine | str) -> Config:
     from alembic.config import Config
 
     cfg = Config()

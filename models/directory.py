@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -58,7 +59,7 @@ VENDOR_TEXT_FIELDS = (
 )
 
 
-def create_vendor(session: Session, actor: Actor, **values) -> Vendor:
+def create_vendor(session: Session, actor: Actor, **values: Any) -> Vendor:
     """Add a company to the directory (CostBridge origin, NOT_SENT until sent to the ERP)."""
     require(actor, editing(Tool.DIRECTORY), "Creating a vendor")
     name = clean_text(values.get("name"), "name", required=True)
@@ -75,7 +76,7 @@ def create_vendor(session: Session, actor: Actor, **values) -> Vendor:
     return vendor
 
 
-def update_vendor(session: Session, actor: Actor, vendor: Vendor, **values) -> Vendor:
+def update_vendor(session: Session, actor: Actor, vendor: Vendor, **values: Any) -> Vendor:
     """Apply the fields given in ``values`` (None clears the address fields and the insurance);
     refused while the vendor is with the ERP."""
     require(actor, editing(Tool.DIRECTORY), "Editing a vendor")

@@ -6,12 +6,15 @@ Every parser raises a DomainError naming the field, so API, CLI and importers re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from models.base import CENT, ZERO
 from models.errors import DomainError, ErrorCode
+
+E = TypeVar("E", bound=Enum)
 
 # Money columns are Numeric(15, 2): 13 integer digits and 2 decimals.
 MONEY_LIMIT = Decimal(10) ** 13
@@ -40,7 +43,7 @@ def clean_text(value: str | None, field: str, *, required: bool = False, max_len
     return text
 
 
-def _to_decimal(value, field: str, code: ErrorCode) -> Decimal:
+def _to_decimal(value: Any, field: str, code: ErrorCode) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
@@ -51,13 +54,18 @@ def _to_decimal(value, field: str, code: ErrorCode) -> Decimal:
 
 
 def parse_money(
-    value, field: str, *, required: bool = False, allow_negative: bool = False, default: Decimal | None = ZERO
-) -> Decimal | None:
-    """A money amount: at most 13 integer digits and 2 decimals, non-negative unless allowed."""
+    value: Any,
+    field: str,
+    *,
+    required: bool = False,
+    allow_negative: bool = False,
+) -> Decimal:
+    """A money amount: at most 13 integer digits and 2 decimals, non-negative unless allowed; a
+    blank amount is 0.00 unless ``required``."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise DomainError(ErrorCode.REQUIRED, f"{field} is required", field)
-        return default
+        return ZERO
     number = _to_decimal(value, field, ErrorCode.INVALID_AMOUNT)
     if number < 0 and not allow_negative:
         raise DomainError(ErrorCode.NEGATIVE_AMOUNT, f"{field} may not be negative ({number})", field)
@@ -69,7 +77,7 @@ def parse_money(
 
 
 def parse_quantity(
-    value, field: str, *, code: ErrorCode = ErrorCode.INVALID_VALUE, allow_negative: bool = False
+    value: Any, field: str, *, code: ErrorCode = ErrorCode.INVALID_VALUE, allow_negative: bool = False
 ) -> Decimal | None:
     """A quantity or unit cost (Numeric(18, 4)); None stays None."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -82,7 +90,7 @@ def parse_quantity(
     return number.quantize(QUANTUM_4)
 
 
-def parse_percent(value, field: str) -> Decimal:
+def parse_percent(value: Any, field: str) -> Decimal:
     """A percentage between 0 and 100 with at most 2 decimals."""
     if value is None:
         return ZERO
@@ -94,7 +102,7 @@ def parse_percent(value, field: str) -> Decimal:
     return number.quantize(CENT)
 
 
-def check_transition(table: dict, current, target, what: str) -> None:
+def check_transition(table: Mapping[E, Sequence[E]], current: E, target: E, what: str) -> None:
     """Refuse a status change that the ``table`` (status -> allowed next statuses) does not list."""
     if target == current:
         return

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Date, Enum, ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -137,7 +138,9 @@ def _check_period(start: dt.date, end: dt.date) -> None:
         )
 
 
-def _build_invoice_lines(session: Session, commitment: Commitment, lines: list[dict]) -> list:
+def _build_invoice_lines(
+    session: Session, commitment: Commitment, lines: list[dict[str, Any]]
+) -> list[SubcontractorInvoiceLine]:
     """Lines tied to a commitment line take its sub job, cost code and cost type unless given."""
     scope = ProjectScope(session, commitment.project_id)
     own_lines = {line.id: line for line in commitment.lines}
@@ -157,7 +160,7 @@ def _build_invoice_lines(session: Session, commitment: Commitment, lines: list[d
                     code, "Commitment line not found on this commitment", where + "commitmentLineId"
                 )
 
-        def pick(key: str, _source=source, _values=values):
+        def pick(key: str, _source: CommitmentLine | None = source, _values: dict[str, Any] = values) -> Any:
             if _values.get(key) is not None:
                 return _values[key]
             return getattr(_source, key) if _source is not None else None
@@ -193,7 +196,7 @@ def create_subcontractor_invoice(
     billing_period_start: dt.date,
     billing_period_end: dt.date,
     billing_date: dt.date,
-    lines: list[dict] | None = None,
+    lines: list[dict[str, Any]] | None = None,
 ) -> SubcontractorInvoice:
     """A DRAFT pay application against an approved subcontract."""
     require(actor, editing(Tool.INVOICES), "Creating a subcontractor invoice")
@@ -227,7 +230,7 @@ def create_subcontractor_invoice(
 
 
 def update_subcontractor_invoice(
-    session: Session, actor: Actor, invoice: SubcontractorInvoice, **values
+    session: Session, actor: Actor, invoice: SubcontractorInvoice, **values: Any
 ) -> SubcontractorInvoice:
     """Apply the fields given in ``values`` (none of them can be cleared); ``lines``, when given,
     replace the lines as a whole."""

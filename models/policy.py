@@ -75,15 +75,15 @@ def parse_level(text: str) -> PermissionLevel:
 def parse_grants(grants: Iterable[str]) -> dict[Tool, PermissionLevel]:
     """``["ALL=READ_ONLY", "BUDGET=ADMIN"]`` -> a level per tool. ``ALL`` names every tool and is
     applied first, so the named tools override it."""
-    pairs = []
+    pairs: list[tuple[str, PermissionLevel]] = []
     for grant in grants:
-        tool, sep, level = grant.partition("=")
+        name, sep, level_name = grant.partition("=")
         if not sep:
             raise DomainError(ErrorCode.INVALID_VALUE, f"'{grant}' is not TOOL=LEVEL", "grant")
-        pairs.append((tool.strip(), parse_level(level)))
+        pairs.append((name.strip(), parse_level(level_name)))
     levels: dict[Tool, PermissionLevel] = {}
-    for tool, level in sorted(pairs, key=lambda pair: pair[0].upper() != "ALL"):
-        for each in Tool if tool.upper() == "ALL" else (parse_tool(tool),):
+    for name, level in sorted(pairs, key=lambda pair: pair[0].upper() != "ALL"):
+        for each in Tool if name.upper() == "ALL" else (parse_tool(name),):
             levels[each] = level
     return levels
 

@@ -18,14 +18,17 @@ Where the seeds leave a choice, the rules here decide:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.budgets import Budget, BudgetLine, budget_owned_by_erp
+from models.budgets import Budget, BudgetLine, BudgetModification, budget_owned_by_erp
+from models.commitments import Commitment, CommitmentChangeOrder
 from models.company import CompanySettings
+from models.directory import Vendor
 from models.enums import (
     ChangeOrderStatus,
     CommitmentStatus,
@@ -37,6 +40,7 @@ from models.enums import (
 )
 from models.erp import ERP_NAMES
 from models.errors import ErrorCode
+from models.invoices import SubcontractorInvoice
 from models.projects import Project, ProjectCostCode, SubJob
 from models.wbs import CostCode, CostType
 
@@ -118,7 +122,7 @@ class CheckContext:
                 "project",
             )
 
-    def vendor_synced(self, vendor) -> None:
+    def vendor_synced(self, vendor: Vendor | None) -> None:
         if vendor is None:
             self.block(
                 ErrorCode.VENDOR_NOT_SYNCED,
@@ -153,9 +157,15 @@ class CheckContext:
             if code.sync_status == SyncStatus.SYNCED or code.id in shell_codes:
                 continue
             if self.system == ErpSystem.SAGE_300_CRE:
-                fix = f"Cost code {code.code} must come from the Sage 300 CRE standard cost code list: create it there and sync it."
+                fix = (
+                    f"Cost code {code.code} must come from the Sage 300 CRE standard cost code list: "
+                    "create it there and sync it."
+                )
             else:
-                fix = f"Add cost code {code.code} to project {project.number} (it then travels with the job) or send the cost code to the ERP."
+                fix = (
+                    f"Add cost code {code.code} to project {project.number} (it then travels with the "
+                    "job) or send the cost code to the ERP."
+                )
             self.block(
                 ErrorCode.COST_CODE_NOT_IN_ERP,
                 f"Cost code {code.code} does not exist in {self.erp} yet",
@@ -171,7 +181,8 @@ class CheckContext:
             self.block(
                 ErrorCode.INVALID_COST_CODE_FORMAT,
                 f"Cost code {code.code} {problem}",
-                "Use a sectioned 2- or 3-tier code of at most 12 characters with one delimiter, e.g. 01-100 or 01-100-10.",
+                "Use a sectioned 2- or 3-tier code of at most 12 characters with one delimiter, e.g. 01-100 "
+                "or 01-100-10.",
                 "costCode",
             )
 
@@ -197,7 +208,7 @@ class CheckContext:
                     "subJob",
                 )
 
-    def lines(self, project: Project, lines, what: str) -> None:
+    def lines(self, project: Project, lines: Sequence[Any], what: str) -> None:
         if not lines:
             self.block(
                 ErrorCode.NO_LINES, f"The {what} has no lines", f"Add at least one line to the {what}."
@@ -250,7 +261,8 @@ def check_project(ctx: CheckContext, project: Project) -> None:
         if code.id not in typed:
             ctx.block(
                 ErrorCode.COST_TYPE_MISSING,
-                f"Cost code {code.code} has no cost type on this project; {ctx.erp} needs a cost type for every code",
+                f"Cost code {code.code} has no cost type on this project; {ctx.erp} needs a cost type for "
+                "every code",
                 f"Add a budget line for {code.code} with its cost type (a $0 line is fine).",
                 "costType",
             )
@@ -260,7 +272,7 @@ def check_sub_job(ctx: CheckContext, sub_job: SubJob) -> None:
     ctx.project_synced(sub_job.project)
 
 
-def check_vendor(ctx: CheckContext, vendor) -> None:
+def check_vendor(ctx: CheckContext, vendor: Vendor) -> None:
     if not vendor.name.strip():
         ctx.block(ErrorCode.REQUIRED, "The vendor has no name", "Enter the vendor's name.", "name")
 
@@ -269,7 +281,7 @@ def check_cost_code(ctx: CheckContext, code: CostCode) -> None:
     ctx.code_format(code)
 
 
-def check_budget(ctx: CheckContext, budget) -> None:
+def check_budget(ctx: CheckContext, budget: Budget) -> None:
     ctx.budget_owner(budget)
     if not budget.locked:
         ctx.block(
@@ -296,7 +308,7 @@ def check_budget(ctx: CheckContext, budget) -> None:
         )
 
 
-def check_budget_modification(ctx: CheckContext, mod) -> None:
+def check_budget_modification(ctx: CheckContext, mod: BudgetModification) -> None:
     budget = mod.budget
     ctx.budget_owner(budget)
     ctx.project_synced(budget.project)
@@ -313,11 +325,12 @@ def check_budget_modification(ctx: CheckContext, mod) -> None:
     ctx.sub_jobs_synced([line.sub_job for line in lines])
 
 
-def check_commitment(ctx: CheckContext, commitment) -> None:
+def check_commitment(ctx: CheckContext, commitment: Commitment) -> None:
     if commitment.status != CommitmentStatus.APPROVED:
         ctx.block(
             ErrorCode.COMMITMENT_NOT_APPROVED,
-            f"Commitment {commitment.number} is {commitment.status.value}; only APPROVED commitments are exported",
+            f"Commitment {commitment.number} is {commitment.status.value}; only APPROVED commitments are "
+            "exported",
             "Set the commitment's status to Approved, then send it.",
             "status",
         )
@@ -326,7 +339,7 @@ def check_commitment(ctx: CheckContext, commitment) -> None:
     ctx.lines(commitment.project, commitment.lines, "commitment")
 
 
-def check_change_order(ctx: CheckContext, change_order) -> None:
+def check_change_order(ctx: CheckContext, change_order: CommitmentChangeOrder) -> None:
     commitment = change_order.commitment
     if commitment.sync_status != SyncStatus.SYNCED:
         ctx.block(
@@ -339,7 +352,8 @@ def check_change_order(ctx: CheckContext, change_order) -> None:
     if change_order.status != ChangeOrderStatus.APPROVED:
         ctx.block(
             ErrorCode.CHANGE_ORDER_NOT_APPROVED,
-            f"Change order {change_order.number} is {change_order.status.value}; only APPROVED change orders are exported",
+            f"Change order {change_order.number} is {change_order.status.value}; only APPROVED change orders "
+            "are exported",
             "Approve the change order, then send it.",
             "status",
         )
@@ -347,7 +361,7 @@ def check_change_order(ctx: CheckContext, change_order) -> None:
     ctx.lines(commitment.project, change_order.lines, "change order")
 
 
-def check_invoice(ctx: CheckContext, invoice) -> None:
+def check_invoice(ctx: CheckContext, invoice: SubcontractorInvoice) -> None:
     if Country(ctx.settings.country) == Country.CA:
         ctx.block(
             ErrorCode.UNSUPPORTED_IN_COUNTRY,

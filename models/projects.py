@@ -3,6 +3,8 @@ company's cost codes each project uses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -92,7 +94,7 @@ def _check_number_free(session: Session, number: str, exclude_id: int | None = N
         )
 
 
-def create_project(session: Session, actor: Actor, **values) -> Project:
+def create_project(session: Session, actor: Actor, **values: Any) -> Project:
     """Create a CostBridge-origin project (NOT_SENT) with its empty, unlocked budget."""
     require(actor, editing(Tool.PROJECT_ADMIN), "Creating a project")
     number = _clean(values.get("number"), "number", required=True, max_len=32)
@@ -114,7 +116,7 @@ def create_project(session: Session, actor: Actor, **values) -> Project:
     return project
 
 
-def update_project(session: Session, actor: Actor, project: Project, **values) -> Project:
+def update_project(session: Session, actor: Actor, project: Project, **values: Any) -> Project:
     """Apply the fields given in ``values`` (None clears the address fields); refused while the
     project is with the ERP."""
     require(actor, editing(Tool.PROJECT_ADMIN), "Editing a project")
@@ -161,7 +163,7 @@ def create_sub_job(session: Session, actor: Actor, project: Project, *, number: 
     return row
 
 
-def update_sub_job(session: Session, actor: Actor, row: SubJob, **values) -> SubJob:
+def update_sub_job(session: Session, actor: Actor, row: SubJob, **values: Any) -> SubJob:
     require(actor, editing(Tool.PROJECT_ADMIN), "Editing a sub job")
     ensure_editable(row)
     if given(values, "number", clearable=False):

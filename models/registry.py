@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, String, cast, func, literal, null, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from models import preflight_checks as checks
 from models.budgets import Budget, BudgetModification
@@ -61,7 +61,7 @@ class QueueSource:
     """How a record type's rows enter the approver's queue: the column holding its project id
     (None for company-level records) and the joins that column needs."""
 
-    project_id: Callable[[], ColumnElement[Any] | None]
+    project_id: Callable[[], ColumnElement[Any] | InstrumentedAttribute[Any] | None]
     joins: Callable[[], Sequence[tuple[Any, Any]]] = lambda: ()
 
 

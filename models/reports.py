@@ -28,9 +28,10 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from models.base import ZERO, money
 from models.budgets import Budget, BudgetLine, BudgetModification
@@ -51,6 +52,9 @@ from models.wbs import CostCode, CostType, division_of
 COMMITTED_STATUSES = (CommitmentStatus.APPROVED, CommitmentStatus.COMPLETE)
 COMMITTED_CHANGE_ORDER_STATUSES = (ChangeOrderStatus.APPROVED,)
 INVOICED_STATUSES = (InvoiceStatus.APPROVED, InvoiceStatus.PAID)
+
+# a SELECT of any columns (Select is generic in its column types)
+AnySelect = Select[*tuple[Any, ...]]
 
 HUNDRED = Decimal(100)
 PERCENT = Decimal("0.01")
@@ -189,10 +193,10 @@ class _Sums:
     def __init__(self, session: Session) -> None:
         self.in_cents = session.get_bind().dialect.name == "sqlite"
 
-    def sum(self, expr: ColumnElement) -> ColumnElement:
+    def sum(self, expr: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[Any]:
         return func.sum(func.round(expr * 100)) if self.in_cents else func.sum(expr)
 
-    def value(self, raw) -> Decimal:
+    def value(self, raw: Any) -> Decimal:
         if raw is None:
             return ZERO
         if self.in_cents:
@@ -200,11 +204,11 @@ class _Sums:
         return money(raw)
 
 
-def _where_project(stmt: Select, column, project_id: int | None) -> Select:
+def _where_project(stmt: AnySelect, column: Any, project_id: int | None) -> AnySelect:
     return stmt if project_id is None else stmt.where(column == project_id)
 
 
-def _budget_sql(sums: _Sums, project_id: int | None) -> Select:
+def _budget_sql(sums: _Sums, project_id: int | None) -> AnySelect:
     stmt = (
         select(
             Budget.project_id,
@@ -219,8 +223,8 @@ def _budget_sql(sums: _Sums, project_id: int | None) -> Select:
     return _where_project(stmt, Budget.project_id, project_id)
 
 
-def _modifications_sql(sums: _Sums, project_id: int | None) -> Select:
-    def moved(line_column, sign: int) -> Select:
+def _modifications_sql(sums: _Sums, project_id: int | None) -> AnySelect:
+    def moved(line_column: Any, sign: int) -> AnySelect:
         stmt = (
             select(
                 Budget.project_id.label("project_id"),
@@ -241,7 +245,7 @@ def _modifications_sql(sums: _Sums, project_id: int | None) -> Select:
     ).group_by(sub.c.project_id, sub.c.sub_job_id, sub.c.cost_code_id, sub.c.cost_type_id)
 
 
-def _committed_sql(sums: _Sums, project_id: int | None) -> Select:
+def _committed_sql(sums: _Sums, project_id: int | None) -> AnySelect:
     lines = (
         select(
             Commitment.project_id.label("project_id"),
@@ -277,7 +281,7 @@ def _committed_sql(sums: _Sums, project_id: int | None) -> Select:
     ).group_by(sub.c.project_id, sub.c.sub_job_id, sub.c.cost_code_id, sub.c.cost_type_id)
 
 
-def _invoiced_sql(sums: _Sums, project_id: int | None) -> Select:
+def _invoiced_sql(sums: _Sums, project_id: int | None) -> AnySelect:
     line = SubcontractorInvoiceLine
     stmt = (
         select(
@@ -295,7 +299,7 @@ def _invoiced_sql(sums: _Sums, project_id: int | None) -> Select:
     return _where_project(stmt, Commitment.project_id, project_id)
 
 
-def _direct_costs_sql(sums: _Sums, project_id: int | None) -> Select:
+def _direct_costs_sql(sums: _Sums, project_id: int | None) -> AnySelect:
     """Per line: all direct costs, and those not tied to a commitment. The enum has one committed
     type, so the second is the total less SUBCONTRACTOR_INVOICE (one comparison per row).
 
@@ -394,8 +398,10 @@ def find_project(session: Session, number: str) -> Project:
     return project
 
 
-def _labels(session: Session, keys: Iterable[LineKey]):
-    keys = list(keys)
+def _labels(
+    session: Session, line_keys: Iterable[LineKey]
+) -> tuple[dict[int, Row[int, str, str, str]], dict[int, Row[int, str, str]], dict[int, Row[int, str, str]]]:
+    keys = list(line_keys)
     code_ids = {k[2] for k in keys}
     type_ids = {k[3] for k in keys}
     sub_job_ids = {k[1] for k in keys if k[1] is not None}
@@ -429,7 +435,8 @@ def _rows(
     rows = []
     for key, line in figures.items():
         _project_id, sub_job_id, code_id, type_id = key
-        code, ctype, sub_job = codes[code_id], types[type_id], sub_jobs.get(sub_job_id)
+        code, ctype = codes[code_id], types[type_id]
+        sub_job = sub_jobs.get(sub_job_id) if sub_job_id is not None else None
         rows.append(
             JobCostRow(
                 sub_job_id=sub_job_id,
@@ -505,7 +512,7 @@ def company_job_cost_summary(session: Session, actor: Actor) -> CompanyJobCostSu
     return CompanyJobCostSummary(rows=rows, totals=JobCostFigures.total_of(r.figures for r in rows))
 
 
-def unsyncable_direct_costs(actor: Actor, project_id: int | None = None) -> Select:
+def unsyncable_direct_costs(actor: Actor, project_id: int | None = None) -> AnySelect:
     """Job-cost rows from the ERP not yet placed, oldest first (a statement, for paging)."""
     require(actor, UNSYNCABLE_DIRECT_COSTS, "Viewing unsyncable direct costs")
     stmt = select(UnplacedJobCost).where(UnplacedJobCost.placed_at.is_(None)).order_by(UnplacedJobCost.id)

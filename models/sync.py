@@ -7,7 +7,8 @@ The transitions themselves (send, accept, reject, ...) live in ``models/workflow
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import enum
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
@@ -18,7 +19,7 @@ from models.errors import DomainError, ErrorCode
 from models.policy import Actor
 
 
-def _enum(enum_cls, name: str):
+def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
     # native_enum=False: a VARCHAR + CHECK on both backends, so adding a value is a plain migration.
     return Enum(enum_cls, name=name, native_enum=False, validate_strings=True, length=32)
 
@@ -27,6 +28,8 @@ class SyncState:
     """Columns every syncable record carries (DESIGN.md section 3)."""
 
     RECORD_TYPE: RecordType  # set by each syncable model
+    if TYPE_CHECKING:
+        id: int  # every syncable model's primary key
 
     sync_status: Mapped[SyncStatus] = mapped_column(
         _enum(SyncStatus, "sync_status"), default=SyncStatus.NOT_SENT, nullable=False, index=True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Boolean, Enum, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -60,7 +62,13 @@ def division_of(code: str) -> str:
 # --- domain rules --------------------------------------------------------------------------------
 
 
-def _check_code_free(session: Session, model, code: str, error: ErrorCode, exclude_id: int | None) -> None:
+def _check_code_free(
+    session: Session,
+    model: type[CostCode] | type[CostType],
+    code: str,
+    error: ErrorCode,
+    exclude_id: int | None,
+) -> None:
     stmt = select(model.id).where(func.lower(model.code) == code.lower())
     if exclude_id is not None:
         stmt = stmt.where(model.id != exclude_id)
@@ -86,7 +94,7 @@ def create_cost_code(
     return row
 
 
-def update_cost_code(session: Session, actor: Actor, row: CostCode, **values) -> CostCode:
+def update_cost_code(session: Session, actor: Actor, row: CostCode, **values: Any) -> CostCode:
     """Apply the fields given in ``values`` (None clears the description); refused while the cost
     code is with the ERP."""
     require(actor, editing(Tool.PROJECT_ADMIN), "Editing a cost code")
@@ -127,7 +135,7 @@ def create_cost_type(
     return row
 
 
-def update_cost_type(session: Session, actor: Actor, row: CostType, **values) -> CostType:
+def update_cost_type(session: Session, actor: Actor, row: CostType, **values: Any) -> CostType:
     require(actor, editing(Tool.PROJECT_ADMIN), "Editing a cost type")
     if given(values, "code", clearable=False):
         code = clean_text(values["code"], "code", required=True, max_len=8)

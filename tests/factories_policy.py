@@ -36,7 +36,7 @@ class World:
 
 
 def _graphql_name(entry) -> str:
-    return entry.convert.__self__.__strawberry_definition__.name
+    return entry.strawberry_type.__strawberry_definition__.name
 
 
 def build_world(session: Session) -> World:

@@ -36,7 +36,8 @@ def harbor(session_factory):
         s.add_all(
             [
                 Vendor(name="@Bad Actor", normalized_name="bad actor", city="-Reno", zip="02134"),
-                Vendor(name="Zenith Steel", normalized_name="zenith steel", address="1 Main St", city="Austin", state="TX", zip="73301"),
+                Vendor(name="Zenith Steel", normalized_name="zenith steel", address="1 Main St",
+                       city="Austin", state="TX", zip="73301"),
             ]
         )  # fmt: skip
         s.commit()
@@ -156,9 +157,12 @@ def test_budget_export_reimport_layout_and_amounts(client, admin, harbor):
     rows = _csv_rows(response)
     assert rows[0] == BUDGET_HEADERS
     assert rows[1:] == [
-        ["", "01-100", "L", "Site supervision", "10000.00", "", "", "", "-2500.00", "7500.00", "0.00", "5000.00"],
-        ["", "03-300", "S", "'" + INJECTION_DESCRIPTION, "50000.00", "", "", "", "2500.00", "52500.00", "52250.50", "21234.56"],
-        ["A", "03-300", "M", "'-Rebar, see note", "8000.00", "2000", "LB", "4", "-500.00", "7500.00", "7800.00", "450.10"],
+        ["", "01-100", "L", "Site supervision", "10000.00", "", "", "", "-2500.00", "7500.00", "0.00",
+         "5000.00"],
+        ["", "03-300", "S", "'" + INJECTION_DESCRIPTION, "50000.00", "", "", "", "2500.00", "52500.00",
+         "52250.50", "21234.56"],
+        ["A", "03-300", "M", "'-Rebar, see note", "8000.00", "2000", "LB", "4", "-500.00", "7500.00",
+         "7800.00", "450.10"],
         ["", "03-400", "S", "Precast allowance", "0.00", "", "", "", "500.00", "500.00", "0.00", "0.00"],
     ]  # fmt: skip
 
@@ -170,7 +174,7 @@ def test_budget_export_reimport_layout_and_amounts(client, admin, harbor):
     # XLSX text is stored as text, never as a formula, so it needs no quote
     assert table[2][3] == INJECTION_DESCRIPTION
     amounts = [[Decimal(str(v)).quantize(Decimal("0.01")) for v in (r[4], *r[8:])] for r in table[1:]]
-    assert amounts[1] == [Decimal("50000.00"), Decimal("2500.00"), Decimal("52500.00"), Decimal("52250.50"), Decimal("21234.56")]  # fmt: skip
+    assert amounts[1] == [Decimal(v) for v in ("50000.00", "2500.00", "52500.00", "52250.50", "21234.56")]
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     sheet = book.active
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L5"

@@ -206,7 +206,9 @@ def test_import_runs_are_listed_and_filtered(gql, client, admin, world):
     _import(client, admin, world, "budget.csv", fb.good_csv())
     upload(client, admin, "vendors", "v.csv", f.csv_bytes([["Vendor Record Number", "Name"], ["V9", "Zeta"]]))
     data = gql.data(
-        "query($p: ID) { importRuns(kind: BUDGET, projectId: $p) { totalCount nodes { fileName sha256 user { name } counts { create } } } }",
+        "query($p: ID) "
+        "{ importRuns(kind: BUDGET, projectId: $p) { totalCount nodes { fileName sha256 user { name } counts "
+        "{ create } } } }",
         {"p": to_global_id("Project", world.project_id)},
     )["importRuns"]
     assert data["totalCount"] == 1

@@ -24,7 +24,8 @@ QUERY = """
       budget {
         locked
         totals { originalAmount revisedAmount }
-        lines { originalAmount modificationsAmount revisedAmount costCode { code } costType { code } subJob { number } }
+        lines { originalAmount modificationsAmount revisedAmount costCode { code } costType { code } subJob {
+          number } }
         modifications { amount }
       }
       commitments {

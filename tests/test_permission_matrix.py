@@ -154,7 +154,7 @@ def root_arguments(world: World) -> dict[tuple[str, str], str]:
 def node_types() -> dict[str, object]:
     """GraphQL name of every type implementing Node -> its node registration."""
     by_name = {
-        entry.convert.__self__.__strawberry_definition__.name: entry for entry in NODE_REGISTRY.values()
+        entry.strawberry_type.__strawberry_definition__.name: entry for entry in NODE_REGISTRY.values()
     }
     found = {}
     for type_ in GRAPHQL.type_map.values():

@@ -96,7 +96,8 @@ def test_budget_reader_without_commitments_sees_lines_but_no_commitment_anywhere
     levels = {Tool.PROJECT_ADMIN: R, Tool.BUDGET: R, Tool.ERP_INTEGRATIONS: R}
     reader = GraphQLClient(client, make_actor("Bea", levels))
     body = reader.execute(
-        '{ projects(search: "24-101") { nodes { budget { lines { originalAmount } } commitments { number } } } }'
+        '{ projects(search: "24-101") { nodes { budget { lines { originalAmount } } '
+        "commitments { number } } } }"
     )
     harbor = body["data"]["projects"]["nodes"][0]
     assert len(harbor["budget"]["lines"]) == 18
@@ -136,7 +137,8 @@ def test_budget_reader_without_commitments_sees_lines_but_no_commitment_anywhere
 def test_a_refused_action_does_not_show_the_record(client, make_actor, world):
     outsider = GraphQLClient(client, make_actor("Olly", {Tool.BUDGET: A}))
     out = outsider.data(
-        "mutation($ids: [ID!]!) { sendToErp(input: {ids: $ids}) { results { ok item { label } errors { code } } } }",
+        "mutation($ids: [ID!]!) "
+        "{ sendToErp(input: {ids: $ids}) { results { ok item { label } errors { code } } } }",
         {"ids": [world.record_ids["COMMITMENT"]]},
     )["sendToErp"]["results"][0]
     assert out == {"ok": False, "item": None, "errors": [{"code": "PERMISSION_DENIED"}]}

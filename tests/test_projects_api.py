@@ -47,7 +47,8 @@ def test_projects_paging_and_page_cap(gql):
     assert [n["number"] for n in page["nodes"]] == ["P-0", "P-1"]
     assert page["pageInfo"]["hasNextPage"] is True
     second = gql.data(
-        "query($after: String) { projects(first: 10, after: $after) { nodes { number } pageInfo { hasNextPage } } }",
+        "query($after: String) "
+        "{ projects(first: 10, after: $after) { nodes { number } pageInfo { hasNextPage } } }",
         {"after": page["pageInfo"]["endCursor"]},
     )["projects"]
     assert [n["number"] for n in second["nodes"]] == ["P-2", "P-3", "P-4"]
@@ -76,6 +77,7 @@ def test_permission_denied_without_project_admin_level(gql, make_actor):
 
 def test_malformed_id_is_a_user_error(gql):
     out = gql.data(
-        'mutation { updateProject(input: {id: "not-an-id", name: "x"}) { project { id } errors { code field } } }'
+        'mutation { updateProject(input: {id: "not-an-id", name: "x"}) '
+        "{ project { id } errors { code field } } }"
     )["updateProject"]
     assert out["errors"] == [{"code": "INVALID_ID", "field": "id"}]

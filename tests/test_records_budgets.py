@@ -11,7 +11,8 @@ from tests.factories_records import budget_pk, count, seed, set_sync_status
 ADD = """
 mutation($input: AddBudgetLineInput!) {
   addBudgetLine(input: $input) {
-    budgetLine { id description originalAmount modificationsAmount revisedAmount quantity unitOfMeasure unitCost
+    budgetLine { id description originalAmount modificationsAmount revisedAmount quantity unitOfMeasure
+      unitCost
       subJob { number } costCode { code } costType { code } }
     errors { code field }
   }
@@ -19,7 +20,8 @@ mutation($input: AddBudgetLineInput!) {
 """
 UPDATE = """
 mutation($input: UpdateBudgetLineInput!) {
-  updateBudgetLine(input: $input) { budgetLine { description originalAmount costType { code } } errors { code field } }
+  updateBudgetLine(input: $input) { budgetLine { description originalAmount costType { code } } errors { code
+    field } }
 }
 """
 BUDGET = """
@@ -27,7 +29,8 @@ query($id: ID!) { node(id: $id) { ... on Project { budget {
   locked sync { status }
   totals { originalAmount modificationsAmount revisedAmount }
   lines { costCode { code } costType { code } originalAmount modificationsAmount revisedAmount }
-  modifications { amount notes fromLine { costCode { code } } toLine { costCode { code } revisedAmount } sync { status } }
+  modifications { amount notes fromLine { costCode { code } } toLine { costCode { code } revisedAmount } sync
+    { status } }
 } } } }
 """
 LOCK = "mutation($input: BudgetInput!) { lockBudget(input: $input) { budget { locked } errors { code } } }"
@@ -114,7 +117,10 @@ def test_add_update_lines_and_totals(gql, session_factory):
 def test_delete_line(gql, session_factory):
     setup = seed(session_factory)
     line = add(gql, setup)["budgetLine"]
-    delete = "mutation($input: DeleteBudgetLineInput!) { deleteBudgetLine(input: $input) { deletedId errors { code } } }"
+    delete = (
+        "mutation($input: DeleteBudgetLineInput!) { deleteBudgetLine(input: $input) { deletedId errors { "
+        "code } } }"
+    )
     out = gql.data(delete, {"input": {"id": line["id"]}})["deleteBudgetLine"]
     assert out == {"deletedId": line["id"], "errors": []}
     assert lines_count(session_factory) == 0

@@ -11,7 +11,8 @@ from tests.factories_records import count, seed, set_sync_status, synced_commitm
 FIELDS = """
   id kind number title description status retainagePercent contractDate
   vendor { name } project { number }
-  lines { lineNumber description quantity unitCost amount subJob { number } costCode { code } costType { code } }
+  lines { lineNumber description quantity unitCost amount subJob { number } costCode { code } costType { code
+    } }
   totals { originalAmount approvedChangeOrdersAmount pendingChangeOrdersAmount revisedAmount }
   sync { status }
 """
@@ -33,7 +34,8 @@ mutation($input: ChangeCommitmentStatusInput!) {
 CREATE_CO = """
 mutation($input: CreateCommitmentChangeOrderInput!) {
   createCommitmentChangeOrder(input: $input) {
-    changeOrder { id number title status changeDate total lines { amount costCode { code } } commitment { number } sync { status } }
+    changeOrder { id number title status changeDate total lines { amount costCode { code } } commitment {
+      number } sync { status } }
     errors { code field }
   }
 }
@@ -327,7 +329,8 @@ def test_change_order_update_and_sync_lock(gql, session_factory):
     )
     co_id = co["createCommitmentChangeOrder"]["changeOrder"]["id"]
     update = """mutation($input: UpdateCommitmentChangeOrderInput!) {
-      updateCommitmentChangeOrder(input: $input) { changeOrder { title total lines { amount } } errors { code field } } }"""
+      updateCommitmentChangeOrder(input: $input) { changeOrder { title total lines { amount } } errors { code
+        field } } }"""
     out = gql.data(
         update,
         {

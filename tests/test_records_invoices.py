@@ -115,7 +115,8 @@ def test_create_invoice_with_totals(gql, session_factory):
         "netAmount": "410.12",
     }
     listed = gql.data(
-        "query($id: ID!) { node(id: $id) { ... on Project { subcontractorInvoices { number totals { netAmount } } } } }",
+        "query($id: ID!) "
+        "{ node(id: $id) { ... on Project { subcontractorInvoices { number totals { netAmount } } } } }",
         {"id": setup.project},
     )
     assert listed["node"]["subcontractorInvoices"] == [{"number": "PA-1", "totals": {"netAmount": "410.12"}}]
@@ -278,7 +279,8 @@ def test_commitment_lines_billed_by_an_invoice_cannot_be_replaced(gql, session_f
     pk = synced_commitment(session_factory, setup)
     gql.data(CREATE, {"input": new_invoice(setup, pk, commitment_line_ids(session_factory, pk))})
     set_sync_status(session_factory, commitments.Commitment, pk, SyncStatus.NOT_SENT)
-    update = """mutation($input: UpdateCommitmentInput!) { updateCommitment(input: $input) { errors { code field } } }"""
+    update = """mutation($input: UpdateCommitmentInput!)
+        { updateCommitment(input: $input) { errors { code field } } }"""
     out = gql.data(update, {"input": {"id": to_global_id("Commitment", pk), "lines": []}})["updateCommitment"]
     assert out["errors"] == [{"code": "LINE_IN_USE", "field": "lines"}]
     assert (

@@ -9,7 +9,8 @@ from tests.factories_records import count, seed, set_sync_status
 
 CREATE_COST_CODE = """
 mutation($input: CreateCostCodeInput!) {
-  createCostCode(input: $input) { costCode { id code description division active sync { status } } errors { code field } }
+  createCostCode(input: $input) { costCode { id code description division active sync { status } } errors {
+    code field } }
 }
 """
 UPDATE_COST_CODE = """
@@ -68,7 +69,8 @@ def test_synced_cost_code_is_read_only(gql, session_factory):
 
 def test_cost_types_create_update_filter(gql, session_factory):
     create = """mutation($input: CreateCostTypeInput!) {
-      createCostType(input: $input) { costType { id code name erpCode origin active } errors { code field } } }"""
+      createCostType(input: $input) { costType { id code name erpCode origin active } errors { code field } }
+        }"""
     labor = gql.data(create, {"input": {"code": "2", "name": "Labor", "erpCode": "L"}})["createCostType"]
     assert labor["costType"]["code"] == "2" and labor["costType"]["erpCode"] == "L"
     assert labor["costType"]["origin"] == "COSTBRIDGE"
@@ -187,7 +189,8 @@ def test_sub_jobs_create_update_and_duplicates(gql, session_factory):
 
 VENDOR = """mutation($input: CreateVendorInput!) {
   createVendor(input: $input) {
-    vendor { id name address city state zip insurancePolicyType insuranceExpiresOn active erpVendorId sync { status origin } }
+    vendor { id name address city state zip insurancePolicyType insuranceExpiresOn active erpVendorId sync {
+      status origin } }
     errors { code field } } }"""
 
 
@@ -243,7 +246,8 @@ def test_synced_vendor_is_read_only(gql, session_factory):
     with session_factory() as s:
         pk = s.query(directory.Vendor.id).scalar()
     set_sync_status(session_factory, directory.Vendor, pk, SyncStatus.SYNCED)
-    update = """mutation($input: UpdateVendorInput!) { updateVendor(input: $input) { vendor { name } errors { code } } }"""
+    update = """mutation($input: UpdateVendorInput!)
+        { updateVendor(input: $input) { vendor { name } errors { code } } }"""
     out = gql.data(update, {"input": {"id": vendor["id"], "name": "Other"}})["updateVendor"]
     assert out == {"vendor": None, "errors": [{"code": "RECORD_LOCKED_BY_SYNC"}]}
     with session_factory() as s:

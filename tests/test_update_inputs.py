@@ -15,7 +15,8 @@ mutation { createVendor(input: {name: "Bolt Electric", address: "1 Main St", cit
   insurancePolicyType: "GL"}) { vendor { id } } }
 """
 CREATE_COMMITMENT = """
-mutation($input: CreateCommitmentInput!) { createCommitment(input: $input) { commitment { id } errors { code } } }
+mutation($input: CreateCommitmentInput!) { createCommitment(input: $input) { commitment { id } errors { code
+  } } }
 """
 UPDATE_COMMITMENT = """
 mutation($input: UpdateCommitmentInput!) {

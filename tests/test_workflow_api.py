@@ -17,11 +17,20 @@ from models.sync import ErpExport, SyncEvent
 from tests import factories_workflow as f
 from tests.actors import SETUP
 
-RESULT = "results { id ok item { recordType label sync { status rejectReason } } errors { code message field } blockers { code fix } }"
-SEND = f"mutation($ids: [ID!]!) {{ sendToErp(input: {{ids: $ids}}) {{ succeeded failed {RESULT} errors {{ code }} }} }}"
+RESULT = (
+    "results { id ok item { recordType label sync { status rejectReason } } errors { code message field } "
+    "blockers { code fix } }"
+)
+SEND = (
+    f"mutation($ids: [ID!]!) {{ sendToErp(input: {{ids: $ids}}) {{ succeeded failed {RESULT} errors {{ code "
+    f"}} }} }}"
+)
 RESEND = f"mutation($ids: [ID!]!) {{ resendToErp(input: {{ids: $ids}}) {{ {RESULT} }} }}"
 RETRIEVE = f"mutation($ids: [ID!]!) {{ retrieveFromErp(input: {{ids: $ids}}) {{ {RESULT} }} }}"
-REJECT = f"mutation($ids: [ID!]!, $reason: String!) {{ rejectErpExport(input: {{ids: $ids, reason: $reason}}) {{ {RESULT} }} }}"
+REJECT = (
+    f"mutation($ids: [ID!]!, $reason: String!) {{ rejectErpExport(input: {{ids: $ids, reason: $reason}}) {{ "
+    f"{RESULT} }} }}"
+)
 ACCEPT = (
     "mutation($items: [AcceptItemInput!]!) { acceptErpExport(input: {items: $items}) { succeeded "
     + RESULT.replace("results {", "results { export { id erpEntity status header lines }")
@@ -215,7 +224,10 @@ def test_refusals_over_http_change_nothing(gql, people, session, session_factory
     with session_factory() as s:
         export_id = s.scalar(select(ErpExport.id))
     gql.as_(people["approver"])  # the agent below runs as the ERP admin user
-    ack = "mutation($id: ID!) { acknowledgeErpExport(input: {exportId: $id}) { export { status } errors { code } } }"
+    ack = (
+        "mutation($id: ID!) { acknowledgeErpExport(input: {exportId: $id}) { export { status } errors { code "
+        "} } }"
+    )
     assert gql.data(ack, {"id": to_global_id("ErpExport", export_id)})["acknowledgeErpExport"]["errors"] == []
     refused(pm, RESEND, {"ids": [cid]}, "resendToErp", "INVALID_STATUS_TRANSITION")
     refused(pm, UNLINK, {"ids": [cid]}, "unlinkFromErp", "PERMISSION_DENIED")
@@ -249,7 +261,8 @@ def test_the_agent_pulls_the_outbox_and_acknowledges_or_fails(gql, people, sessi
     gql.as_(people["pm"]).data(SEND, {"ids": [gid(c1), gid(c2)]})
     gql.as_(people["approver"]).data(ACCEPT, {"items": [{"id": gid(c1)}, {"id": gid(c2)}]})
     pending = gql.data(
-        "{ erpExports(status: PENDING) { totalCount nodes { id recordType erpSystem erpEntity columns header lines } } }"
+        "{ erpExports(status: PENDING) { totalCount nodes { id recordType erpSystem erpEntity columns header "
+        "lines } } }"
     )["erpExports"]
     assert pending["totalCount"] == 2
     first, second = pending["nodes"]
@@ -257,7 +270,8 @@ def test_the_agent_pulls_the_outbox_and_acknowledges_or_fails(gql, people, sessi
     assert first["columns"][:2] == ["Subcontract #", "Original Subcontract"]
 
     ack = (
-        "mutation($id: ID!, $origin: String) { acknowledgeErpExport(input: {exportId: $id, originId: $origin}) "
+        "mutation($id: ID!, $origin: String) "
+        "{ acknowledgeErpExport(input: {exportId: $id, originId: $origin}) "
         "{ export { status originId } item { sync { status originId } } errors { code } } }"
     )
     once = gql.data(ack, {"id": first["id"], "origin": "SC-001-A"})["acknowledgeErpExport"]
@@ -304,7 +318,8 @@ def test_queue_filters_and_counts(gql, people, session):
     gql.as_(people["pm"]).data(SEND, {"ids": [gid(c1), gid(c2), gid(v)]})
     viewer = gql.as_(people["viewer"])
     q = (
-        "query($s: [SyncStatus!], $t: [RecordType!], $p: ID) { syncItems(statuses: $s, recordTypes: $t, projectId: $p) "
+        "query($s: [SyncStatus!], $t: [RecordType!], $p: ID) "
+        "{ syncItems(statuses: $s, recordTypes: $t, projectId: $p) "
         "{ totalCount counts { status count } nodes { recordType label project { number } } } }"
     )
     everything = viewer.data(q)["syncItems"]
@@ -347,7 +362,9 @@ def test_sync_preflight_lists_every_blocker_with_its_fix(gql, people, session):
     c = f.commitment(session, p, None, status=CommitmentStatus.DRAFT)
     session.commit()
     out = gql.as_(people["pm"]).data(
-        "query($id: ID!) { syncPreflight(id: $id) { recordType erpSystem status canSend blockers { code message fix field } } }",
+        "query($id: ID!) "
+        "{ syncPreflight(id: $id) { recordType erpSystem status canSend blockers { code message fix field } "
+        "} }",
         {"id": gid(c)},
     )["syncPreflight"]
     assert out["recordType"] == "COMMITMENT" and out["canSend"] is False
@@ -368,7 +385,8 @@ def test_erp_configuration_and_settings(gql, people, session):
     f.configure(session)
     session.commit()
     erp = gql.as_(people["pm"]).data(
-        "{ erp { system systemName country usesPhases outOfScope capabilities { feature recordType exportSupported importSupported notes } } }"
+        "{ erp { system systemName country usesPhases outOfScope capabilities { feature recordType "
+        "exportSupported importSupported notes } } }"
     )["erp"]
     assert (erp["system"], erp["country"], erp["usesPhases"]) == ("SAGE_100_CONTRACTOR", "US", False)
     caps = {c["feature"]: c for c in erp["capabilities"]}
@@ -379,7 +397,8 @@ def test_erp_configuration_and_settings(gql, people, session):
 
     update = (
         "mutation($i: UpdateErpSettingsInput!) { updateErpSettings(input: $i) { erp { system country "
-        "exportFolder exportIntervalSeconds capabilities { feature exportSupported } } errors { code field } } }"
+        "exportFolder exportIntervalSeconds capabilities { feature exportSupported } } errors { code field "
+        "} } }"
     )
     denied = gql.as_(people["approver"]).data(update, {"i": {"erpSystem": "SAGE_300_CRE"}})[
         "updateErpSettings"
@@ -415,7 +434,8 @@ def test_approval_digest_query(gql, people, session):
     session.commit()
     gql.as_(people["pm"]).data(SEND, {"ids": [gid(c)]})
     digest = gql.as_(people["approver"]).data(
-        "{ approvalDigest { total failedCount text groups { recordType count items { label projectNumber sentBy waiting waitingSeconds } } } }"
+        "{ approvalDigest { total failedCount text groups { recordType count items { label projectNumber "
+        "sentBy waiting waitingSeconds } } } }"
     )["approvalDigest"]
     assert digest["total"] == 1 and digest["failedCount"] == 0
     group = digest["groups"][0]
@@ -434,8 +454,10 @@ def test_receive_erp_jobs_reports_per_job(gql, people, session, session_factory)
     f.project(session, "J-400", "Made in CostBridge")
     session.commit()
     q = (
-        "mutation($jobs: [ErpJobInput!]!) { receiveErpJobs(input: {jobs: $jobs}) { results { jobId created subJobsCreated "
-        "project { number erpJobId sync { status origin } subJobs { number sync { status origin } } } errors { code message field } } errors { code } } }"
+        "mutation($jobs: [ErpJobInput!]!) "
+        "{ receiveErpJobs(input: {jobs: $jobs}) { results { jobId created subJobsCreated "
+        "project { number erpJobId sync { status origin } subJobs { number sync { status origin } } } errors "
+        "{ code message field } } errors { code } } }"
     )
     jobs = [
         {

@@ -102,7 +102,7 @@ class Loaders:
             self._loaders[batch] = loader
         return loader
 
-    def table(self, model: type) -> dict[int, Any]:
+    def table(self, model: type[Any]) -> dict[int, Any]:
         """Every row of a small company-wide list (cost codes, cost types) by id, one SELECT per
         request."""
         rows = self._tables.get(model)
@@ -122,8 +122,8 @@ def group_by(
     return [buckets.get(k, []) for k in keys]
 
 
-def by_id(session: Session, model: type, keys: Sequence[int]) -> list[Any]:
+def by_id(session: Session, model: type[Any], keys: Sequence[int]) -> list[Any]:
     """Load ``model`` rows by primary key, one SELECT, in the keys' order (None where missing)."""
-    rows = session.scalars(select(model).where(model.id.in_(set(keys)))).all()
+    rows: Sequence[Any] = session.scalars(select(model).where(model.id.in_(set(keys)))).all()
     found = {r.id: r for r in rows}
     return [found.get(k) for k in keys]

@@ -109,7 +109,8 @@ def _line_refs(input_obj) -> dict:
 class BudgetMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Add a line (sub job x cost code x cost type, one each) to an unlocked budget (STANDARD on Budget).",
+        description="Add a line (sub job x cost code x cost type, one each) to an unlocked budget (STANDARD "
+        "on Budget).",
     )
     def add_budget_line(self, info: Info, input: AddBudgetLineInput) -> BudgetLinePayload:
         def action(s, u):
@@ -166,7 +167,8 @@ class BudgetMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Move an amount between two lines of a locked budget; refused while the budget is being sent.",
+        description="Move an amount between two lines of a locked budget; refused while the budget is being "
+        "sent.",
     )
     def create_budget_modification(
         self, info: Info, input: CreateBudgetModificationInput

@@ -137,7 +137,8 @@ class CommitmentMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Change a commitment; lines, when given, replace all lines. Refused while it is with the ERP.",
+        description="Change a commitment; lines, when given, replace all lines. Refused while it is with the "
+        "ERP.",
     )
     def update_commitment(self, info: Info, input: UpdateCommitmentInput) -> CommitmentPayload:
         def action(s, u):
@@ -150,7 +151,8 @@ class CommitmentMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Move a commitment along DRAFT -> OUT_FOR_BID / OUT_FOR_SIGNATURE -> APPROVED -> COMPLETE / TERMINATED (or VOID).",
+        description="Move a commitment along DRAFT -> OUT_FOR_BID / OUT_FOR_SIGNATURE -> APPROVED -> "
+        "COMPLETE / TERMINATED (or VOID).",
     )
     def change_commitment_status(self, info: Info, input: ChangeCommitmentStatusInput) -> CommitmentPayload:
         def action(s, u):
@@ -176,7 +178,8 @@ class CommitmentMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Change a change order; lines, when given, replace all lines. Refused while it is with the ERP.",
+        description="Change a change order; lines, when given, replace all lines. Refused while it is with "
+        "the ERP.",
     )
     def update_commitment_change_order(
         self, info: Info, input: UpdateCommitmentChangeOrderInput

@@ -27,7 +27,8 @@ INVOICE_LINE_REFS = {**LINE_REFS, "commitment_line_id": "CommitmentLine"}
 
 
 @strawberry.input(
-    description="An invoice line; tied to a commitment line, its sub job, cost code and cost type default from it."
+    description="An invoice line; tied to a commitment line, its sub job, cost code and cost type default "
+    "from it."
 )
 class SubcontractorInvoiceLineInput:
     commitment_line_id: strawberry.ID | None = None
@@ -101,7 +102,8 @@ class InvoiceMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Change an invoice; lines, when given, replace all lines. Refused while it is with the ERP.",
+        description="Change an invoice; lines, when given, replace all lines. Refused while it is with the "
+        "ERP.",
     )
     def update_subcontractor_invoice(
         self, info: Info, input: UpdateSubcontractorInvoiceInput

@@ -130,7 +130,8 @@ class ProjectCostCodesPayload:
 class ProjectMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Create a project (NOT_SENT) with its empty, unlocked budget (STANDARD on Project Admin).",
+        description="Create a project (NOT_SENT) with its empty, unlocked budget (STANDARD on Project "
+        "Admin).",
     )
     def create_project(self, info: Info, input: CreateProjectInput) -> ProjectPayload:
         values = values_of(input)
@@ -167,7 +168,8 @@ class ProjectMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Disable a cost code on a project; refused (COST_CODE_IN_USE) while budget or commitment lines use it.",
+        description="Disable a cost code on a project; refused (COST_CODE_IN_USE) while budget or commitment "
+        "lines use it.",
     )
     def remove_project_cost_code(
         self, info: Info, input: RemoveProjectCostCodeInput

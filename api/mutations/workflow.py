@@ -7,6 +7,7 @@ the others are committed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import strawberry
@@ -24,7 +25,7 @@ from api.types.workflow import Erp, ErpExport, SyncActionPayload, SyncActionResu
 from exporters.mapping import build_payload
 from models import registry, workflow
 from models.erp import update_erp_settings
-from models.erp_inbound import ErpJobIn, ErpSubJobIn, receive_erp_job
+from models.erp_inbound import ErpJobIn, ErpSubJobIn, ReceivedJob, receive_erp_job
 from models.errors import ErrorCode
 from models.policy import Actor, can_read
 from models.projects import Project as ProjectRow
@@ -210,7 +211,8 @@ def _batch(
 class WorkflowMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Send records to ERP Integrations for accounting acceptance (ADMIN on each record's tool). "
+        description="Send records to ERP Integrations for accounting acceptance (ADMIN on each record's "
+        "tool). "
         "Refused with the preflight blockers.",
     )
     def send_to_erp(self, info: Info, input: SyncIdsInput) -> SyncActionPayload:
@@ -334,7 +336,7 @@ class WorkflowMutations:
                 sub_jobs=[ErpSubJobIn(s.number, s.name) for s in job.sub_jobs],
             )
             received, errors = run_in_transaction(
-                ctx.session, lambda s, data=data: receive_erp_job(s, ctx.actor, data)
+                ctx.session, functools.partial(_receive, actor=ctx.actor, job=data)
             )
             results.append(
                 ReceivedErpJob(
@@ -346,6 +348,10 @@ class WorkflowMutations:
                 )
             )
         return ReceiveErpJobsPayload(results=results, errors=[])
+
+
+def _receive(session: Session, *, actor: Actor, job: ErpJobIn) -> ReceivedJob:
+    return receive_erp_job(session, actor, job)
 
 
 def _export_payload(session: Session, actor: Actor, export, errors: list[UserError]) -> ErpExportPayload:

@@ -15,6 +15,7 @@ from api.types.projects import WbsRefs, wbs_refs
 from api.types.sync import SyncInfo
 from models import budgets as m
 from models import registry
+from models.base import ZERO
 from models.enums import RecordType, Tool
 from models.policy import reading
 
@@ -25,12 +26,13 @@ BUDGET_MODIFICATION = registry.spec(RecordType.BUDGET_MODIFICATION).type_name
 def _net_of(row: m.BudgetLine) -> Decimal:
     """Net modifications of one line, for a line shown on its own (node, mutation payload)."""
     session = object_session(row)
+    assert session is not None, "a line shown on its own was loaded by the request's session"
     mods = session.scalars(
         select(m.BudgetModification).where(
             or_(m.BudgetModification.from_line_id == row.id, m.BudgetModification.to_line_id == row.id)
         )
     ).all()
-    return m.line_modification_nets(mods).get(row.id, m.ZERO)
+    return m.line_modification_nets(mods).get(row.id, ZERO)
 
 
 @register_node(m.BudgetLine, "BudgetLine", reading(Tool.BUDGET))
@@ -70,7 +72,7 @@ class BudgetLine(WbsRefs, Node):
 def _line_with_net(info: Info, line_id: int) -> BudgetLine:
     row = info.context.loaders.load(loaders.budget_lines, line_id)
     mods = info.context.loaders.load(loaders.modifications_by_budget, row.budget_id)
-    return BudgetLine.from_row(row, m.line_modification_nets(mods).get(row.id, m.ZERO))
+    return BudgetLine.from_row(row, m.line_modification_nets(mods).get(row.id, ZERO))
 
 
 @register_node(m.BudgetModification, BUDGET_MODIFICATION, reading(Tool.BUDGET))
@@ -137,7 +139,7 @@ class Budget(Node):
     def lines(self, info: Info) -> list[BudgetLine]:
         lines, mods = self._parts(info)
         nets = m.line_modification_nets(mods)
-        return [BudgetLine.from_row(r, nets.get(r.id, m.ZERO)) for r in lines]
+        return [BudgetLine.from_row(r, nets.get(r.id, ZERO)) for r in lines]
 
     @strawberry.field
     def modifications(self, info: Info) -> list[BudgetModification]:

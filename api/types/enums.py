@@ -3,25 +3,44 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 import strawberry
 
 from models import enums
 
-SyncStatus = strawberry.enum(enums.SyncStatus, name="SyncStatus")
-Origin = strawberry.enum(enums.Origin, name="Origin")
-RecordType = strawberry.enum(enums.RecordType, name="RecordType")
-ErpSystem = strawberry.enum(enums.ErpSystem, name="ErpSystem")
-Country = strawberry.enum(enums.Country, name="Country")
-CommitmentKind = strawberry.enum(enums.CommitmentKind, name="CommitmentKind")
-CommitmentStatus = strawberry.enum(enums.CommitmentStatus, name="CommitmentStatus")
-ChangeOrderStatus = strawberry.enum(enums.ChangeOrderStatus, name="ChangeOrderStatus")
-InvoiceStatus = strawberry.enum(enums.InvoiceStatus, name="InvoiceStatus")
-DirectCostType = strawberry.enum(enums.DirectCostType, name="DirectCostType")
-DirectCostStatus = strawberry.enum(enums.DirectCostStatus, name="DirectCostStatus")
-Tool = strawberry.enum(enums.Tool, name="Tool")
-ExportStatus = strawberry.enum(enums.ExportStatus, name="ExportStatus")
-ImportKind = strawberry.enum(enums.ImportKind, name="ImportKind")
+if TYPE_CHECKING:  # to a type checker each is the domain enum strawberry registers
+    from models.enums import (
+        ChangeOrderStatus,
+        CommitmentKind,
+        CommitmentStatus,
+        Country,
+        DirectCostStatus,
+        DirectCostType,
+        ErpSystem,
+        ExportStatus,
+        ImportKind,
+        InvoiceStatus,
+        Origin,
+        RecordType,
+        SyncStatus,
+        Tool,
+    )
+else:
+    SyncStatus = strawberry.enum(enums.SyncStatus, name="SyncStatus")
+    Origin = strawberry.enum(enums.Origin, name="Origin")
+    RecordType = strawberry.enum(enums.RecordType, name="RecordType")
+    ErpSystem = strawberry.enum(enums.ErpSystem, name="ErpSystem")
+    Country = strawberry.enum(enums.Country, name="Country")
+    CommitmentKind = strawberry.enum(enums.CommitmentKind, name="CommitmentKind")
+    CommitmentStatus = strawberry.enum(enums.CommitmentStatus, name="CommitmentStatus")
+    ChangeOrderStatus = strawberry.enum(enums.ChangeOrderStatus, name="ChangeOrderStatus")
+    InvoiceStatus = strawberry.enum(enums.InvoiceStatus, name="InvoiceStatus")
+    DirectCostType = strawberry.enum(enums.DirectCostType, name="DirectCostType")
+    DirectCostStatus = strawberry.enum(enums.DirectCostStatus, name="DirectCostStatus")
+    Tool = strawberry.enum(enums.Tool, name="Tool")
+    ExportStatus = strawberry.enum(enums.ExportStatus, name="ExportStatus")
+    ImportKind = strawberry.enum(enums.ImportKind, name="ImportKind")
 
 
 @strawberry.enum(name="PermissionLevel")

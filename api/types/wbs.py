@@ -60,7 +60,7 @@ class CostType(Node):
             code=row.code,
             name=row.name,
             erp_code=row.erp_code,
-            origin=row.origin,
+            origin=Origin(row.origin),
             active=row.active,
             _pk=row.id,
         )

@@ -4,6 +4,7 @@ configuration and capability matrix, the outbox (ErpExport) and the approval dig
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -21,6 +22,7 @@ from models.company import CompanySettings
 from models.enums import Tool
 from models.policy import ERP_SETTINGS, OUTBOX, reading
 from models.preflight import Blocker, Preflight
+from models.projects import Project as ProjectRow
 from models.sync import ErpExport as ErpExportRow
 from models.workflow import Digest, DigestGroup, DigestItem, format_wait
 
@@ -39,7 +41,7 @@ class SyncItem:
     label: str
     sync: SyncInfo
     _row: strawberry.Private[object]
-    _project_row: strawberry.Private[object | None]
+    _project_row: strawberry.Private[ProjectRow | None]
 
     @classmethod
     def build(cls, record, project_row=None) -> SyncItem:
@@ -161,7 +163,7 @@ class Erp:
 
     @classmethod
     def from_settings(cls, settings: CompanySettings) -> Erp:
-        system = erp_model.ErpSystem(settings.erp_system)
+        system = ErpSystem(settings.erp_system)
         return cls(
             system=system,
             system_name=erp_model.ERP_NAMES[system],
@@ -214,7 +216,7 @@ class ErpExport(Node):
             id=to_global_id("ErpExport", row.id),
             record_type=row.record_type,
             record_id=to_global_id(registry.spec(row.record_type).type_name, row.record_id),
-            erp_system=erp_model.ErpSystem(row.erp_system),
+            erp_system=ErpSystem(row.erp_system),
             erp_entity=row.erp_entity,
             status=row.status,
             origin_id=row.origin_id,
@@ -227,7 +229,7 @@ class ErpExport(Node):
             columns=list(payload.get("columns", [])),
             header=payload.get("header", {}),
             lines=payload.get("lines", []),
-            payload=payload,
+            payload=cast(JSON, payload),
         )
 
 

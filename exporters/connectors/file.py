@@ -117,7 +117,7 @@ def acknowledge_delivered(
         delivered = [(e.id, e.delivered_file) for e in delivered_exports(session, ACTOR, CONNECTOR)]
     run = run or ConnectorRun(folder=base)
     for export_id, file_name in delivered:
-        exists = bool(file_name) and (base / file_name).is_file()
+        exists = file_name is not None and (base / file_name).is_file()
         try:
             with transaction(factory) as session:
                 if exists:
