@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from graphql import GraphQLNonNull, GraphQLObjectType, Undefined, get_named_type, is_leaf_type
@@ -248,3 +249,28 @@ def test_download_routes(matrix):
 def test_signed_in_entries_are_open_to_every_active_user():
     open_fields = {name for name, p in root_fields().items() if getattr(p, "need", None) == SIGNED_IN}
     assert open_fields == {"viewer", "erp"}
+
+
+# --- the documented matrix ------------------------------------------------------------------------
+
+PER_RECORD = "READ_ONLY on the record's tool"
+
+
+def documented_lines() -> list[str]:
+    """The table rows docs/workflow.md must show, one per root field, node type and download, as
+    the policy entries declare them (each row may go on with more columns)."""
+    lines = []
+    for name, permission in sorted(root_fields().items()):
+        need = PER_RECORD if permission is PerRecord else permission.need.describe()
+        lines.append(f"| `{name}` | {need} |")
+    for name, entry in sorted(node_types().items()):
+        lines.append(f"| `{name}` | {entry.need.describe()} |")
+    for download in DOWNLOADS:
+        lines.append(f"| `GET {download.path}` | {download.need.describe()} |")
+    return lines
+
+
+def test_the_documented_matrix_is_the_policy():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "workflow.md").read_text()
+    missing = [line for line in documented_lines() if line not in docs]
+    assert not missing, "docs/workflow.md does not show:\n" + "\n".join(missing)
