@@ -12,7 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from api.dataloaders import Loaders
 from models.company import CompanySettings, get_settings
-from models.policy import ANONYMOUS, Actor
+from models.policy import ANONYMOUS, Actor, Need
 from models.users import User
 
 
@@ -29,9 +29,17 @@ class Context:
     session: Session
     actor: Actor
     loaders: Loaders = field(init=False)
+    _allowed: dict[Need, bool] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.session)
+
+    def allows(self, need: Need) -> bool:
+        """Whether the actor meets ``need``, asked of the policy once per request."""
+        answer = self._allowed.get(need)
+        if answer is None:
+            answer = self._allowed[need] = need.allows(self.actor)
+        return answer
 
     @property
     def user(self) -> User | None:

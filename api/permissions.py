@@ -1,8 +1,9 @@
 """Strawberry permission classes over the access policy (``models.policy``).
 
-``Requires(need, what)`` guards a field: an actor that does not meet ``need`` gets the field as null
-with a ``PERMISSION_DENIED`` error at its path (the rest of the query still answers). Each class
-carries its ``need``, so the permission matrix test reads every field's policy from the schema.
+``Requires(need, what)`` guards a root field: an actor that does not meet ``need`` gets the field as
+null with a ``PERMISSION_DENIED`` error at its path (the rest of the query still answers). Each
+class carries its ``need``, so the permission matrix test reads every field's policy from the
+schema. Fields of listed records call ``check`` instead, with the same effect and less overhead.
 ``PerRecord`` marks a field whose need depends on the record it is asked for (``node(id:)``,
 ``syncPreflight``): the resolver asks the policy once the record's type is known.
 """
@@ -61,6 +62,14 @@ def Requires(need: Need, what: str) -> type[PolicyPermission]:  # noqa: N802 - r
         cls = type(name, (PolicyPermission,), attrs)
         _CLASSES[key] = cls
     return cls
+
+
+def check(info: Any, need: Need, what: str) -> None:
+    """Refuse this field (PERMISSION_DENIED at its path) unless the viewer meets ``need``. For fields
+    of records in a list, asked once per record: a plain call costs less than a permission class,
+    and the answer is kept for the request."""
+    if not info.context.allows(need):
+        raise denied(f"{what} needs {need.describe()}")
 
 
 class PerRecord(BasePermission):

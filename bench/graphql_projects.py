@@ -56,7 +56,7 @@ def run_query(factory, user_id: int, first: int) -> dict:
     try:
         user = session.get(User, user_id)
         request = Request({"type": "http", "method": "POST", "path": "/graphql", "headers": []})
-        context = Context(request=request, response=None, session=session, user=user)
+        context = Context(request=request, response=None, session=session, actor=user)
         result = asyncio.run(schema.execute(QUERY, variable_values={"first": first}, context_value=context))
         assert not result.errors, result.errors
         return result.data

@@ -19,6 +19,7 @@ the record-type registry supplies.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -247,16 +248,19 @@ def one_of(tools: Iterable[Tool], level: PermissionLevel) -> Need:
     return Need(any_of=tuple((tool, level) for tool in tools))
 
 
+@functools.cache
 def reading(tool: Tool) -> Need:
     """Reading a tool's records: its fields, node(id:), its lists and downloads."""
     return at_least(tool, READ_ONLY)
 
 
+@functools.cache
 def editing(tool: Tool) -> Need:
     """Creating and changing a tool's records."""
     return at_least(tool, STANDARD)
 
 
+@functools.cache
 def administering(tool: Tool) -> Need:
     """Send, retrieve and resend a tool's records to ERP Integrations; lock a budget."""
     return at_least(tool, ADMIN)
@@ -266,6 +270,7 @@ SIGNED_IN = Need()
 APPROVER = Need(all_of=((Tool.ERP_INTEGRATIONS, STANDARD),), approver=True)
 
 
+@functools.cache
 def deciding(tool: Tool) -> Need:
     """Accept or reject a record: an accounting approver who can see the record."""
     return APPROVER & reading(tool)
@@ -275,6 +280,7 @@ def deciding(tool: Tool) -> Need:
 UNLINK_NEED = at_least(Tool.ERP_INTEGRATIONS, STANDARD)
 
 
+@functools.cache
 def unlinking(tool: Tool) -> Need:
     return UNLINK_NEED & reading(tool)
 

@@ -11,7 +11,7 @@ from api.context import Info
 from api.dataloaders import commitments as loaders
 from api.dataloaders import directory as directory_loaders
 from api.dataloaders import projects as project_loaders
-from api.permissions import Requires
+from api.permissions import check
 from api.relay import Node, register_node, to_global_id
 from api.types.directory import Vendor
 from api.types.enums import ChangeOrderStatus, CommitmentKind, CommitmentStatus
@@ -158,13 +158,15 @@ class Commitment(Node):
             _vendor_id=row.vendor_id,
         )
 
-    @strawberry.field(permission_classes=[Requires(reading(Tool.PROJECT_ADMIN), "Reading the project")])
+    @strawberry.field
     def project(self, info: Info) -> Project | None:
+        check(info, reading(Tool.PROJECT_ADMIN), "Reading the project")
         row = info.context.loaders.load(project_loaders.projects, self._project_id)
         return Project.from_row(row)
 
-    @strawberry.field(permission_classes=[Requires(reading(Tool.DIRECTORY), "Reading the vendor")])
+    @strawberry.field
     def vendor(self, info: Info) -> Vendor | None:
+        check(info, reading(Tool.DIRECTORY), "Reading the vendor")
         if self._vendor_id is None:
             return None
         row = info.context.loaders.load(directory_loaders.vendors, self._vendor_id)

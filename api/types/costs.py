@@ -9,7 +9,7 @@ import strawberry
 
 from api.context import Info
 from api.dataloaders import directory as directory_loaders
-from api.permissions import Requires
+from api.permissions import check
 from api.relay import Node, register_node, to_global_id
 from api.types.directory import Vendor
 from api.types.enums import DirectCostStatus, DirectCostType
@@ -50,8 +50,9 @@ class DirectCost(WbsRefs, Node):
             **wbs_refs(row),
         )
 
-    @strawberry.field(permission_classes=[Requires(reading(Tool.DIRECTORY), "Reading the vendor")])
+    @strawberry.field
     def vendor(self, info: Info) -> Vendor | None:
+        check(info, reading(Tool.DIRECTORY), "Reading the vendor")
         if self._vendor_id is None:
             return None
         row = info.context.loaders.load(directory_loaders.vendors, self._vendor_id)

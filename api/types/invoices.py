@@ -10,7 +10,7 @@ import strawberry
 from api.context import Info
 from api.dataloaders import commitments as commitment_loaders
 from api.dataloaders import invoices as loaders
-from api.permissions import Requires
+from api.permissions import check
 from api.relay import Node, register_node, to_global_id
 from api.types.commitments import Commitment, CommitmentLine
 from api.types.enums import InvoiceStatus
@@ -47,8 +47,9 @@ class SubcontractorInvoiceLine(WbsRefs):
             **wbs_refs(row),
         )
 
-    @strawberry.field(permission_classes=[Requires(reading(Tool.COMMITMENTS), "Reading the commitment line")])
+    @strawberry.field
     def commitment_line(self, info: Info) -> CommitmentLine | None:
+        check(info, reading(Tool.COMMITMENTS), "Reading the commitment line")
         if self._commitment_line_id is None:
             return None
         row = info.context.loaders.load(commitment_loaders.commitment_lines, self._commitment_line_id)
@@ -90,8 +91,9 @@ class SubcontractorInvoice(Node):
             _commitment_id=row.commitment_id,
         )
 
-    @strawberry.field(permission_classes=[Requires(reading(Tool.COMMITMENTS), "Reading the commitment")])
+    @strawberry.field
     def commitment(self, info: Info) -> Commitment | None:
+        check(info, reading(Tool.COMMITMENTS), "Reading the commitment")
         row = info.context.loaders.load(commitment_loaders.commitments, self._commitment_id)
         return Commitment.from_row(row)
 

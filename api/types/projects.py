@@ -9,7 +9,7 @@ import strawberry
 from api.context import Info
 from api.dataloaders import costs as cost_loaders
 from api.dataloaders import projects as loaders
-from api.permissions import Requires
+from api.permissions import check
 from api.relay import Connection, Node, build_connection, check_page_size, register_node, to_global_id
 from api.relay import _offset as offset_of  # the cursor format is relay's own
 from api.types.enums import CommitmentKind, CommitmentStatus, DirectCostType
@@ -125,18 +125,20 @@ class Project(Node):
         rows = info.context.loaders.load(loaders.cost_codes_by_project, self._pk)
         return [CostCode.from_row(r) for r in rows]
 
-    @strawberry.field(permission_classes=[Requires(reading(Tool.BUDGET), "Reading the budget")])
+    @strawberry.field
     def budget(self, info: Info) -> Annotated[Budget, strawberry.lazy("api.types.budgets")] | None:
+        check(info, reading(Tool.BUDGET), "Reading the budget")
         from api.dataloaders import budgets as budget_loaders
         from api.types.budgets import Budget
 
         row = info.context.loaders.load(budget_loaders.budget_by_project, self._pk)
         return Budget.from_row(row) if row else None
 
-    @strawberry.field(permission_classes=[Requires(reading(Tool.COMMITMENTS), "Reading commitments")])
+    @strawberry.field
     def commitments(
         self, info: Info, kind: CommitmentKind | None = None, status: CommitmentStatus | None = None
     ) -> list[Annotated[Commitment, strawberry.lazy("api.types.commitments")]] | None:
+        check(info, reading(Tool.COMMITMENTS), "Reading commitments")
         from api.dataloaders import commitments as commitment_loaders
         from api.types.commitments import Commitment
 
@@ -147,10 +149,11 @@ class Project(Node):
             if (kind is None or r.kind == kind) and (status is None or r.status == status)
         ]
 
-    @strawberry.field(permission_classes=[Requires(reading(Tool.INVOICES), "Reading subcontractor invoices")])
+    @strawberry.field
     def subcontractor_invoices(
         self, info: Info
     ) -> list[Annotated[SubcontractorInvoice, strawberry.lazy("api.types.invoices")]] | None:
+        check(info, reading(Tool.INVOICES), "Reading subcontractor invoices")
         from api.dataloaders import invoices as invoice_loaders
         from api.types.invoices import SubcontractorInvoice
 
@@ -158,7 +161,6 @@ class Project(Node):
         return [SubcontractorInvoice.from_row(r) for r in rows]
 
     @strawberry.field(
-        permission_classes=[Requires(DIRECT_COSTS_READ, "Reading direct costs")],
         description="Job-cost transactions from the ERP, oldest first, one page at a time (read with "
         "the budget: READ_ONLY on Budget).",
     )
@@ -169,6 +171,7 @@ class Project(Node):
         after: str | None = None,
         type: DirectCostType | None = None,
     ) -> Connection[Annotated[DirectCost, strawberry.lazy("api.types.costs")]] | None:
+        check(info, DIRECT_COSTS_READ, "Reading direct costs")
         from api.types.costs import DirectCost
 
         limit = check_page_size(first)

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from api.context import Info
 from api.errors import ErrorCodeType, UserError
-from api.permissions import Requires, denied
+from api.permissions import check, denied
 from api.relay import NODE_REGISTRY, Edge, Node, PageInfo, register_node, to_global_id
 from api.types.enums import Country, ErpSystem, ExportStatus, RecordType, SyncStatus
 from api.types.projects import Project
@@ -54,8 +54,9 @@ class SyncItem:
             _project_row=project_row,
         )
 
-    @strawberry.field(permission_classes=[Requires(reading(Tool.PROJECT_ADMIN), "Reading the project")])
-    def project(self) -> Project | None:
+    @strawberry.field
+    def project(self, info: Info) -> Project | None:
+        check(info, reading(Tool.PROJECT_ADMIN), "Reading the project")
         return Project.from_row(self._project_row) if self._project_row is not None else None
 
     @strawberry.field(
@@ -148,17 +149,17 @@ class Erp:
     _export_interval_seconds: strawberry.Private[int]
 
     @strawberry.field(
-        permission_classes=[Requires(ERP_SETTINGS, "Reading the connector settings")],
         description="The file connector's output folder (on the server).",
     )
-    def export_folder(self) -> str | None:
+    def export_folder(self, info: Info) -> str | None:
+        check(info, ERP_SETTINGS, "Reading the connector settings")
         return self._export_folder
 
     @strawberry.field(
-        permission_classes=[Requires(ERP_SETTINGS, "Reading the connector settings")],
         description="Seconds between file connector runs while serving (0: on demand only).",
     )
-    def export_interval_seconds(self) -> int | None:
+    def export_interval_seconds(self, info: Info) -> int | None:
+        check(info, ERP_SETTINGS, "Reading the connector settings")
         return self._export_interval_seconds
 
     @classmethod
