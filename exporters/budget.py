@@ -20,6 +20,7 @@ from models import budget_columns as bc
 from models.base import money
 from models.budgets import Budget, BudgetLine
 from models.enums import Tool
+from models.natural_sort import natural_sort_key
 from models.policy import Actor, reading, require
 from models.projects import SubJob
 from models.reports import JobCostFigures, get_project, line_figures
@@ -56,10 +57,15 @@ class BudgetExportLine:
     revised_budget: Decimal
     committed: Decimal
     direct_costs: Decimal
+    # names beside the codes (read-only columns of the export)
+    sub_job_name: str = ""
+    cost_code_description: str = ""
+    cost_type_name: str = ""
 
 
 def budget_export_lines(session: Session, actor: Actor, project_id: int) -> list[BudgetExportLine]:
-    """The project's budget lines (by cost code, sub job, cost type) with their read-only figures."""
+    """The project's budget lines (by cost code, sub job, cost type, in natural order) with their
+    read-only figures and the names of their codes."""
     require(actor, reading(Tool.BUDGET), "Exporting a budget")
     project = get_project(session, project_id)
     figures, _budget_keys = line_figures(session, project.id)
@@ -76,13 +82,16 @@ def budget_export_lines(session: Session, actor: Actor, project_id: int) -> list
             BudgetLine.quantity,
             BudgetLine.unit_of_measure,
             BudgetLine.unit_cost,
+            SubJob.name,
+            CostCode.description,
+            CostType.name,
         )
         .join(Budget, Budget.id == BudgetLine.budget_id)
         .join(CostCode, CostCode.id == BudgetLine.cost_code_id)
         .join(CostType, CostType.id == BudgetLine.cost_type_id)
         .outerjoin(SubJob, SubJob.id == BudgetLine.sub_job_id)
         .where(Budget.project_id == project.id)
-        .order_by(CostCode.code, SubJob.number.nulls_first(), CostType.code, BudgetLine.id)
+        .order_by(CostCode.sort_key, CostCode.code, BudgetLine.id)
     )
     lines = []
     for row in session.execute(stmt):
@@ -101,8 +110,21 @@ def budget_export_lines(session: Session, actor: Actor, project_id: int) -> list
                 revised_budget=line.revised_budget,
                 committed=line.committed,
                 direct_costs=line.direct_costs,
+                sub_job_name=row[11] or "",
+                cost_code_description=row[12],
+                cost_type_name=row[13],
             )
         )
+    lines.sort(
+        key=lambda x: (
+            natural_sort_key(x.cost_code),
+            x.cost_code,
+            natural_sort_key(x.sub_job),
+            x.sub_job,
+            natural_sort_key(x.cost_type),
+            x.cost_type,
+        )
+    )
     return lines
 
 

@@ -1,4 +1,5 @@
-"""Company settings: which ERP the company runs, its country, and how it uses the ERP."""
+"""Company settings: which ERP the company runs, its country, how it uses the ERP, and how its cost
+codes roll up to divisions."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from sqlalchemy import Boolean, Enum, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, Timestamped
-from models.enums import Country, ErpSystem
+from models.enums import Country, DivisionRule, ErpSystem
 
 
 class CompanySettings(Timestamped, Base):
@@ -27,6 +28,12 @@ class CompanySettings(Timestamped, Base):
     # The file connector's output folder and schedule (seconds; 0 = on demand only).
     export_folder: Mapped[str] = mapped_column(String(500), nullable=False, default="erp-exports")
     export_interval_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # How cost codes roll up to the divisions reports subtotal by; the length is used by
+    # LEADING_CHARACTERS only.
+    cost_division_rule: Mapped[DivisionRule] = mapped_column(
+        Enum(DivisionRule, native_enum=False, length=24), nullable=False, default=DivisionRule.FIRST_SECTION
+    )
+    cost_division_length: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
 
 
 def get_settings(session: Session) -> CompanySettings:

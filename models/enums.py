@@ -15,6 +15,14 @@ class Country(enum.StrEnum):
     CA = "CA"
 
 
+class DivisionRule(enum.StrEnum):
+    """How a cost code rolls up to the division that reports subtotal by (see models/wbs.py)."""
+
+    FIRST_SECTION = "FIRST_SECTION"  # the text before the first '-' or '.': 01-100 -> 01
+    THOUSANDS = "THOUSANDS"  # Sage 100 Contractor style: 2120.000 -> 2000, 15400.000 -> 15000
+    LEADING_CHARACTERS = "LEADING_CHARACTERS"  # the first N characters: 15400 -> 15 (N = 2)
+
+
 class SyncStatus(enum.StrEnum):
     NOT_SENT = "NOT_SENT"
     READY_TO_EXPORT = "READY_TO_EXPORT"

@@ -17,6 +17,7 @@ from models.enums import Country, ErpSystem, RecordType
 from models.errors import DomainError, ErrorCode
 from models.inputs import given
 from models.policy import ERP_SETTINGS, Actor, require
+from models.wbs import apply_division_rule
 
 
 @dataclass(frozen=True)
@@ -112,13 +113,17 @@ SETTING_FIELDS = {
     "uses_phases": "usesPhases",
     "export_folder": "exportFolder",
     "export_interval_seconds": "exportIntervalSeconds",
+    "cost_division_rule": "costDivisionRule",
+    "cost_division_length": "costDivisionLength",
 }
 
 
 def update_erp_settings(session: Session, actor: Actor, **values: Any) -> CompanySettings:
     """Change the ERP configuration (ADMIN on ERP Integrations): the settings named in ``values``
-    (``erp_system``, ``country``, ``uses_phases``, ``export_folder``, ``export_interval_seconds``);
-    none of them can be cleared. Open exports keep the ERP system they were mapped for."""
+    (``erp_system``, ``country``, ``uses_phases``, ``export_folder``, ``export_interval_seconds``,
+    ``cost_division_rule``, ``cost_division_length``); none of them can be cleared. Open exports
+    keep the ERP system they were mapped for. A new division rule recomputes every cost code's
+    division."""
     require(actor, ERP_SETTINGS, "Changing the ERP settings")
     unknown = set(values) - set(SETTING_FIELDS)
     if unknown:
@@ -155,5 +160,9 @@ def update_erp_settings(session: Session, actor: Actor, **values: Any) -> Compan
                 ErrorCode.INVALID_VALUE, "Phases are a Sage 100 Contractor setting", "usesPhases"
             )
         settings.uses_phases = False
+    if "cost_division_rule" in values or "cost_division_length" in values:
+        apply_division_rule(
+            session, actor, settings, values.get("cost_division_rule"), values.get("cost_division_length")
+        )
     session.flush()
     return settings

@@ -106,7 +106,7 @@ def test_demo_company_counts_and_settings(loaded, session):
         ("5", "Other"),
     ]
     clearing = session.scalar(select(CostCode).where(CostCode.code == "2120.000"))
-    assert (clearing.description, clearing.division) == ("Site Clearing", "2120")
+    assert (clearing.description, clearing.division) == ("Site Clearing", "2000")
     projects = session.execute(
         select(Project.number, Project.city, Project.state).order_by(Project.number)
     ).all()

@@ -19,7 +19,8 @@ from tests.factories_reports import (
 
 FIGURES = """
   originalBudget budgetModifications revisedBudget committed invoiced directCosts
-  uncommittedDirectCosts jtdCost projectedCost remaining percentSpent overBudget
+  uncommittedDirectCosts jtdCost projectedCost remaining overBudgetAmount linesOverBudget
+  percentSpent percentComplete overBudget
 """
 REPORT = f"""
 query($id: ID!) {{
@@ -45,7 +46,10 @@ CAMEL = {
     "jtd_cost": "jtdCost",
     "projected_cost": "projectedCost",
     "remaining": "remaining",
+    "over_budget_amount": "overBudgetAmount",
+    "lines_over_budget": "linesOverBudget",
     "percent_spent": "percentSpent",
+    "percent_complete": "percentComplete",
     "over_budget": "overBudget",
 }
 
@@ -53,7 +57,8 @@ CAMEL = {
 def _as_json(expected: dict) -> dict:
     out = {}
     for name, value in expected.items():
-        out[CAMEL[name]] = value if isinstance(value, bool) or value is None else str(value)
+        plain = isinstance(value, bool | int) or value is None
+        out[CAMEL[name]] = value if plain else str(value)
     return out
 
 

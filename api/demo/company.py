@@ -35,6 +35,7 @@ from models.enums import (
     CommitmentStatus,
     Country,
     DirectCostType,
+    DivisionRule,
     ErpSystem,
     InvoiceStatus,
     Origin,
@@ -45,7 +46,7 @@ from models.policy import DEMO_LOADER, Actor, connector
 from models.projects import Project, ProjectCostCode, SubJob
 from models.sync import SyncState, record_transition
 from models.users import User, create_user
-from models.wbs import CostCode, CostType, division_of
+from models.wbs import CostCode, CostType, division_for
 
 # The system actors the demo history names: the ERP sync that brought records in, and the file
 # connector that delivered the accepted ones.
@@ -237,6 +238,8 @@ def load_demo_company(session: Session) -> _Loader:
     settings.erp_system = ErpSystem.SAGE_100_CONTRACTOR
     settings.country = Country.US
     settings.uses_phases = False
+    # Sage 100 Contractor cost divisions: 2120.000 and 2200.000 roll up to 2000 (Site Work)
+    settings.cost_division_rule = DivisionRule.THOUSANDS
 
     users = {
         u.email: create_user(
@@ -251,7 +254,9 @@ def load_demo_company(session: Session) -> _Loader:
     }
     types = {code: CostType(code=code, name=name, origin="ERP") for code, name in COST_TYPES}
     codes = {
-        code: CostCode(code=code, description=description, division=division_of(code))
+        code: CostCode(
+            code=code, description=description, division=division_for(code, DivisionRule.THOUSANDS)
+        )
         for code, description in STANDARD_COST_CODES + COSTBRIDGE_COST_CODES
     }
     vendors = {
@@ -545,9 +550,11 @@ def _mission_bay(d: _Loader) -> None:
         "PR-2317-0388",
         sub="1",
     )
+    # the rental invoice was entered in Sage against PO-001 ("AP Cost (with Commitment)"): it is the
+    # purchase order's cost, not a second cost on top of it
     d.direct_cost(
         project,
-        DirectCostType.INVOICE,
+        DirectCostType.SUBCONTRACTOR_INVOICE,
         ("2120.000", "3"),
         35,
         "Skid steer and dumpsters",

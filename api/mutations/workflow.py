@@ -19,7 +19,7 @@ from api.mutations.records_common import UPDATE_SEMANTICS
 from api.permissions import IsAuthenticated
 from api.queries.workflow import decode_record_id
 from api.relay import decode_id
-from api.types.enums import Country, ErpSystem
+from api.types.enums import Country, DivisionRule, ErpSystem
 from api.types.projects import Project
 from api.types.workflow import Erp, ErpExport, SyncActionPayload, SyncActionResult, SyncBlocker, SyncItem
 from exporters.mapping import build_payload
@@ -89,6 +89,8 @@ class UpdateErpSettingsInput:
     uses_phases: bool | None = strawberry.UNSET
     export_folder: str | None = strawberry.UNSET
     export_interval_seconds: int | None = strawberry.UNSET
+    cost_division_rule: DivisionRule | None = strawberry.UNSET
+    cost_division_length: int | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -297,8 +299,8 @@ class WorkflowMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Change the ERP system, country, phases, export folder or connector interval "
-        "(ADMIN on ERP Integrations).",
+        description="Change the ERP system, country, phases, export folder, connector interval or cost "
+        "division rule (ADMIN on ERP Integrations).",
     )
     def update_erp_settings(self, info: Info, input: UpdateErpSettingsInput) -> ErpSettingsPayload:
         ctx = info.context

@@ -82,8 +82,9 @@ class RecordQueries:
 
     @strawberry.field(
         permission_classes=[Requires(WBS_READ, "Reading cost codes")],
-        description="The company standard cost code list, by code. search matches code or description. "
-        "Needs READ_ONLY on any project-side tool.",
+        description="The company standard cost code list in natural order (2120.000 before 15400.000, "
+        "01-100 before 01-1000). search matches code or description. Needs READ_ONLY on any "
+        "project-side tool.",
     )
     def cost_codes(
         self,
@@ -96,7 +97,7 @@ class RecordQueries:
         division: str | None = None,
     ) -> Connection[CostCode] | None:
         model = wbs.CostCode
-        stmt = select(model).order_by(model.code, model.id)
+        stmt = select(model).order_by(model.sort_key, model.code, model.id)
         if search:
             like = _like(search)
             stmt = stmt.where(

@@ -13,7 +13,7 @@ from api.context import Info
 from api.errors import ErrorCodeType, UserError
 from api.permissions import check, denied
 from api.relay import NODE_REGISTRY, Edge, Node, PageInfo, register_node, to_global_id
-from api.types.enums import Country, ErpSystem, ExportStatus, RecordType, SyncStatus
+from api.types.enums import Country, DivisionRule, ErpSystem, ExportStatus, RecordType, SyncStatus
 from api.types.projects import Project
 from api.types.sync import SyncInfo
 from models import erp as erp_model
@@ -143,6 +143,10 @@ class Erp:
     system_name: str
     country: Country
     uses_phases: bool
+    cost_division_rule: DivisionRule = strawberry.field(
+        description="How cost codes roll up to the divisions the job-cost report subtotals by."
+    )
+    cost_division_length: int = strawberry.field(description="The N of LEADING_CHARACTERS.")
     capabilities: list[ErpCapability]
     out_of_scope: list[str]
     _export_folder: strawberry.Private[str]
@@ -172,6 +176,8 @@ class Erp:
             uses_phases=settings.uses_phases,
             _export_folder=settings.export_folder,
             _export_interval_seconds=settings.export_interval_seconds,
+            cost_division_rule=settings.cost_division_rule,
+            cost_division_length=settings.cost_division_length,
             capabilities=[
                 ErpCapability(
                     feature=c.feature,

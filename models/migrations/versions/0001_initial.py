@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 14:04:34.933865
+Create Date: 2026-11-27 14:44:27.950410
 """
 
 from alembic import op
@@ -26,6 +26,8 @@ def upgrade() -> None:
     sa.Column('uses_phases', sa.Boolean(), nullable=False),
     sa.Column('export_folder', sa.String(length=500), nullable=False),
     sa.Column('export_interval_seconds', sa.Integer(), nullable=False),
+    sa.Column('cost_division_rule', sa.Enum('FIRST_SECTION', 'THOUSANDS', 'LEADING_CHARACTERS', name='divisionrule', native_enum=False, length=24), nullable=False),
+    sa.Column('cost_division_length', sa.Integer(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company_settings'))
@@ -72,6 +74,7 @@ def upgrade() -> None:
     sa.Column('description', sa.String(length=200), nullable=False),
     sa.Column('division', sa.String(length=32), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('sort_key', sa.String(length=400), nullable=False),
     sa.Column('sync_status', sa.Enum('NOT_SENT', 'READY_TO_EXPORT', 'EXPORTING', 'SYNCED', 'FAILED_TO_EXPORT', 'REJECTED', name='sync_status', native_enum=False, length=32), nullable=False),
     sa.Column('origin', sa.Enum('COSTBRIDGE', 'ERP', name='origin', native_enum=False, length=32), nullable=False),
     sa.Column('origin_id', sa.String(length=64), nullable=True),
@@ -91,6 +94,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cost_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cost_codes_origin_id'), ['origin_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cost_codes_sort_key'), ['sort_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_cost_codes_sync_status'), ['sync_status'], unique=False)
 
     op.create_table('erp_exports',
@@ -658,6 +662,7 @@ def downgrade() -> None:
     op.drop_table('erp_exports')
     with op.batch_alter_table('cost_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cost_codes_sync_status'))
+        batch_op.drop_index(batch_op.f('ix_cost_codes_sort_key'))
         batch_op.drop_index(batch_op.f('ix_cost_codes_origin_id'))
 
     op.drop_table('cost_codes')
