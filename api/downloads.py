@@ -3,7 +3,7 @@ it and puts the session and user on ``request.state``) and the policy's read nee
 downloads, the same as its GraphQL counterpart: ``DOWNLOADS`` lists each route with its need, and
 a refusal is HTTP 403 with a PERMISSION_DENIED error before anything is read.
 
-CSV is streamed row by row; XLSX is written by openpyxl in write-only mode into a spooled
+CSV is streamed row by row; XLSX is written by xlsxwriter in constant-memory mode into a spooled
 temporary file (kept in memory up to a few MB, on disk beyond) and streamed from there.
 """
 
@@ -141,7 +141,8 @@ def _budget(request: Request):
     filename = f"budget-{_filename_part(project.number)}.{fmt}"
     if fmt == "csv":
         return _csv(budget_export.budget_csv(lines), filename)
-    return (lambda f: budget_export.write_budget_xlsx(lines, f)), filename
+    info = budget_export.budget_book(session, request_actor(request), project)
+    return (lambda f: budget_export.write_budget_xlsx(lines, f, info)), filename
 
 
 def _budget_template(request: Request):
@@ -149,7 +150,8 @@ def _budget_template(request: Request):
     filename = f"budget-template.{fmt}"
     if fmt == "csv":
         return _csv(budget_export.template_csv(), filename)
-    return budget_export.write_template_xlsx, filename
+    info = budget_export.budget_book(request.state.session, request_actor(request))
+    return (lambda f: budget_export.write_template_xlsx(f, info)), filename
 
 
 def _vendors(request: Request):

@@ -62,7 +62,8 @@ _FIELD = {
 class VendorImporter:
     kind = ImportKind.VENDORS
     columns = COLUMNS
-    ignored = ()
+    # the status columns of a CostBridge vendor export
+    ignored = ("Sync Status", "Sync Status Code")
     key_columns = ("number",)
     project_id = None
 
