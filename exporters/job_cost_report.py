@@ -107,7 +107,7 @@ def _over(figures: JobCostFigures, *, summary: bool = False) -> list[Any]:
 
 
 def division_label(division: DivisionSubtotal) -> str:
-    """"2000 Site Work", or "Division 5000" when no code heads it (a label, never a bare number)."""
+    """ "2000 Site Work", or "Division 5000" when no code heads it (a label, never a bare number)."""
     return f"{division.division} {division.name}" if division.name else f"Division {division.division}"
 
 
