@@ -22,6 +22,7 @@ from importers.errors import FileError
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
 from importers.plan import CellReporter, ErrorPolicy, Plan, Row
+from importers.progress import CHECK, NO_PROGRESS, WRITE
 from models import budget_columns as bc
 from models.base import ZERO, utcnow
 from models.budgets import Budget, BudgetLine, budget_for_project, budget_lines_problem
@@ -91,6 +92,8 @@ class BudgetImporter:
     columns = COLUMNS
     ignored = bc.READ_ONLY_COLUMNS
     key_columns = ("cost_code",)
+    money_column = "amount"
+    progress = NO_PROGRESS
 
     def __init__(self, project: Project):
         self.project = project
@@ -138,7 +141,7 @@ class BudgetImporter:
         def bad(key: str | None, error: ErrorCode, message: str) -> None:
             plan.fail(cell.issue(n, key, error, message))
 
-        for row in rows:
+        for row in self.progress.each(CHECK, rows, len(rows)):
             raw_values = row.values
             sub_raw, code_raw, type_raw, _, amount_raw = raw_values[:5]
             n = row.number
@@ -230,6 +233,7 @@ class BudgetImporter:
         return plan
 
     def apply(self, session: Session, plan: Plan, run: ImportRun) -> None:
+        self.progress.start(WRITE, len(plan.creates) + len(plan.updates))
         if self.add_codes:
             session.execute(
                 insert(ProjectCostCode),
@@ -256,6 +260,7 @@ class BudgetImporter:
         # bulk UPDATE by primary key groups rows by the set of columns they change
         update_by_id(session, BudgetLine, plan.updates)
         session.expire_all()
+        self.progress.finish()
 
     def after_apply(self, session: Session, run: ImportRun) -> None:
         pass

@@ -19,6 +19,7 @@ from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
 from importers.placement import place_pending_job_costs
 from importers.plan import CellReporter, ErrorPolicy, Plan, Row
+from importers.progress import CHECK, NO_PROGRESS, PLACE, WRITE
 from models.base import utcnow
 from models.costs import DirectCost
 from models.directory import Vendor, normalize_vendor_name
@@ -65,7 +66,9 @@ class VendorImporter:
     # the status columns of a CostBridge vendor export
     ignored = ("Sync Status", "Sync Status Code")
     key_columns = ("number",)
+    money_column = None
     project_id = None
+    progress = NO_PROGRESS
 
     def __init__(self, actor: Actor):
         self.actor = actor
@@ -90,7 +93,7 @@ class VendorImporter:
             unlinked.setdefault(norm or normalize_vendor_name(name), (vid, name))
         present = [k for k in _FIELD if cell.layout.index.get(k) is not None]
         seen: dict[str, int] = {}
-        for row in rows:
+        for row in self.progress.each(CHECK, rows, len(rows)):
             raw = dict(zip((c.key for c in COLUMNS), row.values, strict=True))
             n = row.number
             before = len(plan.errors)
@@ -160,6 +163,7 @@ class VendorImporter:
         return plan
 
     def apply(self, session: Session, plan: Plan, run: ImportRun) -> None:
+        self.progress.start(WRITE, len(plan.creates) + len(plan.updates))
         now = utcnow()
         if plan.creates:
             created = (
@@ -206,9 +210,11 @@ class VendorImporter:
             )
         update_by_id(session, Vendor, plan.updates)
         session.expire_all()
+        self.progress.finish()
 
     def after_apply(self, session: Session, run: ImportRun) -> None:
-        place_pending_job_costs(session)
+        self.progress.start(PLACE, None)
+        self.progress.finish(place_pending_job_costs(session))
 
 
 def import_vendors(

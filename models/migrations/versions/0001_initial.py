@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 14:44:27.950410
+Create Date: 2026-11-27 14:50:57.355478
 """
 
 from alembic import op
@@ -282,6 +282,8 @@ def upgrade() -> None:
     sa.Column('error_policy', sa.String(length=32), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('control_total', sa.Numeric(precision=15, scale=2), nullable=True),
+    sa.Column('failed_total', sa.Numeric(precision=15, scale=2), nullable=True),
     sa.Column('errors', sa.JSON(), nullable=False),
     sa.Column('warnings', sa.JSON(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
