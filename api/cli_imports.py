@@ -100,13 +100,19 @@ class ProgressBar:
     def __call__(self, event) -> None:
         if event.phase != self.phase:
             self.phase = event.phase
-            self.progress.reset(self.task, total=event.total, completed=event.done, description=event.label)
+            self._restart(event.label, event.total, event.done)
         else:
             self.progress.update(self.task, total=event.total, completed=event.done)
 
     def status(self, text: str) -> None:
+        """A step without rows to count (reading the file in, committing)."""
         self.phase = ""
-        self.progress.reset(self.task, total=None, description=text)
+        self._restart(text, None, 0)
+
+    def _restart(self, description: str, total: int | None, done: int) -> None:
+        self.progress.reset(self.task, completed=done, description=description)
+        # reset() keeps the old total when given None; an unknown size is a pulsing bar
+        self.progress.tasks[self.task].total = total
 
 
 # --- the run ----------------------------------------------------------------------------------------
