@@ -324,7 +324,7 @@ class XlsxBook:
                 continue
             if kind in _NUMBER_FORMATS and kind != DATE:
                 scaled = float(value) / 100 if kind == PERCENT else float(value)
-                widest[j] = max(widest[j], _display_length(kind, scaled))
+                widest[j] = max(widest[j], abs(scaled))
 
     @staticmethod
     def _widths(columns: Sequence[Column], widest: list[float]) -> list[float]:
@@ -334,6 +334,8 @@ class XlsxBook:
         for column, seen in zip(columns, widest, strict=True):
             longest_word = max((len(w) for w in column.header.split()), default=1) * _CHAR
             base = column.width or max(_MIN_WIDTH.get(column.kind, 6.0), longest_word + _PAD)
+            if seen and column.kind in _NUMBER_FORMATS and column.kind != DATE:
+                seen = _display_length(column.kind, seen)  # a magnitude -> its formatted width
             width = max(base, seen + _PAD if seen else 0.0)
             if column.kind == TEXT:
                 width = min(width, max(base, _MAX_TEXT_WIDTH))
@@ -341,6 +343,9 @@ class XlsxBook:
         return widths
 
     def _write_row(self, sheet, r: int, kinds, formats, row: Sequence[Any], widest: list[float]) -> None:
+        """One data row. ``widest`` collects, per column, the longest text (in width units) or the
+        largest magnitude of a number (turned into a width at the end: cheaper than formatting
+        every number)."""
         write_string, write_number = sheet.write_string, sheet.write_number
         for j, value in enumerate(row):
             if value is None:
@@ -352,20 +357,19 @@ class XlsxBook:
                     if kinds[j] == TEXT and len(value) * _CHAR > widest[j]:
                         widest[j] = len(value) * _CHAR
                 continue
-            kind = kinds[j]
-            if cls is Decimal or cls is int or cls is float:
+            if cls is Decimal or cls is float or cls is int:
                 number = float(value)
-                if kind == PERCENT:
+                if kinds[j] == PERCENT:
                     number /= 100
                 write_number(r, j, number, formats[j])
-                size = abs(number)
-                if kind != TEXT and kind != DATE and size >= 1 and _display_length(kind, size) > widest[j]:
-                    widest[j] = _display_length(kind, size)
+                if (number > widest[j] or -number > widest[j]) and kinds[j] != TEXT:
+                    widest[j] = abs(number)
             elif cls is bool:
                 write_string(r, j, "Yes" if value else "No", formats[j])
             elif isinstance(value, dt.date):
                 moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-                sheet.write_datetime(r, j, moment.replace(tzinfo=None), self._cell_format(DATE))
+                serial = (moment.replace(tzinfo=None) - _EXCEL_EPOCH).total_seconds() / 86400
+                write_number(r, j, serial, formats[j] if kinds[j] == DATE else self._cell_format(DATE))
             elif isinstance(value, enum.Enum):
                 write_string(r, j, _clean(str(value.value)), formats[j])
             else:
