@@ -8,6 +8,7 @@ commits; nothing here commits per row. Progress goes to ``ImportOptions.progress
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -193,24 +194,24 @@ def control_totals(
     if key is None:
         return None, None
     position = [c.key for c in importer.columns].index(key)
-    good = failed = 0
-    for row in rows:
-        amount = _cents(row.values[position])
-        if amount is None:
-            continue
-        if row.number in error_rows:
-            failed += amount
-        else:
-            good += amount
-    return Decimal(good) / 100, Decimal(failed) / 100
+    everything = _sum_cents([row.values[position] for row in rows])
+    failed = (
+        _sum_cents([row.values[position] for row in rows if row.number in error_rows]) if error_rows else 0
+    )
+    return Decimal(everything - failed) / 100, Decimal(failed) / 100
+
+
+def _sum_cents(values: list) -> int:
+    # fast path, the usual spreadsheet column: number cells that are whole cents, summed as integers
+    if values and all(v.__class__ is float for v in values) and max(map(abs, values)) < 1e12:
+        scaled = [v * 100 for v in values]
+        cents = list(map(round, scaled))
+        if max(map(abs, map(operator.sub, scaled, cents))) < 1e-6:
+            return sum(cents)
+    return sum(c for c in map(_cents, values) if c is not None)
 
 
 def _cents(value) -> int | None:
-    if value.__class__ is float:
-        scaled = value * 100
-        nearest = round(scaled)
-        if abs(scaled - nearest) < 1e-6 and abs(value) < 1e12:
-            return int(nearest)
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:
