@@ -133,9 +133,6 @@ class Table:
     summary_rows: list[int] = field(default_factory=list)
     total_row: int | None = None
 
-    def col(self, header: str) -> int:
-        return next(i for i, c in enumerate(self.columns) if c.header == header)
-
 
 def _clean(text: str) -> str:
     if not text.isprintable():
