@@ -258,19 +258,18 @@ class XlsxBook:
         title: TitleBlock | None = None,
         footer: str | None = None,
         totals: Summary | Sequence[Any] | None = None,
-        width_hints: Sequence[Sequence[Any]] = (),
     ) -> Table:
         """One sheet: title block, header, the rows (data rows, and Summary rows for subtotals),
-        then the total. ``width_hints`` are rows whose values the widths must fit before any row is
-        written (the totals are always among them), so the header wraps to the right height."""
+        then the total. The total is measured before any row is written, so the header wraps to
+        the widths the largest figures need."""
         sheet = self.add_sheet(name)
         header_row = self.write_title(sheet, title) if title is not None else 0
         total = totals if isinstance(totals, Summary) or totals is None else Summary(totals, total=True)
 
         kinds = [c.kind for c in columns]
         widest = [0.0] * len(columns)
-        for hint in (*width_hints, *((total.values,) if total else ())):
-            self._measure(kinds, hint, widest)
+        if total is not None:
+            self._measure(kinds, total.values, widest)
         self._write_header(sheet, header_row, columns, self._widths(columns, widest))
 
         first_row = header_row + 1
