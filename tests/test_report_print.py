@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from api.demo import load_demo_if_empty
 from exporters.job_cost_report import write_report_xlsx
-from models.demo import load_demo_if_empty
 from models.reports import find_project, job_cost_report
 from tests import libreoffice
+from tests.actors import SETUP
 
 
 @pytest.mark.only_backend("sqlite")
@@ -19,7 +20,7 @@ def test_demo_job_cost_report_prints_on_at_most_two_pages(session_factory, sessi
     except libreoffice.LibreOfficeUnavailable as exc:
         pytest.skip(str(exc))
     load_demo_if_empty(session_factory, lambda _line: None)
-    report = job_cost_report(session, None, find_project(session, "24-101").id)
+    report = job_cost_report(session, SETUP, find_project(session, "24-101").id)
     workbook = tmp_path / "job-cost-report-24-101.xlsx"
     with workbook.open("wb") as handle:
         write_report_xlsx(report, handle)

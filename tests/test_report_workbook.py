@@ -13,15 +13,16 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from exporters.budget import budget_book, write_budget_xlsx, write_template_xlsx
+from api.demo import load_demo_if_empty
+from exporters.budget import budget_book, budget_export_lines, write_budget_xlsx, write_template_xlsx
 from exporters.job_cost_report import REPORT_COLUMNS, write_report_xlsx
 from exporters.tabular import MONEY_FORMAT, PERCENT_FORMAT
 from models import budget_columns as bc
-from models.demo import load_demo_if_empty
 from models.enums import DivisionRule
 from models.natural_sort import natural_sort_key
-from models.reports import JobCostFigures, budget_export_lines, find_project, job_cost_report
+from models.reports import JobCostFigures, find_project, job_cost_report
 from models.wbs import CostCode, CostType, division_for
+from tests.actors import SETUP
 
 D = Decimal
 HEADERS = [c.header for c in REPORT_COLUMNS]
@@ -38,7 +39,7 @@ def demo(session_factory, session):
 
 
 def _report_book(session, number: str):
-    report = job_cost_report(session, None, find_project(session, number).id)
+    report = job_cost_report(session, SETUP, find_project(session, number).id)
     buffer = io.BytesIO()
     write_report_xlsx(report, buffer)
     data = buffer.getvalue()
@@ -160,7 +161,7 @@ def test_ap_cost_with_commitment_counts_once(demo):
     """2317: PO-001 (Valley Equipment, COMPLETE, 11,980.00) and the AP invoice for it, which Sage
     records as "AP Cost (with Commitment)". The invoice is the purchase order's cost, not a second
     cost: projected cost stays at the commitment and the line is under budget."""
-    report = job_cost_report(demo, None, find_project(demo, "2317").id)
+    report = job_cost_report(demo, SETUP, find_project(demo, "2317").id)
     line = next(
         r for r in report.rows if (r.sub_job_number, r.cost_code, r.cost_type_code) == ("1", "2120.000", "3")
     )
@@ -225,9 +226,9 @@ def test_cost_codes_sort_naturally_everywhere(demo, gql):
     assert codes.index("9950.000") < codes.index("15400.000") < codes.index("16000.000")
     assert codes[:3] == ["1000.000", "1100.000", "1200.000"]
 
-    report = job_cost_report(demo, None, find_project(demo, "24-101").id)
+    report = job_cost_report(demo, SETUP, find_project(demo, "24-101").id)
     assert [r.cost_code for r in report.rows][-2:] == ["15400.000", "16000.000"]
-    lines = budget_export_lines(demo, None, find_project(demo, "24-101").id)
+    lines = budget_export_lines(demo, SETUP, find_project(demo, "24-101").id)
     assert [x.cost_code for x in lines] == sorted((x.cost_code for x in lines), key=natural_sort_key)
     assert [x.cost_code for x in lines][-2:] == ["15400.000", "16000.000"]
 
@@ -298,7 +299,7 @@ def test_the_company_division_rule_regroups_codes_and_the_report(demo, gql):
 
 def test_budget_template_guides_with_instructions_marks_and_drop_downs(demo):
     buffer = io.BytesIO()
-    write_template_xlsx(buffer, budget_book(demo))
+    write_template_xlsx(buffer, budget_book(demo, SETUP))
     book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
     assert book.sheetnames == [
         "Budget Template",
@@ -343,7 +344,7 @@ def test_budget_template_guides_with_instructions_marks_and_drop_downs(demo):
 def test_budget_export_marks_ignored_columns_names_codes_and_offers_lists(demo):
     project = find_project(demo, "24-101")
     buffer = io.BytesIO()
-    write_budget_xlsx(budget_export_lines(demo, None, project.id), buffer, budget_book(demo, project))
+    write_budget_xlsx(budget_export_lines(demo, SETUP, project.id), buffer, budget_book(demo, SETUP, project))
     book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
     sheet = book["Budget"]
     header = [c.value for c in sheet[1]]
