@@ -289,9 +289,9 @@ def _explain_refusal(console: Console, summary: RunSummary, kind: str, path: Pat
     if row_errors and good > 0:
         command = f"costbridge import {kind} {path.name}" + (" --project ..." if kind == "budget" else "")
         lines.append(
-            f"Fix the {row_errors:,} failed row{'' if row_errors == 1 else 's'} and import the file again, or run "
-            f"`{command} {REJECT_OPTION}` to load the {_rows(good)} that are good and leave the failed "
-            f"{'one' if row_errors == 1 else 'ones'} out."
+            f"Fix the {row_errors:,} failed row{'' if row_errors == 1 else 's'} and import the file again, "
+            f"or run `{command} {REJECT_OPTION}` to load the {_rows(good)} that are good and leave the "
+            f"failed {'one' if row_errors == 1 else 'ones'} out."
         )
     elif not row_errors:
         lines.append("The file itself was refused (see the error below); fix it and import it again.")

@@ -120,7 +120,8 @@ def main() -> None:
     if not quick:
         old = time_openpyxl(rows)
         print(
-            f"reference, openpyxl write-only over the same rows: {old:.2f} s ({old / xlsx_s:.1f}x the XLSX writer)"
+            f"reference, openpyxl write-only over the same rows: {old:.2f} s "
+            f"({old / xlsx_s:.1f}x the XLSX writer)"
         )
     ratio = xlsx_s / csv_s
     print(f"xlsx / csv ratio {ratio:.2f} (limit {LIMIT})")
@@ -130,7 +131,8 @@ def main() -> None:
     results = {n: memory(n) for n in sizes}
     for n, (growth, peak, seconds) in results.items():
         print(
-            f"xlsx {n:>9,} rows: peak RSS {peak / mib:.1f} MiB, +{growth / mib:.1f} MiB while writing, {seconds} s"
+            f"xlsx {n:>9,} rows: peak RSS {peak / mib:.1f} MiB, +{growth / mib:.1f} MiB while writing, "
+            f"{seconds} s"
         )
     if not quick:
         (small_growth, small_peak, _), (large_growth, large_peak, _) = results[100_000], results[1_000_000]

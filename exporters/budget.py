@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from xlsxwriter.worksheet import Worksheet
 
 from exporters.tabular import IGNORED, MONEY, NUMBER, REQUIRED, TEXT, Column, iter_csv
 from exporters.workbook import TitleBlock, XlsxBook
@@ -61,7 +62,8 @@ GUIDE = {
     bc.COST_CODE: "A code of the company cost code list (drop-down; sheet Lists), typed as text: 2120.000.",
     bc.COST_TYPE: "A cost type code (drop-down; sheet Lists); its ERP letter or name is accepted too.",
     bc.DESCRIPTION: "The line's description (up to 200 characters).",
-    bc.ORIGINAL_BUDGET_AMOUNT: "The original budget in dollars: 1234.56, $1,234.56 or (1,234.56); 0 is a line.",
+    bc.ORIGINAL_BUDGET_AMOUNT: "The original budget in dollars: 1234.56, $1,234.56 or (1,234.56); "
+    "0 is a line.",
     bc.QUANTITY: "Optional quantity.",
     bc.UNIT_OF_MEASURE: "Optional unit of measure (up to 20 characters): CY, LF, EA.",
     bc.UNIT_COST: "Optional unit cost.",
@@ -121,7 +123,7 @@ def budget_book(session: Session, actor: Actor, project: Project | None = None) 
             subject=f"Job {project.number} {project.name}",
             as_of=utcnow(),
         )
-    return BudgetBook(title, [tuple(c) for c in codes], [tuple(t) for t in types])
+    return BudgetBook(title, [(c[0], c[1]) for c in codes], [(t[0], t[1]) for t in types])
 
 
 @dataclass(slots=True)
@@ -265,7 +267,9 @@ def _lists_sheet(book: XlsxBook, info: BudgetBook) -> tuple[str | None, str | No
     return codes, types
 
 
-def _drop_downs(sheet, columns: Sequence[Column], ranges: tuple[str | None, str | None], last_row: int):
+def _drop_downs(
+    sheet: Worksheet, columns: Sequence[Column], ranges: tuple[str | None, str | None], last_row: int
+) -> None:
     """List validation on the Cost Code and Cost Type cells of the data rows."""
     codes, types = ranges
     names = [c.header.rstrip(" *") for c in columns]
@@ -289,7 +293,9 @@ def _drop_downs(sheet, columns: Sequence[Column], ranges: tuple[str | None, str 
         )
 
 
-def _text_column(sheet, book: XlsxBook, columns: Sequence[Column], header: str, width: float) -> None:
+def _text_column(
+    sheet: Worksheet, book: XlsxBook, columns: Sequence[Column], header: str, width: float
+) -> None:
     """Cells typed in this column stay text (2120.000 must not become the number 2120)."""
     names = [c.header.rstrip(" *") for c in columns]
     col = names.index(header)
@@ -333,7 +339,8 @@ def _instructions(book: XlsxBook, info: BudgetBook) -> None:
         f"1. Fill in one row per budget line on the sheet '{TEMPLATE_SHEET_TITLE}', from row 2: one line per",
         "    sub job x cost code x cost type.",
         "2. Columns marked * are required. Cost Code and Cost Type offer drop-down lists of the company's",
-        f"    active codes (sheet '{LISTS_SHEET}'); a code that is not in the company list is refused on import.",
+        f"    active codes (sheet '{LISTS_SHEET}'); a code that is not in the company list is refused on "
+        "import.",
         "3. Do not add a total row: every row below the header is imported as a budget line.",
         "4. Import with: costbridge import budget FILE --project NUMBER (--dry-run checks it first), or the",
         "    importBudget mutation. Nothing is written unless every row is valid.",

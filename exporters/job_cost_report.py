@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-from exporters.tabular import COUNT, MONEY, PERCENT, TEXT, Column, iter_csv
+from exporters.tabular import COUNT, MONEY, PERCENT, TEXT, CellRef, Column, iter_csv
 from exporters.workbook import TOTAL_LABEL, Summary, Table, TitleBlock, XlsxBook
 from models.reports import CompanyJobCostSummary, DivisionSubtotal, JobCostFigures, JobCostReport
 
@@ -22,17 +22,17 @@ CHART_SHEET = "Budget vs Projected"
 LINES_FORMAT = '[=1]"1 line";#,##0" lines"'
 
 
-def _percent_spent(cell, _span) -> str:
+def _percent_spent(cell: CellRef, _span: CellRef) -> str:
     budget, jtd = cell("Revised Budget"), cell("JTD Cost")
     return f'=IF({budget}<=0,"",ROUND({jtd}/{budget},4))'
 
 
-def _percent_complete(cell, _span) -> str:
+def _percent_complete(cell: CellRef, _span: CellRef) -> str:
     estimate = f"MAX({cell('Revised Budget')},{cell('Projected Cost')})"
     return f'=IF({estimate}<=0,"",ROUND({cell("JTD Cost")}/{estimate},4))'
 
 
-def _lines_over(_cell, span) -> str:
+def _lines_over(_cell: CellRef, span: CellRef) -> str:
     # a line over budget is the only kind with a number in Over Budget By
     return f"=SUBTOTAL(2,{span('Over Budget By')})"
 

@@ -44,7 +44,8 @@ _CSV_BATCH_ROWS = 500
 # of (cell, span) returning a formula, where cell(header) is that column's cell on the summary row
 # and span(header) the group's range of that column.
 SUM = "sum"
-SummaryFormula = Callable[[Callable[[str], str], Callable[[str], str]], str]
+CellRef = Callable[[str], str]
+SummaryFormula = Callable[[CellRef, CellRef], str]
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ def neutralise(text: str) -> str:
 def _decimal_text(value: Decimal) -> str:
     # fixed notation (never 1E+3); quantities lose trailing zeros, money keeps its cents
     text = format(value, "f")
-    if "." in text and value.as_tuple().exponent < -2:
+    exponent = value.as_tuple().exponent  # a letter only for NaN and infinity, never money
+    if "." in text and isinstance(exponent, int) and exponent < -2:
         text = text.rstrip("0").rstrip(".")
     return text
 

@@ -44,7 +44,6 @@ from exporters.tabular import (
     PERCENT,
     PERCENT_FORMAT,
     REQUIRED,
-    SUM,
     TEXT,
     Column,
 )
@@ -186,11 +185,11 @@ class XlsxBook:
                 "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE},
             },
         )
-        self._formats: dict[tuple, Any] = {}
+        self._formats: dict[tuple[tuple[str, Any], ...], Any] = {}
 
     # --- formats -----------------------------------------------------------------------------------
 
-    def fmt(self, **props) -> Any:
+    def fmt(self, **props: Any) -> Any:
         key = tuple(sorted(props.items()))
         found = self._formats.get(key)
         if found is None:
@@ -304,7 +303,9 @@ class XlsxBook:
 
     # --- rows --------------------------------------------------------------------------------------
 
-    def _write_header(self, sheet: Worksheet, row: int, columns: Sequence[Column], widths: list[float]):
+    def _write_header(
+        self, sheet: Worksheet, row: int, columns: Sequence[Column], widths: list[float]
+    ) -> None:
         lines = max(_wrap_lines(c.header, w) for c, w in zip(columns, widths, strict=True))
         sheet.set_row(row, _LINE_HEIGHT * lines + 3)
         for j, column in enumerate(columns):
@@ -338,7 +339,15 @@ class XlsxBook:
             widths.append(width)
         return widths
 
-    def _write_row(self, sheet, r: int, kinds, formats, row: Sequence[Any], widest: list[float]) -> None:
+    def _write_row(
+        self,
+        sheet: Worksheet,
+        r: int,
+        kinds: Sequence[str],
+        formats: Sequence[Any],
+        row: Sequence[Any],
+        widest: list[float],
+    ) -> None:
         """One data row. ``widest`` collects, per column, the longest text (in width units) or the
         largest magnitude of a number (turned into a width at the end: cheaper than formatting
         every number)."""
@@ -377,7 +386,7 @@ class XlsxBook:
         by_header = {c.header: j for j, c in enumerate(columns)}
 
         def cell(header: str) -> str:
-            return xl_rowcol_to_cell(r, by_header[header])
+            return str(xl_rowcol_to_cell(r, by_header[header]))
 
         def span(header: str) -> str:
             letter = xl_col_to_name(by_header[header])
@@ -403,7 +412,8 @@ class XlsxBook:
                 else:
                     sheet.write_number(r, j, cached, style)
                 continue
-            formula = f"=SUBTOTAL(9,{span(column.header)})" if how == SUM else how(cell, span)
+            # SUM (the only summary given by name) or a formula of (cell, span)
+            formula = how(cell, span) if callable(how) else f"=SUBTOTAL(9,{span(column.header)})"
             sheet.write_formula(r, j, formula, style, "" if cached is None else cached)
 
 

@@ -201,7 +201,7 @@ def control_totals(
     return Decimal(everything - failed) / 100, Decimal(failed) / 100
 
 
-def _sum_cents(values: list) -> int:
+def _sum_cents(values: list[Any]) -> int:
     # fast path, the usual spreadsheet column: number cells that are whole cents, summed as integers
     if values and all(v.__class__ is float for v in values) and max(map(abs, values)) < 1e12:
         scaled = [v * 100 for v in values]
@@ -211,7 +211,7 @@ def _sum_cents(values: list) -> int:
     return sum(c for c in map(_cents, values) if c is not None)
 
 
-def _cents(value) -> int | None:
+def _cents(value: Any) -> int | None:
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:

@@ -88,6 +88,8 @@ class Reporter:
         return self._each(phase, items, total)
 
     def _each(self, phase: str, items: Iterable[T], total: int) -> Iterator[T]:
+        callback = self.callback
+        assert callback is not None  # each() reports only to a listener
         self.start(phase, total)
         every = self._interval(total)
         count = 0
@@ -96,7 +98,7 @@ class Reporter:
             count += 1
             if count % every == 0:
                 self.done = count
-                self.callback(ImportProgress(phase, count, total))
+                callback(ImportProgress(phase, count, total))
         self.finish(count)
 
     def _interval(self, total: int | None) -> int:
