@@ -18,8 +18,11 @@ from exporters.budget import budget_book, budget_export_lines, write_budget_xlsx
 from exporters.job_cost_report import REPORT_COLUMNS, write_report_xlsx
 from exporters.tabular import MONEY_FORMAT, PERCENT_FORMAT
 from models import budget_columns as bc
-from models.enums import DivisionRule
+from models.enums import DivisionRule, PermissionLevel, Tool
+from models.erp import update_erp_settings
+from models.errors import DomainError, ErrorCode
 from models.natural_sort import natural_sort_key
+from models.policy import SystemActor
 from models.reports import JobCostFigures, find_project, job_cost_report
 from models.wbs import CostCode, CostType, division_for
 from tests.actors import SETUP
@@ -295,6 +298,26 @@ def test_the_company_division_rule_regroups_codes_and_the_report(demo, gql):
         "{ costCode { division } errors { code } } }"
     )["createCostCode"]
     assert created == {"costCode": {"division": "7"}, "errors": []}
+
+
+def test_the_division_rule_is_an_erp_setting_that_cannot_be_cleared(demo, gql, make_actor):
+    """Changing the rule needs ADMIN on ERP Integrations; a null rule or length is refused REQUIRED;
+    either way nothing changes."""
+    standard = make_actor("Sam", {Tool.ERP_INTEGRATIONS: PermissionLevel.STANDARD})
+    refused = gql.as_(standard).data(SETTINGS, {"input": {"costDivisionRule": "FIRST_SECTION"}})
+    assert refused["updateErpSettings"] == {
+        "erp": None,
+        "errors": [{"code": "PERMISSION_DENIED", "field": None}],
+    }
+    for field in ("costDivisionRule", "costDivisionLength"):
+        cleared = gql.data(SETTINGS, {"input": {field: None}})["updateErpSettings"]
+        assert cleared == {"erp": None, "errors": [{"code": "REQUIRED", "field": field}]}
+    demo.expire_all()
+    assert demo.scalar(select(CostCode.division).where(CostCode.code == "2120.000")) == "2000"
+    with pytest.raises(DomainError) as denied:
+        reader = SystemActor("reader", {Tool.ERP_INTEGRATIONS: PermissionLevel.READ_ONLY})
+        update_erp_settings(demo, reader, cost_division_rule=DivisionRule.FIRST_SECTION)
+    assert denied.value.code == ErrorCode.PERMISSION_DENIED
 
 
 def test_budget_template_guides_with_instructions_marks_and_drop_downs(demo):
