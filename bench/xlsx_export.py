@@ -142,3 +142,10 @@ def main() -> None:
             f"+{large_growth / mib:.1f} vs +{small_growth / mib:.1f} MiB (limit {MEMORY_LIMIT}x + "
             f"{MEMORY_SLACK // mib} MiB): {'flat' if flat else 'NOT FLAT'}"
         )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--memory-child":
+        memory_child(int(sys.argv[2]))
+    else:
+        main()
