@@ -1,5 +1,8 @@
 """Reading a file into rows of raw cell values, whatever the accountant dropped in.
 
+Workbooks are measured before they are read (``workbook_bounds``), and text before it is split
+into cells, so no file makes the reader hold more than the limits allow.
+
 The content decides the reader, not the name: a workbook (XLSX/XLSB/ODS zip, legacy XLS OLE2) is read
 by python-calamine whatever it is called; text is read as CSV. Two cases are refused rather than
 guessed: text named like a workbook (FILE_TYPE_MISMATCH: usually a broken export, and guessing its
@@ -11,8 +14,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -22,6 +23,8 @@ import python_calamine
 
 from importers.errors import FileError
 from importers.limits import ImportLimits
+from importers.workbook_bounds import measure_workbook
+from importers.workbook_xml import check_shape, too_many_cells
 from models.errors import ErrorCode
 
 WORKBOOK_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -31,10 +34,6 @@ ZIP_MAGIC = b"PK\x03\x04"
 # Excel saves an encrypted workbook (any format) as an OLE2 container holding these two streams.
 _ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
 DELIMITERS = (",", "\t", ";", "|")
-# a formula cell whose cached value is missing or empty: <c r="B2" ...><f>..</f></c> or <v></v>
-_FORMULA_NO_VALUE = re.compile(
-    rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
-)
 
 
 @dataclass
@@ -71,9 +70,9 @@ def read_sheet(data: bytes, file_name: str, limits: ImportLimits) -> Sheet:
                 "The workbook is password-protected (encrypted). Open it in Excel, remove the password "
                 "(File > Info > Protect Workbook) and save it again.",
             )
-        return _read_workbook(data, "xls", limits)
+        return _read_workbook(data, False, limits)
     if data.startswith(ZIP_MAGIC):
-        return _read_workbook(data, _zip_kind(data, limits), limits)
+        return _read_workbook(data, True, limits)
     if ext in WORKBOOK_EXTENSIONS:
         if _looks_like_text(data):
             raise FileError(
@@ -85,101 +84,55 @@ def read_sheet(data: bytes, file_name: str, limits: ImportLimits) -> Sheet:
             ErrorCode.FILE_CORRUPT,
             f"'{file_name}' is not a readable {ext} workbook: the file is damaged or incomplete",
         )
-    return _read_csv(data)
+    return _read_csv(data, limits)
 
 
 # --- workbooks ---------------------------------------------------------------------------------------
 
 
-def _zip_kind(data: bytes, limits: ImportLimits) -> str:
-    """Check the package (complete, not a zip bomb, formulas have values) and say which format it is."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError):
-        raise FileError(
-            ErrorCode.FILE_CORRUPT,
-            "The workbook is damaged or incomplete (it may have been cut off while uploading or copying). "
-            "Save it again from Excel and retry.",
-        ) from None
-    declared = sum(i.file_size for i in infos)
-    if declared > limits.max_decompressed_bytes:
-        raise _too_big_unpacked(limits)
-    names = {i.filename for i in infos}
-    if "mimetype" in names and b"opendocument.spreadsheet" in zf.read("mimetype"):
-        return "ods"
-    if "xl/workbook.bin" in names:
-        return "xlsb"
-    if "xl/workbook.xml" not in names:
-        raise FileError(
-            ErrorCode.FILE_TYPE_MISMATCH,
-            "This is a zip package but not a spreadsheet (no workbook inside). Export the data as .xlsx or "
-            ".csv.",
-        )
-    _check_worksheets(zf, infos, limits)
-    return "xlsx"
-
-
-def _too_big_unpacked(limits: ImportLimits) -> FileError:
-    return FileError(
-        ErrorCode.DECOMPRESSED_TOO_LARGE,
-        f"The workbook unpacks to more than {limits.max_decompressed_bytes:,} bytes; it is refused "
-        "(split it, or save it as CSV)",
-    )
-
-
-def _check_worksheets(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: ImportLimits) -> None:
-    # Sizes in the zip directory can lie, so the sheets are inflated with a running cap; the same
-    # pass finds formulas saved without a cached value (calamine would read them as empty cells).
-    budget = limits.max_decompressed_bytes
-    for info in infos:
-        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-            continue
-        try:
-            with zf.open(info) as fh:
-                xml = fh.read(budget + 1)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError):
-            raise FileError(
-                ErrorCode.FILE_CORRUPT, "The workbook is damaged or incomplete. Save it again from Excel."
-            ) from None
-        budget -= len(xml)
-        if budget < 0:
-            raise _too_big_unpacked(limits)
-        if b"<f" in xml:
-            missing = _FORMULA_NO_VALUE.search(xml)
-            if missing:
-                cell = missing.group(1).decode()
-                raise FileError(
-                    ErrorCode.FORMULA_WITHOUT_VALUE,
-                    f"Cell {cell} holds a formula with no saved value (the file was written by a program "
-                    "that does not calculate). Open it in Excel, let it calculate, and save it again.",
-                    column=re.sub(r"\d", "", cell),
-                    row=int(re.sub(r"\D", "", cell)),
-                )
-
-
-def _read_workbook(data: bytes, fmt: str, limits: ImportLimits) -> Sheet:
+def _read_workbook(data: bytes, zipped: bool, limits: ImportLimits) -> Sheet:
+    # measured first: the reader lays a sheet out in memory from A1 to its last cell, so a file of any
+    # shape must be refused before it gets there
+    fmt = measure_workbook(data, zipped, limits)
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
         raise FileError(ErrorCode.PASSWORD_PROTECTED, "The workbook is password-protected") from None
-    except Exception as exc:  # calamine raises several unrelated types for damaged files
-        raise FileError(
-            ErrorCode.FILE_CORRUPT, f"The workbook cannot be read: it is damaged or incomplete ({exc})"
-        ) from None
+    except BaseException as exc:  # several unrelated types for damaged files, panics included
+        raise _unreadable(exc) from None
     with wb:
         for meta in wb.sheets_metadata:
             if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                 continue
-            sheet = wb.get_sheet_by_name(meta.name)
+            try:
+                sheet = wb.get_sheet_by_name(meta.name)
+            except BaseException as exc:
+                raise _unreadable(exc) from None
             if sheet.height == 0 or sheet.end is None:
                 continue
-            rows = sheet.to_python(skip_empty_area=False)
+            (top, left), (bottom, right) = sheet.start, sheet.end
+            check_shape(bottom + 1, right + 1, limits)
+            # the used area only, placed back at its row and column: no copy of the empty corner
+            rows = sheet.to_python(skip_empty_area=True)
             if not any(any(c != "" for c in r) for r in rows):
                 continue
+            if left:
+                pad = [""] * left
+                rows = [pad + r for r in rows]
+            if top:
+                rows[:0] = [[] for _ in range(top)]
             merged = sheet.merged_cell_ranges or []
             return Sheet(rows=rows, format=fmt, merged=list(merged))
     raise FileError(ErrorCode.SHEET_EMPTY, "The workbook has no data: its sheets are empty")
+
+
+def _unreadable(exc: BaseException) -> FileError:
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+        raise exc
+    detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    return FileError(
+        ErrorCode.FILE_CORRUPT, f"The workbook cannot be read: it is damaged or incomplete ({detail})"
+    )
 
 
 # --- text ----------------------------------------------------------------------------------------------
@@ -233,12 +186,25 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _read_csv(data: bytes) -> Sheet:
+def _read_csv(data: bytes, limits: ImportLimits) -> Sheet:
     text = _decode(data)
     sample = text[:65536].splitlines()[:40]
     delimiter = sniff_delimiter(sample)
+    # lines and delimiters bound the rows and cells before any is made (quoted ones count too)
+    lines = text.count("\n") or text.count("\r")
+    if lines > limits.max_rows + limits.header_search_rows:
+        raise FileError(
+            ErrorCode.TOO_MANY_ROWS,
+            f"The file has {lines:,} lines; the limit is {limits.max_rows:,} data rows. "
+            "Split it into smaller files.",
+        )
+    cells = text.count(delimiter) + lines
+    if cells > limits.max_cells:
+        raise too_many_cells(cells, limits)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise FileError(ErrorCode.FILE_UNREADABLE, f"The CSV file cannot be read: {exc}") from None
+    widest = max(map(len, rows), default=0)
+    check_shape(1, widest, limits)
     return Sheet(rows=rows, format="csv")
