@@ -116,3 +116,37 @@ def test_the_range_patterns_are_exact():
         for n in {*range(1, 120), top - 1, top, top + 1, top * 10, 10 ** len(str(top)), 1_048_576}:
             if n >= 1:
                 assert bool(above.fullmatch(str(n))) == (n > top), (top, n)
+
+
+def _record(kind: int, body: bytes) -> bytes:
+    head = bytes([kind]) if kind < 0x80 else bytes([(kind & 0x7F) | 0x80, kind >> 7])
+    size, out = len(body), b""
+    while True:
+        out += bytes([(size & 0x7F) | (0x80 if size > 0x7F else 0)])
+        size >>= 7
+        if not size:
+            return head + out + body
+
+
+def test_xlsb_sheet_records_are_measured_as_a_stream():
+    import struct
+
+    from importers.workbook_xlsb import scan_shared_strings, scan_sheet
+
+    def real(col: int) -> bytes:
+        return _record(0x05, struct.pack("<IId", col, 0, 1.5))
+
+    def row(n: int) -> bytes:
+        return _record(0x00, struct.pack("<I", n) + b"\0" * 8)
+
+    sheet = row(0) + real(0) + real(3) + row(9) + real(1) + _record(0x92, b"")
+    chunks = [sheet[i : i + 5] for i in range(0, len(sheet), 5)]  # records cut across chunks
+    shape = scan_sheet(iter(chunks), "sheet1.bin", DEFAULT_LIMITS)
+    assert (shape.rows, shape.columns, shape.cells) == (10, 4, 3)
+    with pytest.raises(FileError) as refused:
+        scan_sheet(iter([row(0) + real(100_000)]), "sheet1.bin", DEFAULT_LIMITS)
+    assert refused.value.code == "TOO_MANY_COLUMNS"
+    strings = _record(0x9F, struct.pack("<II", 5, 3_000_000))
+    with pytest.raises(FileError) as refused:
+        scan_shared_strings(iter([strings]), "sharedStrings.bin", DEFAULT_LIMITS)
+    assert refused.value.code == "TOO_MANY_CELLS"
