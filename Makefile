@@ -44,7 +44,7 @@ migration: install
 	$(BIN)/python scripts/regen_initial_migration.py
 
 bench: install
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache costbridge.db costbridge.db-wal costbridge.db-shm

@@ -1,25 +1,27 @@
-"""Benchmark: a 100k-row job-cost XLSX through the whole import (read, validate, place, write) on
-SQLite, against python-calamine reading the same file bare. Target: ratio <= 2.0."""
+"""Benchmark: a 100k-row job-cost XLSX through the whole import (read and bound, validate, place,
+write) on SQLite and on PostgreSQL, against python-calamine reading the same file bare. Target:
+ratio <= 2.0 (on PostgreSQL the database backend's CPU is counted too). Also prints the peak
+memory of one 100k-row import (measured in a fresh process).
+
+    python bench/job_cost_load.py [--backend sqlite|postgresql|all] [--runs N] [--wall]
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-# Process CPU time by default: on a shared machine wall time measures the neighbours. --wall uses it.
-_clock = time.perf_counter if "--wall" in sys.argv else time.process_time
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import python_calamine  # noqa: E402
+from _harness import ROOT, Databases, arguments, clock, peak_mib, report, server_cpu  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from importers.job_costs import import_job_costs  # noqa: E402
-from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
+from models.db import make_sessionmaker  # noqa: E402
 from models.directory import Vendor  # noqa: E402
 from models.enums import Origin, SyncStatus  # noqa: E402
 from models.policy import COMMAND_LINE  # noqa: E402
@@ -113,7 +115,7 @@ def seed(session) -> None:
     session.commit()
 
 
-def bare_read() -> float:
+def bare_read(_clock) -> float:
     t0 = _clock()
     wb = python_calamine.CalamineWorkbook.from_path(str(FILE))
     rows = wb.get_sheet_by_index(0).to_python()
@@ -122,33 +124,64 @@ def bare_read() -> float:
     return elapsed
 
 
-def whole_import(tmp: Path, n: int) -> float:
-    engine = make_engine(f"sqlite:///{tmp / f'bench{n}.db'}")
-    migrate(engine)
+def whole_import(databases: Databases, _clock) -> tuple[float, float]:
+    """(this process's time, the PostgreSQL backend's CPU) for one import into a fresh database."""
+    engine = databases.fresh()
     factory = make_sessionmaker(engine)
     with factory() as session:
         seed(session)
-    with factory() as session:
+    data = FILE.read_bytes()
+    with factory() as session, server_cpu(session) as server:
         t0 = _clock()
-        run = import_job_costs(session, COMMAND_LINE, FILE.read_bytes(), FILE.name)
+        run = import_job_costs(session, COMMAND_LINE, data, FILE.name)
         session.commit()
         elapsed = _clock() - t0
         assert run.status == "SUCCEEDED", run.errors[:3]
         assert run.counts["CREATE"] == ROWS and run.counts["UNPLACED"] == 0, run.counts
     engine.dispose()
-    return elapsed
+    return elapsed, server[0]
+
+
+def peak() -> None:
+    """One SQLite import in this (fresh) process; prints the peak resident memory it reached."""
+    with Databases("sqlite") as databases:
+        engine = databases.fresh()
+        factory = make_sessionmaker(engine)
+        with factory() as session:
+            seed(session)
+        before = peak_mib()
+        with factory() as session:
+            import_job_costs(session, COMMAND_LINE, FILE.read_bytes(), FILE.name)
+            session.commit()
+        print(f"{peak_mib():.0f} {before:.0f}")
 
 
 def main() -> None:
+    args = arguments(__doc__.splitlines()[0])
     if not FILE.exists():
         print(f"generating {FILE} ...")
         generate()
-    bare = min(bare_read() for _ in range(3))
-    with tempfile.TemporaryDirectory() as tmp:
-        full = min(whole_import(Path(tmp), n) for n in range(2))
-    print(f"calamine bare read: {bare:.3f}s   whole import ({ROWS:,} rows, SQLite): {full:.3f}s")
-    print(f"clock: {_clock.__name__}")
-    print(f"ratio {full / bare:.2f} (limit {LIMIT})")
+    if args.peak:
+        peak()
+        return
+    _clock = clock(args.wall)
+    backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)
+    print(f"clock: {_clock.__name__}; {ROWS:,} rows; best of {args.runs} runs each, interleaved")
+    for backend in backends:
+        with Databases(backend) as databases:
+            bares, fulls = [], []
+            for _ in range(args.runs):
+                bares.append(bare_read(_clock))
+                fulls.append(whole_import(databases, _clock))
+            full, server = min(fulls)
+            report(backend, "calamine bare read", min(bares), full, LIMIT, server)
+    probe = subprocess.run(
+        [sys.executable, __file__, "--peak"], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    peak_after, before = (float(v) for v in probe.stdout.split()[-2:])
+    print(
+        f"  peak memory of one {ROWS:,}-row import: {peak_after:.0f} MiB resident ({peak_after - before:.0f} MiB above the process before it)"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ do by hand exactly what the file says."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -16,15 +17,15 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from importers import cells, lookups
-from importers.bulk import converter, insert_rows, table_of, update_by_id
-from importers.cells import CellError
+from importers.bulk import column_converter, converter, insert_rows, table_of, update_by_id
+from importers.cells import CellError, CodeIndex
 from importers.errors import FileError
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
-from importers.plan import CellReporter, ErrorPolicy, Plan, Row
+from importers.plan import CellReporter, ErrorPolicy, Plan, Table
 from importers.progress import CHECK, NO_PROGRESS, WRITE
 from models import budget_columns as bc
-from models.base import ZERO, utcnow
+from models.base import utcnow
 from models.budgets import Budget, BudgetLine, budget_for_project, budget_lines_problem
 from models.company import get_settings
 from models.enums import ImportKind, Tool
@@ -60,13 +61,18 @@ _OPTIONAL_FIELDS = (
 )
 
 
-@dataclass(slots=True)
-class _Line:
-    row: int
-    sub_job_id: int | None
-    cost_code_id: int
-    cost_type_id: int
-    values: dict[str, Any]
+@dataclass
+class _Lines:
+    """The lines a budget load creates, column by column: what ``apply`` writes."""
+
+    rows: list[int]
+    sub_job_ids: list[int | None]
+    cost_code_ids: list[int]
+    cost_type_ids: list[int]
+    values: dict[str, list[Any]]  # original_amount and whichever optional columns the file has
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 def _description(value: Any) -> str:
@@ -81,10 +87,38 @@ def _optional_quantity(value: Any) -> Decimal | None:
     return None if cells.is_blank(value) else cells.quantity(value)
 
 
+def _amount(value: Any) -> Decimal:
+    if cells.is_blank(value):
+        raise CellError(ErrorCode.REQUIRED, "an amount is required (0 for an empty line)")
+    return cells.money(value)
+
+
+def _lookup(
+    index: CodeIndex[int] | None, what: str, code: ErrorCode, where: str, *, required: bool
+) -> Callable[[Any], int | None]:
+    """A parser turning a code cell into its id through ``index``."""
+
+    def parse(value: Any) -> int | None:
+        text = cells.code(value)
+        if not text:
+            if required:
+                raise CellError(ErrorCode.REQUIRED, f"a {what} is required")
+            return None
+        found = index.get(text) if index is not None else None
+        if found is None:
+            raise CellError(code, f"{what} '{text}' {where}")
+        return found
+
+    return parse
+
+
 _LINE_COLUMNS = (
-    "budget_id", "sub_job_id", "sub_job_key", "cost_code_id", "cost_type_id", "description",
-    "original_amount", "quantity", "unit_of_measure", "unit_cost", "created_at", "updated_at",
+    "sub_job_id", "sub_job_key", "cost_code_id", "cost_type_id", "description", "original_amount",
+    "quantity", "unit_of_measure", "unit_cost",
 )  # fmt: skip
+# column position in COLUMNS, key, parser, for the columns read whenever the file has them
+_OPTIONAL = ((3, "description", _description), (5, "quantity", _optional_quantity),
+             (6, "unit_of_measure", _unit_of_measure), (7, "unit_cost", _optional_quantity))  # fmt: skip
 
 
 class BudgetImporter:
@@ -109,106 +143,79 @@ class BudgetImporter:
         if problem is not None:
             raise FileError(problem.code, problem.message)
 
-    def plan(self, session: Session, rows: list[Row], cell: CellReporter, policy: ErrorPolicy) -> Plan:
-        assert self.budget is not None, "check() finds the budget first"
-        budget_id = self.budget.id
+    def plan(self, session: Session, table: Table, cell: CellReporter, policy: ErrorPolicy) -> Plan:
+        # Column by column: each distinct value is parsed (and looked up) once.
         plan = Plan()
         codes = lookups.cost_codes(session)
-        types = lookups.cost_types(session)
         subs = lookups.sub_jobs(session, [self.project.id]).get(self.project.id)
         on_project = lookups.project_cost_code_ids(session, self.project.id)
+        assert self.budget is not None, "check() finds the budget first"
+        budget_id = self.budget.id
+        numbers, columns = table.numbers, table.columns
+        failed: dict[int, list[tuple[int, str | None, CellError]]] = {}
+        self.progress.start(CHECK, len(numbers))
+
+        def parse_column(position: int, key: str, parse: Callable[[Any], Any]) -> list[Any]:
+            column = columns[position]
+            results: dict[Any, Any] = {}
+            failures: dict[Any, CellError] = {}
+            for value in set(column):
+                try:
+                    results[value] = parse(value)
+                except CellError as exc:
+                    results[value] = None
+                    failures[value] = exc
+            if failures:
+                for i, value in enumerate(column):
+                    if value in failures:
+                        failed.setdefault(i, []).append((position, key, failures[value]))
+            return list(map(results.__getitem__, column))
+
+        sub_ids = parse_column(0, "sub_job", _lookup(subs, "sub job", ErrorCode.UNKNOWN_SUB_JOB,
+                                                      "is not on this project", required=False))  # fmt: skip
+        code_ids = parse_column(1, "cost_code", _lookup(codes, "cost code", ErrorCode.UNKNOWN_COST_CODE,
+                                                         "is not in the company cost code list", required=True))  # fmt: skip
+        type_ids = parse_column(2, "cost_type", _lookup(lookups.cost_types(session), "cost type",
+                                                         ErrorCode.UNKNOWN_COST_TYPE, "is not a known cost type",
+                                                         required=True))  # fmt: skip
+        values = {"original_amount": cells.money_column(columns[4]) or parse_column(4, "amount", _amount)}
+        present = [key for key, _ in _OPTIONAL_FIELDS if cell.layout.index.get(key) is not None]
+        for position, key, parse in _OPTIONAL:
+            if key in present:
+                fast = cells.text_column(columns[position], 200) if key == "description" else None
+                values[key] = fast or parse_column(position, key, parse)
+
+        self.progress.finish()
         existing = {
             (line.sub_job_key, line.cost_code_id, line.cost_type_id): line
             for line in session.scalars(select(BudgetLine).where(BudgetLine.budget_id == budget_id))
         }
-        seen: dict[tuple[int, int, int], int] = {}
+        seen: dict[tuple[int, int | None, int | None], int] = {}
+        creates: list[int] = []
         added_rows: dict[int, int] = {}
-        present = [key for key, _ in _OPTIONAL_FIELDS if cell.layout.index.get(key) is not None]
-
-        optional = [
-            (i, key, parse)
-            for i, key, parse in (
-                (3, "description", _description),
-                (5, "quantity", _optional_quantity),
-                (6, "unit_of_measure", _unit_of_measure),
-                (7, "unit_cost", _optional_quantity),
-            )
-            if cell.layout.index.get(key) is not None
-        ]
-        code = cells.code
-        n = 0
-
-        def bad(key: str | None, error: ErrorCode, message: str) -> None:
-            plan.fail(cell.issue(n, key, error, message))
-
-        for row in self.progress.each(CHECK, rows, len(rows)):
-            raw_values = row.values
-            sub_raw, code_raw, type_raw, _, amount_raw = raw_values[:5]
-            n = row.number
-            issues_before = len(plan.errors)
-
-            sub_job_id = None
-            sub_text = code(sub_raw)
-            if sub_text:
-                sub_job_id = subs.get(sub_text) if subs else None
-                if sub_job_id is None:
-                    bad("sub_job", ErrorCode.UNKNOWN_SUB_JOB, f"sub job '{sub_text}' is not on this project")
-            code_text = code(code_raw)
-            cost_code_id = codes.get(code_text) if code_text else None
-            if not code_text:
-                bad("cost_code", ErrorCode.REQUIRED, "a cost code is required")
-            elif cost_code_id is None:
-                bad(
-                    "cost_code",
-                    ErrorCode.UNKNOWN_COST_CODE,
-                    f"cost code '{code_text}' is not in the company cost code list",
-                )
-            type_text = code(type_raw)
-            cost_type_id = types.get(type_text) if type_text else None
-            if not type_text:
-                bad("cost_type", ErrorCode.REQUIRED, "a cost type is required")
-            elif cost_type_id is None:
-                bad(
-                    "cost_type",
-                    ErrorCode.UNKNOWN_COST_TYPE,
-                    f"cost type '{type_text}' is not a known cost type",
-                )
-            values: dict[str, Any] = {}
-            if cells.is_blank(amount_raw):
-                bad("amount", ErrorCode.REQUIRED, "an amount is required (0 for an empty line)")
-            else:
-                try:
-                    values["original_amount"] = cells.money(amount_raw)
-                except CellError as exc:
-                    bad("amount", exc.code, exc.message)
-            for i, key, parse in optional:
-                try:
-                    values[key] = parse(raw_values[i])
-                except CellError as exc:
-                    bad(key, exc.code, exc.message)
-            if len(plan.errors) > issues_before or cost_code_id is None or cost_type_id is None:
+        for i, key in enumerate(zip([s or 0 for s in sub_ids], code_ids, type_ids, strict=True)):
+            if i in failed:
                 continue
-            line_key = (sub_job_id or 0, cost_code_id, cost_type_id)
-            if line_key in seen:
-                bad(
-                    None,
+            n = numbers[i]
+            first = seen.setdefault(key, n)
+            if first != n:
+                duplicate = CellError(
                     ErrorCode.DUPLICATE_ROW,
-                    f"the same sub job, cost code and cost type as row {seen[line_key]}; combine them into "
-                    "one line",
+                    f"the same sub job, cost code and cost type as row {first}; combine them into one line",
                 )
+                failed[i] = [(-1, None, duplicate)]
                 continue
-            seen[line_key] = n
-            if cost_code_id not in on_project and cost_code_id not in added_rows:
-                added_rows[cost_code_id] = n
-            line = existing.get(line_key)
+            if key[1] not in on_project and key[1] not in added_rows:
+                added_rows[key[1]] = n
+            line = existing.get(key)
             if line is None:
-                plan.creates.append(_Line(n, sub_job_id, cost_code_id, cost_type_id, values))
+                creates.append(i)
                 continue
             changes: dict[str, Any] = {}
-            if values["original_amount"] != line.original_amount:
-                changes["original_amount"] = values["original_amount"]
+            if values["original_amount"][i] != line.original_amount:
+                changes["original_amount"] = values["original_amount"][i]
             for field in present:
-                new = values.get(field)
+                new = values[field][i]
                 if field == "unit_of_measure" and new == "":
                     new = None
                 if new != getattr(line, field):
@@ -217,6 +224,16 @@ class BudgetImporter:
                 plan.updates.append({"id": line.id, **changes})
             else:
                 plan.unchanged += 1
+        for i in sorted(failed):
+            for _, key, exc in sorted(failed[i], key=lambda f: f[0]):
+                plan.fail(cell.issue(numbers[i], key, exc.code, exc.message))
+        plan.creates = _Lines(
+            [numbers[i] for i in creates],
+            [sub_ids[i] for i in creates],
+            [code_ids[i] for i in creates],
+            [type_ids[i] for i in creates],
+            {key: [column[i] for i in creates] for key, column in values.items()},
+        )
 
         if policy == ErrorPolicy.REJECT_FAILED_ROWS or not plan.errors:
             self.add_codes = set(added_rows)
@@ -242,21 +259,28 @@ class BudgetImporter:
         assert self.budget is not None, "check() finds the budget first"
         table = table_of(BudgetLine)
         now = converter(session, table, "created_at")(utcnow())
-        as_money = converter(session, table, "original_amount", memo=False)
+        as_money = column_converter(session, table, "original_amount")
         as_quantity = converter(session, table, "quantity", memo=False)
-        budget_id = self.budget.id
+        lines: _Lines = plan.creates
+        count = len(lines)
+        nothing = [None] * count
+        values = lines.values
         insert_rows(
             session,
             table,
             _LINE_COLUMNS,
-            [
-                (budget_id, line.sub_job_id, line.sub_job_id or 0, line.cost_code_id, line.cost_type_id)
-                + (line.values.get("description", ""), as_money(line.values.get("original_amount", ZERO)))
-                + (as_quantity(line.values.get("quantity")), line.values.get("unit_of_measure") or None)
-                + (as_quantity(line.values.get("unit_cost")), now, now)
-                for line in plan.creates
-            ],
-        )
+            zip(
+                lines.sub_job_ids, [s or 0 for s in lines.sub_job_ids], lines.cost_code_ids,
+                lines.cost_type_ids, values.get("description", [""] * count),
+                as_money(values["original_amount"]),
+                map(as_quantity, values["quantity"]) if "quantity" in values else nothing,
+                [u or None for u in values.get("unit_of_measure", nothing)],
+                map(as_quantity, values["unit_cost"]) if "unit_cost" in values else nothing,
+                strict=True,
+            ),
+            {"budget_id": self.budget.id, "created_at": now, "updated_at": now},
+            self.progress.advance,
+        )  # fmt: skip
         # bulk UPDATE by primary key groups rows by the set of columns they change
         update_by_id(session, BudgetLine, plan.updates)
         session.expire_all()

@@ -1,14 +1,15 @@
-"""Bulk inserts for the big loads: DBAPI executemany of plain tuples, in large chunks.
+"""Bulk writes for the big loads, inside the session's transaction.
 
 SQLAlchemy's Core executemany builds and processes a parameter dict per row (most of a 100k-row
 load's write time). Here the caller gets each column's own bind processor (the conversion
 SQLAlchemy itself would apply: enum to name, Decimal to the backend's form, dates to SQLite text),
-memoised for repeating values, builds final tuples once, and the driver's executemany runs them
-inside the session's transaction."""
+memoised for repeating values, and builds plain tuples once. On SQLite they go to one DBAPI
+executemany, with the values every row shares written once into the statement; on PostgreSQL they
+stream through COPY."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, update
@@ -41,7 +42,17 @@ def converter(session: Session, table: Table, column: str, *, memo: bool = True)
     return convert
 
 
-# rows per executemany: large enough to keep the driver busy, small enough to report progress
+def column_converter(session: Session, table: Table, column: str) -> Callable[[list[Any]], list[Any]]:
+    """Whole column (no None in it) -> what the driver gets, one C-level map when a conversion is
+    needed at all."""
+    process = table.c[column].type._cached_bind_processor(session.connection().dialect)
+    if process is None:
+        return lambda values: values
+    return lambda values: list(map(process, values))
+
+
+# rows per executemany (or between progress reports through COPY): large enough to keep the driver
+# busy, small enough to report progress
 _CHUNK = 20_000
 
 
@@ -49,27 +60,57 @@ def insert_rows(
     session: Session,
     table: Table,
     columns: Sequence[str],
-    rows: list[tuple[Any, ...]],
+    rows: Iterable[tuple[Any, ...]],
+    shared: dict[str, Any] | None = None,
     written: Callable[[int], None] | None = None,
 ) -> None:
-    """Insert ``rows`` (tuples already converted with ``converter``) with executemany, in chunks;
-    ``written`` is told how many rows each chunk wrote."""
-    if not rows:
-        return
+    """Insert ``rows`` (tuples of ``columns``, already converted with ``converter``); ``shared``
+    holds converted values every row has (run id, timestamps, a fixed status); ``written`` is told
+    how many rows each chunk wrote."""
+    shared = shared or {}
     conn = session.connection()
     dialect = conn.dialect
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     preparer = dialect.identifier_preparer
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        preparer.format_table(table),
-        ", ".join(preparer.quote(c) for c in columns),
-        ", ".join([marker] * len(columns)),
-    )
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
+    names = [*columns, *shared]
+    target = "{} ({})".format(preparer.format_table(table), ", ".join(preparer.quote(c) for c in names))
+    if dialect.name == "postgresql":
+        tail = tuple(shared.values())
+        cursor = conn.connection.driver_connection.cursor()
+        count = 0
+        with cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row + tail)
+                count += 1
+                if written is not None and count % _CHUNK == 0:
+                    written(_CHUNK)
+        if written is not None and count % _CHUNK:
+            written(count % _CHUNK)
+        return
+    listed = rows if isinstance(rows, list) else list(rows)
+    if not listed:
+        return
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    values = [marker] * len(columns) + [_literal(v) for v in shared.values()]
+    sql = f"INSERT INTO {target} VALUES ({', '.join(values)})"
+    for start in range(0, len(listed), _CHUNK):
+        chunk = listed[start : start + _CHUNK] if len(listed) > _CHUNK else listed
         conn.exec_driver_sql(sql, chunk)
         if written is not None:
             written(len(chunk))
+
+
+def _literal(value: Any) -> str:
+    """A shared value written into the statement: only the numbers, text and NULL this module makes."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no literal for {type(value).__name__}")
 
 
 def update_by_id(session: Session, model: type[Any], changes: list[dict[str, Any]]) -> None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from itertools import repeat
+from operator import methodcaller
 from typing import Any, Generic, TypeVar
 
 from models.errors import ErrorCode
@@ -113,7 +115,9 @@ def money(value: Any) -> Decimal:
     if value.__class__ is float and -1e12 < value < 1e12:  # the common spreadsheet case, fast
         return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
     if value.__class__ is str and _PLAIN_AMOUNT.match(value):  # '1234.56', '-5', '1,234.56'
-        return Decimal(value.replace(",", "")).quantize(CENT, rounding=ROUND_HALF_UP)
+        plain = Decimal(value.replace(",", "")).quantize(CENT, rounding=ROUND_HALF_UP)
+        if abs(plain) < MONEY_LIMIT:
+            return plain
     d = _decimal(value, "an amount")
     try:
         d = d.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -174,24 +178,64 @@ def numeric_key(code_text: str) -> str | None:
 
 
 class CodeIndex(Generic[V]):
-    """Looks codes up exactly, then by numeric value when that is unambiguous (a code Excel stored
-    as a number lost its zeros: 2120.000 -> 2120, 0100 -> 100)."""
+    """Looks codes up exactly, then case-insensitively, then by numeric value when that is unambiguous
+    (a code Excel stored as a number lost its zeros: 2120.000 -> 2120, 0100 -> 100). The fallback
+    tables are built on the first miss: most loads only ever need the exact one. Later pairs win."""
 
     def __init__(self, pairs: Iterable[tuple[str, V]]) -> None:
-        self.exact: dict[str, V] = {}
-        self.folded: dict[str, V] = {}
-        numeric: dict[str, set[V]] = {}
-        for key, value in pairs:
-            self.exact[key] = value
-            self.folded[key.lower()] = value
-            if (n := numeric_key(key)) is not None:
-                numeric.setdefault(n, set()).add(value)
-        self.numeric = {k: next(iter(v)) for k, v in numeric.items() if len(v) == 1}
+        self.exact: dict[str, V] = dict(pairs)
+        self._folded: dict[str, V] | None = None
+        self._numeric: dict[str, V] = {}
 
     def get(self, code_text: str) -> V | None:
         found = self.exact.get(code_text)
         if found is None:
-            found = self.folded.get(code_text.lower())
-        if found is None and (n := numeric_key(code_text)) is not None:
-            found = self.numeric.get(n)
+            folded = self._folded if self._folded is not None else self._fallbacks()
+            found = folded.get(code_text.lower())
+            if found is None and (n := numeric_key(code_text)) is not None:
+                found = self._numeric.get(n)
         return found
+
+    def _fallbacks(self) -> dict[str, V]:
+        folded: dict[str, V] = {}
+        numeric: dict[str, set[V]] = {}
+        for key, value in self.exact.items():
+            folded[key.lower()] = value
+            if (n := numeric_key(key)) is not None:
+                numeric.setdefault(n, set()).add(value)
+        self._numeric = {k: next(iter(v)) for k, v in numeric.items() if len(v) == 1}
+        self._folded = folded
+        return folded
+
+
+# --- whole columns (fast paths for the usual shapes; None sends a column to the per-value parsers) ---
+
+
+def text_column(column: Sequence[Any], max_len: int) -> list[str] | None:
+    """A column of short text cells, stripped, when none needs more (a neutralising quote)."""
+    try:
+        longest = max(map(len, column), default=0)
+    except TypeError:
+        return None  # a cell that is not text
+    if longest > max_len or set(map(type, column)) != {str}:
+        return None
+    stripped: list[str] = list(map(str.strip, column))
+    if any(map(methodcaller("startswith", "'"), stripped)):
+        return None
+    return stripped
+
+
+def money_column(column: Sequence[Any]) -> list[Any] | None:
+    """A column of amounts needing no rounding: number cells already at whole cents (kept as the
+    floats themselves, which backends take as they are) or plain text like '1234.56' / '1,234.5'
+    (as Decimals)."""
+    kinds = set(map(type, column))
+    if kinds == {float}:
+        if not (min(column, default=0) > -1e12 and max(column, default=0) < 1e12):
+            return None
+        # round(v, 2) == v exactly when v's shortest decimal form has at most two decimals
+        return list(column) if list(map(round, column, repeat(2))) == list(column) else None
+    if kinds == {str} and all(map(_PLAIN_AMOUNT.fullmatch, column)):
+        amounts = list(map(Decimal, map(methodcaller("replace", ",", ""), column)))
+        return amounts if max(map(abs, amounts), default=0) < MONEY_LIMIT else None
+    return None

@@ -14,20 +14,23 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import re
+from collections import Counter
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from importers import cells
-from importers.bulk import converter, insert_rows, table_of
+from importers.bulk import column_converter, converter, insert_rows, table_of
 from importers.cells import CellError
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
 from importers.placement import AP_TYPES, Resolver, place_pending_job_costs, source_type
-from importers.plan import CellReporter, ErrorPolicy, Plan, Row
+from importers.plan import CellReporter, ErrorPolicy, Plan, Table
 from importers.progress import CHECK, MATCH, NO_PROGRESS, PLACE, WRITE
 from models.base import utcnow
 from models.costs import DirectCost, UnplacedJobCost
@@ -66,14 +69,12 @@ COLUMNS = (
 _TEXT_LIMITS = (("description", 500), ("vendor", 200), ("invoice", 64), ("transaction_id", 64))
 _CHUNK = 5000
 _DIRECT_COLUMNS = (
-    "project_id", "sub_job_id", "cost_code_id", "cost_type_id", "type", "status", "item_date",
-    "description", "vendor_id", "invoice_number", "amount", "erp_transaction_id", "dedupe_key",
-    "import_run_id", "created_at", "updated_at",
+    "project_id", "sub_job_id", "cost_code_id", "cost_type_id", "type", "item_date", "description",
+    "vendor_id", "invoice_number", "amount", "erp_transaction_id", "dedupe_key",
 )  # fmt: skip
 _KEPT_COLUMNS = (
     "job", "sub_job", "cost_code", "cost_type", "source", "item_date", "description", "vendor",
-    "invoice_number", "amount", "erp_transaction_id", "dedupe_key", "reason_code", "reason",
-    "import_run_id", "project_id",
+    "invoice_number", "amount", "erp_transaction_id", "dedupe_key", "reason_code", "reason", "project_id",
 )  # fmt: skip
 
 
@@ -83,23 +84,20 @@ def _key_for_transaction(transaction_id: str) -> str:
     return "tx#" + hashlib.sha256(transaction_id.encode()).hexdigest()[:61]
 
 
-def _plain_texts(column: tuple[Any, ...], limit: int) -> list[str] | None:
-    """Fast path for a column of short strings (the usual case); None sends it to the full parser."""
-    if not all(v.__class__ is str for v in column) or max(map(len, column), default=0) > limit:
-        return None
-    return [v.strip() for v in column]
+# a number cell already at whole cents: kept as the float itself (its repr is the amount to the cent)
+_CENTS = re.compile(r"-?[0-9]{1,13}(?:\.[0-9]{1,2})?")
 
 
-def _float_amounts(column: tuple[Any, ...]) -> list[Decimal] | None:
-    """Fast path for a column of number cells within the money range; None sends it to the full parser."""
-    if (
-        not column
-        or not all(v.__class__ is float for v in column)
-        or not (min(column) > -1e12 and max(column) < 1e12)
-    ):
-        return None
-    quantize, cent, half_up = Decimal.quantize, cells.CENT, ROUND_HALF_UP
-    return [quantize(Decimal(repr(v)), cent, rounding=half_up) for v in column]
+def _money(value: Any) -> Any:
+    if value.__class__ is float and -1e12 < value < 1e12 and _CENTS.fullmatch(repr(value)):
+        return value
+    if cells.is_blank(value):
+        raise CellError(ErrorCode.REQUIRED, "an amount is required")
+    return cells.money(value)
+
+
+def _exact(amount: Any) -> Decimal:
+    return amount if amount.__class__ is Decimal else Decimal(repr(amount)).quantize(cells.CENT)
 
 
 def _required_code(value: Any) -> str:
@@ -126,10 +124,37 @@ def _date(value: Any) -> dt.date:
     return cells.date(value)
 
 
-def _amount(value: Any) -> Decimal:
-    if cells.is_blank(value):
-        raise CellError(ErrorCode.REQUIRED, "an amount is required")
-    return cells.money(value)
+@dataclass
+class _Batch:
+    """The rows a load creates, column by column (all the same length): what ``apply`` writes."""
+
+    numbers: list[int]
+    keys: list[str]
+    jobs: list[str]
+    sub_jobs: list[str]
+    codes: list[str]
+    types: list[str]
+    sources: list[str]
+    kinds: list[DirectCostType]
+    dates: list[dt.date]
+    descriptions: list[str]
+    vendors: list[str]
+    invoices: list[str]
+    amounts: list[Any]  # float at whole cents, or Decimal
+    transactions: list[str]
+    # where each row goes (None where unknown), and every reason a row cannot be placed (or ())
+    project_ids: list[int | None]
+    sub_job_ids: list[int | None]
+    cost_code_ids: list[int | None]
+    cost_type_ids: list[int | None]
+    vendor_ids: list[int | None]
+    reasons: list[tuple[tuple[ErrorCode, str], ...]]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def take(self, indexes: list[int]) -> _Batch:
+        return _Batch(*([column[i] for i in indexes] if column else [] for column in self.__dict__.values()))
 
 
 class JobCostImporter:
@@ -144,14 +169,15 @@ class JobCostImporter:
     def check(self, session: Session) -> None:
         pass
 
-    def plan(self, session: Session, rows: list[Row], cell: CellReporter, policy: ErrorPolicy) -> Plan:
-        # Column-wise: each distinct value of a column is parsed once and mapped back with C-level
-        # map(); only assembling the parsed rows is a Python loop per row.
+    def plan(self, session: Session, table: Table, cell: CellReporter, policy: ErrorPolicy) -> Plan:
+        # Column by column: each distinct value of a column is parsed once and mapped back with
+        # C-level map(); lookups are made once per distinct job/code/type combination and vendor.
         plan = Plan()
-        resolve = Resolver(session).resolve_parts
-        numbers = [row.number for row in rows]
-        columns = list(zip(*[row.values for row in rows], strict=True))
+        numbers, columns = table.numbers, table.columns
         failed: dict[int, list[tuple[int, str, CellError]]] = {}
+        self.progress.start(CHECK, len(numbers))
+        # the rows are checked a column at a time: progress moves on by a share of them per column
+        share = len(numbers) // 12
 
         def parse_column(position: int, key: str, parse: Callable[[Any], Any]) -> list[Any]:
             column = columns[position]
@@ -165,115 +191,168 @@ class JobCostImporter:
                     failures[value] = exc
             if failures:
                 for i, value in enumerate(column):
-                    error = failures.get(value)
-                    if error is not None:
-                        failed.setdefault(i, []).append((position, key, error))
+                    exc = failures.get(value)
+                    if exc is not None:
+                        failed.setdefault(i, []).append((position, key, exc))
+            self.progress.advance(share)
+            if all(results[v] is v for v in results):
+                return list(column)  # every value is already its parsed form
             return list(map(results.__getitem__, column))
 
         jobs = parse_column(0, "job", _required_code)
         sub_jobs = parse_column(1, "sub_job", cells.code)
         codes = parse_column(2, "cost_code", _required_code)
         types = parse_column(3, "cost_type", _required_code)
-        sources = parse_column(4, "source", _source)
+        kinds = parse_column(4, "source", _source)
         dates = parse_column(5, "item_date", _date)
-        amounts = _float_amounts(columns[9])
-        if amounts is None:
-            amounts = parse_column(9, "amount", _amount)
-        descriptions, vendors, invoices, transaction_ids = (
-            _plain_texts(columns[position], limit)
-            or parse_column(position, key, functools.partial(cells.text, max_len=limit))
-            for position, (key, limit) in zip((6, 7, 8, 10), _TEXT_LIMITS, strict=True)
-        )
-        occurrences: dict[str, int] = {}
-        seen_tx: dict[str, int] = {}
-        parsed = []
-        assembled = zip(
-            range(len(rows)), jobs, sub_jobs, codes, types, sources, dates, amounts,
-            descriptions, vendors, invoices, transaction_ids, strict=True,
-        )  # fmt: skip
-        for (
-            i, job, sub_job, cost_code, cost_type, dc_type, item_date, amount,
-            description, vendor, invoice, tx,
-        ) in self.progress.each(CHECK, assembled, len(rows)):  # fmt: skip
-            if i in failed:
-                continue
-            if dc_type not in AP_TYPES:
-                vendor = invoice = ""
-            if tx:
-                first = seen_tx.setdefault(tx, i)
-                if first != i:
-                    duplicate = CellError(
-                        ErrorCode.DUPLICATE_ROW, f"transaction {tx} is also on row {numbers[first]}"
-                    )
-                    failed[i] = [(10, "transaction_id", duplicate)]
-                    continue
-                key = _key_for_transaction(tx)
-            else:
-                content = "\x1f".join(
-                    (job, sub_job, cost_code, cost_type, dc_type.value, item_date.isoformat(), description)
-                    + (vendor, invoice, str(amount))
-                )
-                nth = occurrences[content] = occurrences.get(content, 0) + 1
-                key = hashlib.sha256(f"{content}\x1f{nth}".encode()).hexdigest()
-            parsed.append(
-                (key, job, sub_job, cost_code, cost_type, columns[4][i], dc_type, item_date)
-                + (description, vendor, invoice, amount, tx)
-            )
+        amounts = cells.money_column(columns[9]) or parse_column(9, "amount", _money)
+        texts = []
+        for position, (key, limit) in zip((6, 7, 8, 10), _TEXT_LIMITS, strict=True):
+            fast = cells.text_column(columns[position], limit)
+            if fast is not None:
+                self.progress.advance(share)
+            texts.append(fast or parse_column(position, key, functools.partial(cells.text, max_len=limit)))
+        descriptions, vendors, invoices, transactions = texts
+        # vendor and invoice belong to AP rows only
+        not_ap = {k for k in set(kinds) if k not in AP_TYPES}
+        if not_ap:
+            vendors = ["" if k in not_ap else v for v, k in zip(vendors, kinds, strict=True)]
+            invoices = ["" if k in not_ap else v for v, k in zip(invoices, kinds, strict=True)]
+        keys = self._keys(jobs, sub_jobs, codes, types, kinds, dates, descriptions, vendors, invoices, amounts,
+                          transactions, numbers, failed)  # fmt: skip
+        self.progress.advance(share)
         for i in sorted(failed):
             for _, key, exc in sorted(failed[i], key=lambda f: f[0]):
                 plan.fail(cell.issue(numbers[i], key, exc.code, exc.message))
+        self.progress.finish()
 
-        known = _existing_keys(session, [p[0] for p in parsed])
-        reasons: dict[str, int] = {}
-        for p in self.progress.each(MATCH, parsed, len(parsed)):
-            if p[0] in known:
-                plan.unchanged += 1
-                continue
-            placed, vendor_id = resolve(p[1], p[2], p[3], p[4], p[9])
-            plan.creates.append((p, placed, vendor_id))
-            if placed.reason_code is not None:
-                reason = str(placed.reason_code)
-                reasons[reason] = reasons.get(reason, 0) + 1
+        self.progress.start(MATCH, len(numbers) - len(failed))
+        batch = _Batch(numbers, keys, jobs, sub_jobs, codes, types, list(columns[4]), kinds, dates,
+                       descriptions, vendors, invoices, amounts, transactions, [], [], [], [], [], [])  # fmt: skip
+        known = _existing_keys(
+            session, [k for i, k in enumerate(keys) if i not in failed] if failed else keys
+        )
+        if failed or known:
+            keep = [i for i, k in enumerate(keys) if i not in failed and k not in known]
+            plan.unchanged = len(keys) - len(failed) - len(keep)
+            batch = batch.take(keep)
+        placement = Resolver(session).columns(
+            batch.jobs, batch.sub_jobs, batch.codes, batch.types, batch.vendors
+        )
+        batch.project_ids, batch.sub_job_ids = placement.project_ids, placement.sub_job_ids
+        batch.cost_code_ids, batch.cost_type_ids = placement.cost_code_ids, placement.cost_type_ids
+        batch.vendor_ids, batch.reasons = placement.vendor_ids, placement.reasons
+        plan.creates = batch
         # unplaced rows are created (kept, to be placed later): "of which" CREATE, by reason
-        plan.extra_counts["UNPLACED"] = sum(reasons.values())
-        plan.extra_counts.update({f"UNPLACED:{reason}": n for reason, n in sorted(reasons.items())})
+        by_reason = Counter(str(r[0][0]) for r in batch.reasons if r)
+        plan.extra_counts["UNPLACED"] = sum(by_reason.values())
+        plan.extra_counts.update({f"UNPLACED:{reason}": n for reason, n in sorted(by_reason.items())})
+        self.progress.finish()
         return plan
 
+    @staticmethod
+    def _keys(jobs, sub_jobs, codes, types, kinds, dates, descriptions, vendors, invoices, amounts,
+              transactions, numbers, failed) -> list[str]:  # fmt: skip
+        """Each row's idempotency key: its ERP transaction id, or a hash of its content and its
+        occurrence among identical rows of the file. A transaction id given twice fails the row."""
+        keys: list[str] = [""] * len(transactions)
+        if all(transactions) and len(set(transactions)) == len(transactions):
+            if max(map(len, transactions)) <= 61:
+                return list(map("tx:".__add__, transactions))
+            return [_key_for_transaction(tx) for tx in transactions]
+        first: dict[str, int] = {}
+        occurrences: dict[str, int] = {}
+        for i, tx in enumerate(transactions):
+            if i in failed:
+                continue
+            if tx:
+                seen = first.setdefault(tx, i)
+                if seen != i:
+                    duplicate = CellError(
+                        ErrorCode.DUPLICATE_ROW, f"transaction {tx} is also on row {numbers[seen]}"
+                    )
+                    failed[i] = [(10, "transaction_id", duplicate)]
+                    continue
+                keys[i] = _key_for_transaction(tx)
+                continue
+            content = "\x1f".join(
+                (
+                    jobs[i],
+                    sub_jobs[i],
+                    codes[i],
+                    types[i],
+                    kinds[i].value,
+                    dates[i].isoformat(),
+                    descriptions[i],
+                )
+                + (vendors[i], invoices[i], str(_exact(amounts[i])))
+            )
+            nth = occurrences[content] = occurrences.get(content, 0) + 1
+            keys[i] = hashlib.sha256(f"{content}\x1f{nth}".encode()).hexdigest()
+        return keys
+
     def apply(self, session: Session, plan: Plan, run: ImportRun) -> None:
+        batch: _Batch = plan.creates
+        self.progress.start(WRITE, len(batch))
+        if not len(batch):
+            self.progress.finish()
+            return
         direct_table, kept_table = table_of(DirectCost), table_of(UnplacedJobCost)
         now = converter(session, direct_table, "created_at")(utcnow())
-        approved = converter(session, direct_table, "status")(DirectCostStatus.APPROVED)
         as_type = converter(session, direct_table, "type")
         as_date = converter(session, direct_table, "item_date")
         as_money = converter(session, direct_table, "amount", memo=False)
-        run_id = run.id
-        direct, kept = [], []
-        for p, placed, vendor_id in plan.creates:
-            key, job, sub_job, cost_code, cost_type, source, dc_type, item_date = p[:8]
-            description, vendor, invoice, amount, tx = p[8:]
-            if placed.reason_code is None:
-                direct.append(
-                    (placed.project_id, placed.sub_job_id, placed.cost_code_id, placed.cost_type_id)
-                    + (as_type(dc_type), approved, as_date(item_date), description, vendor_id)
-                    + (invoice or None, as_money(amount), tx or None, key, run_id, now, now)
+        as_amounts = column_converter(session, direct_table, "amount")
+        reasons = batch.reasons
+        # a few distinct kinds and dates: each converted once, mapped back at C speed
+        as_type = {k: as_type(k) for k in set(batch.kinds)}.__getitem__
+        as_date = {d: as_date(d) for d in set(batch.dates)}.__getitem__
+        unplaced = [i for i, r in enumerate(reasons) if r]
+        # amounts at whole cents are floats already; the backends take them as they are
+        as_float_ok = set(map(type, batch.amounts)) <= {float}
+        direct = batch.take([i for i, r in enumerate(reasons) if not r]) if unplaced else batch
+        insert_rows(
+            session,
+            direct_table,
+            _DIRECT_COLUMNS,
+            zip(
+                direct.project_ids, direct.sub_job_ids, direct.cost_code_ids, direct.cost_type_ids,
+                map(as_type, direct.kinds), map(as_date, direct.dates), direct.descriptions,
+                direct.vendor_ids, [v or None for v in direct.invoices],
+                direct.amounts if as_float_ok else as_amounts(direct.amounts),
+                [t or None for t in direct.transactions], direct.keys,
+                strict=True,
+            ),
+            {
+                "status": converter(session, direct_table, "status")(DirectCostStatus.APPROVED),
+                "import_run_id": run.id, "created_at": now, "updated_at": now,
+            },
+            self.progress.advance,
+        )  # fmt: skip
+        if not unplaced:
+            self.progress.finish()
+            return
+        kept = batch.take(unplaced)
+        insert_rows(
+            session,
+            kept_table,
+            _KEPT_COLUMNS,
+            [
+                (
+                    kept.jobs[i],
+                    kept.sub_jobs[i],
+                    kept.codes[i],
+                    kept.types[i],
+                    cells.text(kept.sources[i], 64),
                 )
-            else:
-                kept.append(
-                    (
-                        job,
-                        sub_job,
-                        cost_code,
-                        cost_type,
-                        cells.text(source, 64),
-                        as_date(item_date),
-                        description,
-                    )
-                    + (vendor, invoice or None, as_money(amount), tx or None, key, str(placed.reason_code))
-                    + (placed.reason, run_id, placed.project_id)
-                )
-        self.progress.start(WRITE, len(direct) + len(kept))
-        insert_rows(session, direct_table, _DIRECT_COLUMNS, direct, self.progress.advance)
-        insert_rows(session, kept_table, _KEPT_COLUMNS, kept, self.progress.advance)
+                + (as_date(kept.dates[i]), kept.descriptions[i], kept.vendors[i], kept.invoices[i] or None)
+                + (as_money(kept.amounts[i]), kept.transactions[i] or None, kept.keys[i])
+                + (str(kept.reasons[i][0][0]), kept.reasons[i][0][1][:500], kept.project_ids[i])
+                for i in range(len(kept))
+            ],
+            {"import_run_id": run.id},
+            self.progress.advance,
+        )
         self.progress.finish()
 
     def after_apply(self, session: Session, run: ImportRun) -> None:

@@ -8,11 +8,15 @@ commits; nothing here commits per row. Progress goes to ``ImportOptions.progress
 
 from __future__ import annotations
 
+import gc
 import operator
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import itemgetter
+from itertools import zip_longest
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +27,7 @@ from importers.cells import CellError
 from importers.errors import FileError, RowIssue
 from importers.headers import Column, Layout, find_layout
 from importers.limits import DEFAULT_LIMITS, ImportLimits
-from importers.plan import CellReporter, ErrorPolicy, Outcome, Plan, Row, RunStatus
+from importers.plan import CellReporter, ErrorPolicy, Outcome, Plan, RunStatus, Table
 from importers.progress import READ, ProgressCallback, Reporter
 from importers.runs import finish_run, start_run
 from models.enums import ImportKind
@@ -70,11 +74,37 @@ class Importer(Protocol):
 
     def check(self, session: Session) -> None: ...
 
-    def plan(self, session: Session, rows: list[Row], cells: CellReporter, policy: ErrorPolicy) -> Plan: ...
+    def plan(self, session: Session, table: Table, cells: CellReporter, policy: ErrorPolicy) -> Plan: ...
 
     def apply(self, session: Session, plan: Plan, run: ImportRun) -> None: ...
 
     def after_apply(self, session: Session, run: ImportRun) -> None: ...
+
+
+_collector_lock = threading.Lock()
+_collector_paused = 0
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a load runs: a big file makes millions of objects
+    (none of them in reference cycles) and every collection would walk them all again. Paused by
+    the first import running and resumed by the last; reference counting frees memory as usual."""
+    global _collector_paused
+    with _collector_lock:
+        if _collector_paused == 0 and gc.isenabled():
+            gc.disable()
+            _collector_paused = 1
+        elif _collector_paused:
+            _collector_paused += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            if _collector_paused:
+                _collector_paused -= 1
+                if _collector_paused == 0:
+                    gc.enable()
 
 
 def run_import(
@@ -87,6 +117,18 @@ def run_import(
 ) -> ImportRun:
     """Import one file. Always returns the recorded ImportRun (FAILED, PARTIAL, SUCCEEDED, DRY_RUN);
     expected problems are in ``run.errors``, never raised."""
+    with _no_cycle_collection():
+        return _run_import(session, importer, data, file_name, actor, options)
+
+
+def _run_import(
+    session: Session,
+    importer: Importer,
+    data: bytes,
+    file_name: str,
+    actor: Actor,
+    options: ImportOptions,
+) -> ImportRun:
 
     def new_run() -> ImportRun:
         return start_run(
@@ -114,25 +156,26 @@ def run_import(
             options.limits.header_search_rows,
             sheet.merged,
         )
-        rows, skipped = _data_rows(sheet.rows, layout, importer, options.limits)
-        progress.finish(len(rows) + len(skipped))
+        table, skipped = _data_table(sheet.rows, layout, importer, options.limits)
+        del sheet
+        progress.finish(len(table) + len(skipped))
     except FileError as exc:
         return _failed(run, counts, [RowIssue(exc.code, exc.message, exc.row, exc.column)], [], options)
 
-    counts["ROWS"] = len(rows) + len(skipped)
+    counts["ROWS"] = len(table) + len(skipped)
     counts[Outcome.SKIPPED] = len(skipped)
     warnings = layout.warnings + [
         RowIssue(ErrorCode.ROW_SKIPPED, f"Row {n}: a subtotal/total row, not loaded", n) for n in skipped
     ]
     cells = CellReporter(layout, {c.key: c.label for c in importer.columns})
-    plan = importer.plan(session, rows, cells, options.error_policy)
+    plan = importer.plan(session, table, cells, options.error_policy)
     warnings += plan.warnings
     counts[Outcome.ERROR] = len(plan.error_rows)
     counts[Outcome.CREATE] = len(plan.creates)
     counts[Outcome.UPDATE] = len(plan.updates)
     counts[Outcome.UNCHANGED] = plan.unchanged
     counts.update(plan.extra_counts)
-    run.control_total, run.failed_total = control_totals(rows, importer, plan.error_rows)
+    run.control_total, run.failed_total = control_totals(table, importer, plan.error_rows)
 
     refuse = plan.errors and options.error_policy == ErrorPolicy.ALL_OR_NOTHING
     if options.dry_run:
@@ -153,7 +196,7 @@ def run_import(
     except IntegrityError as exc:
         session.rollback()
         run = new_run()
-        run.control_total, run.failed_total = control_totals(rows, importer, plan.error_rows)
+        run.control_total, run.failed_total = control_totals(table, importer, plan.error_rows)
         issue = RowIssue(
             ErrorCode.CONCURRENT_UPDATE,
             f"The data changed while the file was being imported; nothing was written, retry. ({exc.orig})",
@@ -186,17 +229,19 @@ def _failed(
 
 
 def control_totals(
-    rows: list[Row], importer: Importer, error_rows: set[int]
+    table: Table, importer: Importer, error_rows: set[int]
 ) -> tuple[Decimal | None, Decimal | None]:
     """The money column summed over the rows the import accepts, and over the failed rows whose
     amount can be read (each amount read as the importer reads it: rounded half-up to cents)."""
     key = importer.money_column
     if key is None:
         return None, None
-    position = [c.key for c in importer.columns].index(key)
-    everything = _sum_cents([row.values[position] for row in rows])
+    column = table.columns[[c.key for c in importer.columns].index(key)]
+    everything = _sum_cents(list(column))
     failed = (
-        _sum_cents([row.values[position] for row in rows if row.number in error_rows]) if error_rows else 0
+        _sum_cents([value for n, value in zip(table.numbers, column, strict=True) if n in error_rows])
+        if error_rows
+        else 0
     )
     return Decimal(everything - failed) / 100, Decimal(failed) / 100
 
@@ -220,51 +265,68 @@ def _cents(value: Any) -> int | None:
         return None
 
 
-def _data_rows(
+def _data_table(
     raw_rows: list[list[Any]], layout: Layout, importer: Importer, limits: ImportLimits
-) -> tuple[list[Row], list[int]]:
+) -> tuple[Table, list[int]]:
+    """The rows below the header as the importer's columns, without blank and subtotal rows.
+
+    Whole columns are taken at once (C-level transposition); only rows whose key cells are blank or
+    hold a 'Total' label are looked at one by one."""
     body_start = layout.header_index + 1
-    if len(raw_rows) - body_start > limits.max_rows:
+    body = raw_rows[body_start:]
+    if len(body) > limits.max_rows:
         raise FileError(
             ErrorCode.TOO_MANY_ROWS,
-            f"The file has {len(raw_rows) - body_start:,} data rows; the limit is {limits.max_rows:,}. "
+            f"The file has {len(body):,} data rows; the limit is {limits.max_rows:,}. "
             "Split it into smaller files.",
         )
-    positions = [layout.index.get(c.key) for c in importer.columns]
+    width = max(map(len, body), default=0)
+    if all(len(raw) == width for raw in body):
+        columns = list(zip(*body, strict=True))
+    else:
+        columns = list(zip_longest(*body, fillvalue=""))
     key_positions = [layout.index[k] for k in importer.key_columns if k in layout.index]
-    present = [j for j in positions if j is not None]
-    # fast path: one C-level itemgetter per row; an absent column reads the None appended to the row
-    getter = itemgetter(*[-1 if j is None else j for j in positions]) if len(positions) > 1 else None
-    needed = max(present) + 1 if present else 0
-    rows: list[Row] = []
+    suspects: set[int] = set()
+    for j in key_positions:
+        column = columns[j] if j < width else ("",) * len(body)
+        odd = {v for v in set(column) if _maybe_label(v)}
+        if odd:
+            suspects.update(i for i, v in enumerate(column) if v in odd)
+    dropped: set[int] = set()
     skipped: list[int] = []
-    for number, raw in enumerate(raw_rows[body_start:], start=body_start + 1):
-        if not any(raw) and _is_blank(raw):
-            continue  # blank rows are not data; they are skipped without a warning
-        subtotal = False
-        for j in key_positions:
-            cell = raw[j] if j < len(raw) else ""
-            if cell == "" or cell is None or (cell.__class__ is str and ("otal" in cell or "OTAL" in cell)):
-                subtotal = _is_subtotal(raw, key_positions)
-                break
-        if subtotal:
-            skipped.append(number)
-            continue
-        if getter is not None and len(raw) >= needed:
-            raw.append(None)
-            rows.append(Row(number, getter(raw)))
-        else:
-            width = len(raw)
-            rows.append(
-                Row(number, [None if j is None else (raw[j] if j < width else "") for j in positions])
-            )
-    if not rows:
+    for i in sorted(suspects):
+        raw = body[i]
+        if _is_blank(raw):
+            dropped.add(i)  # blank rows are not data; they are skipped without a warning
+        elif _is_subtotal(raw, key_positions):
+            dropped.add(i)
+            skipped.append(body_start + 1 + i)
+    numbers = list(range(body_start + 1, body_start + 1 + len(body)))
+    if dropped:
+        keep = [i for i in range(len(body)) if i not in dropped]
+        numbers = [numbers[i] for i in keep]
+    if not numbers:
         raise FileError(
             ErrorCode.NO_DATA_ROWS,
             f"The file has a header (row {layout.header_index + 1}) but no data rows below it",
             row=layout.header_index + 1,
         )
-    return rows, skipped
+    selected: list = []
+    for c in importer.columns:
+        j = layout.index.get(c.key)
+        if j is None:
+            selected.append([None] * len(numbers))
+            continue
+        column = columns[j] if j < width else ("",) * len(body)
+        selected.append([column[i] for i in keep] if dropped else column)
+    return Table(numbers, selected), skipped
+
+
+def _maybe_label(value: Any) -> bool:
+    """A key cell that is blank, or text that could be a 'Total' label."""
+    if value is None or value == "":
+        return True
+    return value.__class__ is str and (not value.strip() or "otal" in value or "OTAL" in value)
 
 
 def _is_blank(raw: list[Any]) -> bool:

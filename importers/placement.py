@@ -41,18 +41,27 @@ def source_type(source: str) -> DirectCostType | None:
 
 @dataclass(frozen=True, slots=True)
 class Placed:
+    """Where a row goes, or every reason it cannot go anywhere yet (code, message), first reason first."""
+
     project_id: int | None
     sub_job_id: int | None = None
     cost_code_id: int | None = None
     cost_type_id: int | None = None
     vendor_id: int | None = None
-    reason_code: ErrorCode | None = None
-    reason: str = ""
+    reasons: tuple[tuple[ErrorCode, str], ...] = ()
+
+    @property
+    def reason_code(self) -> ErrorCode | None:
+        return self.reasons[0][0] if self.reasons else None
+
+    @property
+    def reason(self) -> str:
+        return self.reasons[0][1] if self.reasons else ""
 
 
 class Resolver:
-    """Lookups loaded once; ``resolve`` is memoised because a load repeats the same few
-    job/code/type combinations thousands of times."""
+    """Lookups loaded once; every answer is memoised because a load repeats the same few
+    job/code/type combinations and vendors thousands of times."""
 
     def __init__(self, session: Session):
         self.projects = lookups.projects(session)
@@ -60,85 +69,122 @@ class Resolver:
         self.codes = lookups.cost_codes(session)
         self.types = lookups.cost_types(session)
         self.vendors = lookups.VendorIndex(session)
-        self._memo: dict[tuple[str, str, str, str], Placed] = {}
+        self._lines: dict[tuple[str, str, str, str], Placed] = {}
         self._vendors: dict[str, int | None] = {}
-        self._full: dict[tuple[str, str, str, str, str], Placed] = {}
 
-    def resolve(self, job: str, sub_job: str, cost_code: str, cost_type: str, vendor: str) -> Placed:
-        full = (job, sub_job, cost_code, cost_type, vendor)
-        found = self._full.get(full)
+    def line(self, job: str, sub_job: str, cost_code: str, cost_type: str) -> Placed:
+        key = (job, sub_job, cost_code, cost_type)
+        found = self._lines.get(key)
         if found is None:
-            found = self._full[full] = self._resolve(job, sub_job, cost_code, cost_type, vendor)
+            found = self._lines[key] = self._line(*key)
         return found
 
-    def resolve_parts(
-        self, job: str, sub_job: str, cost_code: str, cost_type: str, vendor: str
-    ) -> tuple[Placed, int | None]:
-        """Like ``resolve`` without building a Placed per vendor: (line placement, vendor id)."""
-        key = (job, sub_job, cost_code, cost_type)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = self._resolve_line(*key)
-        if not vendor or found.reason_code is not None:
-            return found, None
-        vendor_id = self._vendors.get(vendor, 0)
-        if vendor_id == 0:
-            vendor_id = self._vendors[vendor] = self.vendors.get(vendor)
-        if vendor_id is None:
-            return self.resolve(job, sub_job, cost_code, cost_type, vendor), None
-        return found, vendor_id
+    def vendor(self, text: str) -> int | None:
+        found = self._vendors.get(text, 0)
+        if found == 0:
+            found = self._vendors[text] = self.vendors.get(text)
+        return found
 
-    def _resolve(self, job: str, sub_job: str, cost_code: str, cost_type: str, vendor: str) -> Placed:
-        key = (job, sub_job, cost_code, cost_type)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = self._resolve_line(*key)
-        if not vendor or found.reason_code is not None:
+    def columns(
+        self,
+        jobs: list[str],
+        sub_jobs: list[str],
+        codes: list[str],
+        types: list[str],
+        vendors: list[str],
+    ) -> Placement:
+        """Ids for whole columns (one lookup per distinct value, mapped back at C speed), and every
+        reason for each row that cannot be placed."""
+        project_of = {j: self.projects.get(j) if j else None for j in set(jobs)}
+        code_of = {c: self.codes.get(c) for c in set(codes)}
+        type_of = {t: self.types.get(t) for t in set(types)}
+        vendor_of = {v: self.vendor(v) if v else None for v in set(vendors)}
+        pairs = list(zip(jobs, sub_jobs, strict=True))
+        sub_of: dict[tuple[str, str], int | None] = {}
+        for job, sub in set(pairs):
+            index = self.subs.get(project_of[job]) if sub and project_of[job] else None
+            sub_of[(job, sub)] = index.get(sub) if index else None
+        placement = Placement(
+            list(map(project_of.__getitem__, jobs)),
+            list(map(sub_of.__getitem__, pairs)),
+            list(map(code_of.__getitem__, codes)),
+            list(map(type_of.__getitem__, types)),
+            list(map(vendor_of.__getitem__, vendors)),
+            [()] * len(jobs),
+        )
+        bad_jobs = {j for j, found in project_of.items() if found is None}
+        bad_pairs = {p for p, found in sub_of.items() if found is None and p[1] and p[0] not in bad_jobs}
+        bad_codes = {c for c, found in code_of.items() if found is None}
+        bad_types = {t for t, found in type_of.items() if found is None}
+        bad_vendors = {v for v, found in vendor_of.items() if found is None and v}
+        if bad_jobs or bad_pairs or bad_codes or bad_types or bad_vendors:
+            for i, (job, sub) in enumerate(pairs):
+                code, kind, vendor = codes[i], types[i], vendors[i]
+                if (
+                    job in bad_jobs
+                    or (job, sub) in bad_pairs
+                    or code in bad_codes
+                    or kind in bad_types
+                    or (vendor in bad_vendors)
+                ):
+                    placement.reasons[i] = self.resolve(job, sub, code, kind, vendor).reasons
+        return placement
+
+    def resolve(self, job: str, sub_job: str, cost_code: str, cost_type: str, vendor: str) -> Placed:
+        """The line's placement, with the vendor's id (or the reason it is unknown) added."""
+        found = self.line(job, sub_job, cost_code, cost_type)
+        if not vendor:
             return found
-        vendor_id = self._vendors.get(vendor, 0)
-        if vendor_id == 0:
-            vendor_id = self._vendors[vendor] = self.vendors.get(vendor)
+        vendor_id = self.vendor(vendor)
         if vendor_id is None:
-            return Placed(
-                found.project_id,
-                reason_code=ErrorCode.UNKNOWN_VENDOR,
-                reason=f"Vendor '{vendor}' matches no vendor (by record number or name)",
-            )
+            return Placed(found.project_id, reasons=(*found.reasons, unknown_vendor(vendor)))
+        if found.reasons:
+            return found
         return Placed(found.project_id, found.sub_job_id, found.cost_code_id, found.cost_type_id, vendor_id)
 
-    def _resolve_line(self, job: str, sub_job: str, cost_code: str, cost_type: str) -> Placed:
+    def _line(self, job: str, sub_job: str, cost_code: str, cost_type: str) -> Placed:
+        reasons: list[tuple[ErrorCode, str]] = []
         project_id = self.projects.get(job) if job else None
         if project_id is None:
-            return Placed(
-                None,
-                reason_code=ErrorCode.UNKNOWN_JOB,
-                reason=f"Job '{job}' matches no project (by ERP Job ID or number)",
+            reasons.append(
+                (ErrorCode.UNKNOWN_JOB, f"Job '{job}' matches no project (by ERP Job ID or number)")
             )
         sub_job_id = None
-        if sub_job:
+        if sub_job and project_id is not None:
             index = self.subs.get(project_id)
             sub_job_id = index.get(sub_job) if index else None
             if sub_job_id is None:
-                return Placed(
-                    project_id,
-                    reason_code=ErrorCode.UNKNOWN_SUB_JOB,
-                    reason=f"Phase/extra '{sub_job}' is not a sub job of job {job}",
+                reasons.append(
+                    (ErrorCode.UNKNOWN_SUB_JOB, f"Phase/extra '{sub_job}' is not a sub job of job {job}")
                 )
         cost_code_id = self.codes.get(cost_code)
         if cost_code_id is None:
-            return Placed(
-                project_id,
-                reason_code=ErrorCode.UNKNOWN_COST_CODE,
-                reason=f"Cost code '{cost_code}' is not in the company cost code list",
+            reasons.append(
+                (ErrorCode.UNKNOWN_COST_CODE, f"Cost code '{cost_code}' is not in the company cost code list")
             )
         cost_type_id = self.types.get(cost_type)
         if cost_type_id is None:
-            return Placed(
-                project_id,
-                reason_code=ErrorCode.UNKNOWN_COST_TYPE,
-                reason=f"Cost type '{cost_type}' is not a known cost type",
-            )
+            reasons.append((ErrorCode.UNKNOWN_COST_TYPE, f"Cost type '{cost_type}' is not a known cost type"))
+        if reasons:
+            return Placed(project_id, reasons=tuple(reasons))
         return Placed(project_id, sub_job_id, cost_code_id, cost_type_id)
+
+
+@dataclass
+class Placement:
+    """Column-wise placement of a load's rows: the ids (None where unknown) and, per row, every
+    reason it cannot be placed (empty when it can)."""
+
+    project_ids: list[int | None]
+    sub_job_ids: list[int | None]
+    cost_code_ids: list[int | None]
+    cost_type_ids: list[int | None]
+    vendor_ids: list[int | None]
+    reasons: list[tuple[tuple[ErrorCode, str], ...]]
+
+
+def unknown_vendor(vendor: str) -> tuple[ErrorCode, str]:
+    return ErrorCode.UNKNOWN_VENDOR, f"Vendor '{vendor}' matches no vendor (by record number or name)"
 
 
 def place_unplaced_job_costs(session: Session, actor: Actor) -> int:

@@ -52,6 +52,25 @@ class Plan:
             self.error_rows.add(issue.row)
 
 
+@dataclass
+class Table:
+    """A file's data rows column by column, in the importer's column order (a column the file lacks
+    is all None, a blank cell is ''), with each row's Excel row number. Big loads work on whole
+    columns; ``rows`` gives the row-by-row view."""
+
+    numbers: list[int]
+    columns: list[Sequence[Any]]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @property
+    def rows(self) -> list[Row]:
+        return [
+            Row(n, values) for n, values in zip(self.numbers, zip(*self.columns, strict=True), strict=True)
+        ]
+
+
 @dataclass(slots=True)
 class Row:
     """One data row: its Excel row number and its values in the importer's column order (None when

@@ -18,7 +18,7 @@ from importers.cells import CellError, CodeIndex
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
 from importers.placement import place_pending_job_costs
-from importers.plan import CellReporter, ErrorPolicy, Plan, Row
+from importers.plan import CellReporter, ErrorPolicy, Plan, Table
 from importers.progress import CHECK, NO_PROGRESS, PLACE, WRITE
 from models.base import utcnow
 from models.costs import DirectCost
@@ -76,8 +76,9 @@ class VendorImporter:
     def check(self, session: Session) -> None:
         pass
 
-    def plan(self, session: Session, rows: list[Row], cell: CellReporter, policy: ErrorPolicy) -> Plan:
+    def plan(self, session: Session, table: Table, cell: CellReporter, policy: ErrorPolicy) -> Plan:
         plan = Plan()
+        rows = table.rows
         existing = {
             v.origin_id: v
             for v in session.scalars(select(Vendor).where(Vendor.origin_id.is_not(None)))

@@ -33,6 +33,7 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _ROW_NUMBER = re.compile(rb'<row r="0*([1-9][0-9]{0,6})"')
+_NON_CANONICAL_CELL = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="))')
 _CANONICAL_CELL = re.compile(rb'<c r="([A-Z]{1,3})0*([1-9][0-9]{0,6})"')
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 # a formula cell whose cached value is missing or empty: <c r="B2" ...><f>..</f></c> or <v></v>
@@ -101,13 +102,12 @@ def _check_gaps(piece: bytes, part: str) -> None:
 
 
 def scan_sheet(open_chunks: Callable[[], Iterator[bytes]], part: str, limits: ImportLimits) -> SheetShape:
-    """The sheet's shape, by the fast count when the XML is canonical, else by the exact scan."""
-    fast = _CountedSheet(part, limits)
-    for piece in pieces(open_chunks(), part):
-        if not fast.feed(piece):
-            break
-    else:
-        if fast.shape.merges <= MAX_MERGES:
+    """The sheet's shape (or a bound of it within the limits): by counting when the XML is canonical
+    and its cells are within A-Z (the usual export), else by a box grown to the cells, else by the
+    exact scan."""
+    for narrow in (True, False):
+        fast = _CountedSheet(part, limits, narrow)
+        if all(fast.feed(piece) for piece in pieces(open_chunks(), part)) and fast.shape.merges <= MAX_MERGES:
             return fast.shape
     return _ExactSheet(part, limits).scan(pieces(open_chunks(), part))
 
@@ -143,22 +143,36 @@ def _outside(rows: int, columns: int) -> re.Pattern:
 
 
 class _CountedSheet:
-    """The fast measure. The box every cell must fall in starts from the declared ``<dimension>`` and
-    the rows each piece announces, and grows to take in any cell the regular expression finds
-    outside it: so the box ends as the real used range, whatever was declared. ``feed`` returns
-    False as soon as the XML is not canonical (or the box keeps moving); the exact scan decides."""
+    """The fast measures; ``feed`` returns False as soon as the XML is not canonical or a cell falls
+    outside what the measure can vouch for, and the next measure decides.
+
+    Narrow: every cell reference is one letter within the column limit and a row number within
+    what the cell limit leaves for 26 columns, checked by counting on a copy where letters and digits
+    are folded into classes (a reference 'B1234' reads 'A0000'); the shape is that bound.
+    Boxed: the box every cell must fall in starts from the declared ``<dimension>`` and the rows each
+    piece announces, and grows to take in any cell a regular expression finds outside it, so it ends
+    as the real used range, whatever was declared."""
 
     MAX_GROWTHS = 64  # a sorted sheet widens a few times (header, wider rows); a shuffled one falls back
 
-    def __init__(self, part: str, limits: ImportLimits):
+    def __init__(self, part: str, limits: ImportLimits, narrow: bool):
         self.part = part
         self.limits = limits
+        self.narrow = narrow
         self.shape = SheetShape()
         self.depth = 0
         self.first = True
         self.growths = 0
         self.outside: re.Pattern | None = None
         self.box = (0, 0)  # the (rows, columns) self.outside was built for
+        if narrow:
+            columns = min(26, limits.max_columns)
+            rows = min(limits.max_rows + limits.header_search_rows, limits.max_cells // columns)
+            self.shape.rows, self.shape.columns = rows, columns
+            self.classes = _classes(columns)
+            # a reference with as many digits as the row limit (or more) is checked by value
+            self.longest = b'<c r="A' + b"0" * len(str(rows))
+            self.above = re.compile(f'<c r="[A-Z](?:0*(?:{_number_above(rows)})"|[0-9]{{8}})'.encode())
 
     def feed(self, piece: bytes) -> bool:
         if self.first:
@@ -173,27 +187,48 @@ class _CountedSheet:
         if not 0 <= self.depth <= MAX_DEPTH or _PREFIXED_CELL.search(piece):
             return False
         shape = self.shape
-        last_row = piece.rfind(b'<row r="')
-        if last_row >= 0:
-            announced = _ROW_NUMBER.match(piece, last_row)
-            if announced and int(announced.group(1)) > shape.rows:
-                shape.rows = int(announced.group(1))
-        if not self._verify(piece):
-            return False
-        # a cell the reader keeps has a value inside, so it is closed by '</c>' (empty ones count too)
-        shape.cells += piece.count(b"</c>")
+        if self.narrow:
+            # every cell tag counts here; past the limit the boxed measure counts only filled ones
+            cells = self._narrow(piece)
+            if cells is None or shape.cells + cells > self.limits.max_cells:
+                return False
+            shape.cells += cells
+        else:
+            if not self._boxed(piece):
+                return False
+            # a cell the reader keeps has a value inside, so it is closed by '</c>' (empty ones count too)
+            shape.cells += piece.count(b"</c>")
+            if shape.cells > self.limits.max_cells:
+                raise too_many_cells(shape.cells, self.limits)
         shape.merges += piece.count(b"mergeCell")
-        if shape.cells > self.limits.max_cells:
-            raise too_many_cells(shape.cells, self.limits)
         if shape.formula_without_value is None and b"<f" in piece:
             missing = _FORMULA_NO_VALUE.search(piece)
             if missing:
                 shape.formula_without_value = missing.group(1).decode()
         return True
 
-    def _verify(self, piece: bytes) -> bool:
+    def _narrow(self, piece: bytes) -> int | None:
+        """How many cell tags the piece has, if every one is '<c r="REF"' with REF one letter within
+        the limit and a row within it (else None)."""
+        folded = piece.translate(self.classes)
+        cells = folded.count(b'<c r="A0')
+        # other '<c...' elements (cols, colors) are fine; odd cell tags are not
+        if folded.count(b"<c") != cells and (
+            folded.count(b'<c r="') != cells or _NON_CANONICAL_CELL.search(piece)
+        ):
+            return None
+        if self.longest in folded and self.above.search(piece):
+            return None
+        return cells
+
+    def _boxed(self, piece: bytes) -> bool:
         """Every cell tag of the piece is canonical and inside the box (grown as needed)."""
         shape = self.shape
+        last_row = piece.rfind(b'<row r="')
+        if last_row >= 0:
+            announced = _ROW_NUMBER.match(piece, last_row)
+            if announced and int(announced.group(1)) > shape.rows:
+                shape.rows = int(announced.group(1))
         at = 0
         while True:
             if self.box != (shape.rows, shape.columns):
@@ -219,7 +254,7 @@ class _CountedSheet:
         if piece.startswith((b"\xff\xfe", b"\xfe\xff")) or b"utf-16" in head or b"\x00" in head:
             return False
         declared = _DIMENSION.search(piece)
-        if declared is not None:
+        if declared is not None and not self.narrow:
             first_col, first_row, last_col, last_row = (g.decode() if g else None for g in declared.groups())
             letters, number = (last_col, last_row) if last_col else (first_col, first_row)
             rows, columns = int(number), _column_number(letters)
@@ -227,6 +262,17 @@ class _CountedSheet:
             if _within(rows, columns, self.limits):
                 self.shape.rows, self.shape.columns = rows, columns
         return True
+
+
+def _classes(columns: int) -> bytes:
+    """A translation folding the first ``columns`` letters into 'A', the other letters into 'B' and
+    digits into '0' (lower case and the rest unchanged)."""
+    table = bytearray(range(256))
+    for i in range(26):
+        table[65 + i] = ord("A") if i < columns else ord("B")
+    for i in range(10):
+        table[48 + i] = ord("0")
+    return bytes(table)
 
 
 def _column_number(letters: str) -> int:

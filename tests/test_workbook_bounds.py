@@ -26,7 +26,7 @@ def _sheet(body: bytes, dimension: str | None = "A1") -> bytes:
 
 def _both(xml: bytes):
     chunks = [xml[i : i + 7000] for i in range(0, len(xml), 7000)]
-    fast = _CountedSheet("sheet", DEFAULT_LIMITS)
+    fast = _CountedSheet("sheet", DEFAULT_LIMITS, False)
     completed = all(fast.feed(p) for p in pieces(iter(chunks), "sheet"))
     exact = _ExactSheet("sheet", DEFAULT_LIMITS).scan(pieces(iter(chunks), "sheet"))
     return (fast.shape if completed else None), exact
@@ -150,3 +150,16 @@ def test_xlsb_sheet_records_are_measured_as_a_stream():
     with pytest.raises(FileError) as refused:
         scan_shared_strings(iter([strings]), "sharedStrings.bin", DEFAULT_LIMITS)
     assert refused.value.code == "TOO_MANY_CELLS"
+
+
+@pytest.mark.parametrize(
+    "ref,vouched",
+    [("Z9", True), ("A192307", True), ("A192308", False), ("A1000000", False), ("AA1", False), ("a1", False)],
+)
+def test_the_narrow_count_vouches_only_for_one_letter_and_rows_the_cell_limit_allows(ref, vouched):
+    # 26 columns x 192,307 rows is what 5,000,000 cells allow
+    xml = _sheet(h._rows("A1") + f'<row r="2"><c r="{ref}"><v>1</v></c></row>'.encode())
+    narrow = _CountedSheet("sheet", DEFAULT_LIMITS, True)
+    assert all(narrow.feed(p) for p in pieces(iter([xml]), "sheet")) is vouched
+    if vouched:
+        assert narrow.shape.columns * narrow.shape.rows <= DEFAULT_LIMITS.max_cells
