@@ -24,9 +24,14 @@ class Column:
     label: str  # the name in templates and messages
     aliases: tuple[str, ...] = ()
     required: bool = False
+    # looser names, used only when the file has none of the names above (then ignored, with a warning)
+    fallbacks: tuple[str, ...] = ()
 
     def names(self) -> set[str]:
         return {normalize_header(n) for n in (self.label, *self.aliases)}
+
+    def fallback_names(self) -> set[str]:
+        return {normalize_header(n) for n in self.fallbacks} - self.names()
 
 
 @dataclass
@@ -56,12 +61,16 @@ def find_layout(
     merged: list[Any] | None = None,
 ) -> Layout:
     by_name = {name: col for col in columns for name in col.names()}
+    fallback = {name: col for col in columns for name in col.fallback_names() if name not in by_name}
     ignored_names = {normalize_header(n) for n in ignored}
     required = [c for c in columns if c.required]
 
     best_index, best_hits = None, 0
     for i, row in enumerate(rows[:search_rows]):
-        hits = {by_name[n].key for n in (normalize_header(c) for c in row if c != "") if n in by_name}
+        names = [normalize_header(c) for c in row if c != ""]
+        hits = {by_name[n].key for n in names if n in by_name} | {
+            fallback[n].key for n in names if n in fallback
+        }
         if required and all(c.key in hits for c in required):
             best_index, best_hits = i, len(hits)
             break
@@ -75,12 +84,26 @@ def find_layout(
     index: dict[str, int] = {}
     labels: dict[str, str] = {}
     warnings: list[RowIssue] = []
+    named = {by_name[n].key for n in (normalize_header(c) for c in header if str(c).strip()) if n in by_name}
     for j, cell in enumerate(header):
         text = str(cell).strip()
         if not text:
             continue
         name = normalize_header(text)
         col = by_name.get(name)
+        if col is None and name in fallback:
+            col = fallback[name]
+            if col.key in named or col.key in index:
+                warnings.append(
+                    RowIssue(
+                        ErrorCode.UNKNOWN_COLUMN,
+                        f"Column {column_letter(j)} '{text}' was ignored: '{labels.get(col.key, col.label)}' "
+                        f"is used as the {col.label}",
+                        excel_row,
+                        text,
+                    )
+                )
+                continue
         if col is None:
             if name not in ignored_names:
                 warnings.append(

@@ -63,7 +63,24 @@ COLUMNS = (
     Column(
         "transaction_id",
         "Transaction ID",
-        ("Trans ID", "Transaction #", "Transaction Number", "Transaction No", "Record Number"),
+        (
+            "Trans ID",
+            "Trans #",
+            "Trans No",
+            "Trans Number",
+            "Tran #",
+            "Tran No",
+            "Trn #",
+            "Trn No",
+            "Transaction #",
+            "Transaction Number",
+            "Transaction No",
+            "Transaction Num",
+            "Record Number",
+            "Record #",
+            "ERP Transaction ID",
+        ),
+        fallbacks=("Reference", "Reference #", "Reference No", "Reference Number", "Ref", "Ref #", "Ref No"),
     ),
 )
 _TEXT_LIMITS = (("description", 500), ("vendor", 200), ("invoice", 64), ("transaction_id", 64))

@@ -178,3 +178,40 @@ def test_job_cost_load_needs_standard_on_erp_integrations(client, world, make_ac
     assert session.query(DirectCost).count() == 0
     denied = upload(client, clerk, "vendors", "v.csv", fj.vendors_csv())
     assert denied["errors"][0]["code"] == "PERMISSION_DENIED"
+
+
+SAGE_HEADER = ["Job", "Phase", "Cost Code", "Category", "Source", "Trans Date", "Description", "Amount"]
+
+
+@pytest.mark.parametrize("heading", ["Trans #", "Transaction #", "Trans No", "Trn #", "Reference", "Ref #"])
+def test_erp_transaction_numbers_are_kept_and_are_the_idempotency_key(client, admin, world, session, heading):
+    posting = ["1001", "", "01-100", "1", "JC Cost", "2026-02-03", "Permit", "75.25"]
+    out = upload(
+        client, admin, "job-costs", "c.csv", f.csv_bytes([[*SAGE_HEADER, heading], [*posting, "40117"]])
+    )
+    assert out["errors"] == [] and out["importRun"]["warnings"] == []
+    # a genuinely new posting with the same content but its own transaction number is loaded too
+    again = upload(
+        client,
+        admin,
+        "job-costs",
+        "c.csv",
+        f.csv_bytes([[*SAGE_HEADER, heading], [*posting, "40117"], [*posting, "40118"]]),
+    )
+    assert again["importRun"]["counts"]["create"] == 1 and again["importRun"]["counts"]["unchanged"] == 1
+    session.expire_all()
+    assert sorted(session.scalars(select(DirectCost.erp_transaction_id))) == ["40117", "40118"]
+    assert sorted(session.scalars(select(DirectCost.dedupe_key))) == ["tx:40117", "tx:40118"]
+
+
+def test_a_reference_column_beside_a_transaction_number_is_ignored_with_a_warning(
+    client, admin, world, session
+):
+    header = [*SAGE_HEADER, "Trans #", "Reference", "Batch"]
+    row = ["1001", "", "01-100", "1", "JC Cost", "2026-02-03", "Permit", "75.25", "T-9", "INV 77", "B3"]
+    out = upload(client, admin, "job-costs", "c.csv", f.csv_bytes([header, row]))
+    assert out["errors"] == [] and out["importRun"]["counts"]["create"] == 1
+    warnings = {(w["column"], w["code"]) for w in out["importRun"]["warnings"]}
+    assert warnings == {("Reference", "UNKNOWN_COLUMN"), ("Batch", "UNKNOWN_COLUMN")}
+    session.expire_all()
+    assert session.scalar(select(DirectCost.erp_transaction_id)) == "T-9"
