@@ -180,7 +180,8 @@ def main() -> None:
     )
     peak_after, before = (float(v) for v in probe.stdout.split()[-2:])
     print(
-        f"  peak memory of one {ROWS:,}-row import: {peak_after:.0f} MiB resident ({peak_after - before:.0f} MiB above the process before it)"
+        f"  peak memory of one {ROWS:,}-row import: {peak_after:.0f} MiB resident "
+        f"({peak_after - before:.0f} MiB above the process before it)"
     )
 
 

@@ -171,13 +171,23 @@ class BudgetImporter:
                         failed.setdefault(i, []).append((position, key, failures[value]))
             return list(map(results.__getitem__, column))
 
-        sub_ids = parse_column(0, "sub_job", _lookup(subs, "sub job", ErrorCode.UNKNOWN_SUB_JOB,
-                                                      "is not on this project", required=False))  # fmt: skip
-        code_ids = parse_column(1, "cost_code", _lookup(codes, "cost code", ErrorCode.UNKNOWN_COST_CODE,
-                                                         "is not in the company cost code list", required=True))  # fmt: skip
-        type_ids = parse_column(2, "cost_type", _lookup(lookups.cost_types(session), "cost type",
-                                                         ErrorCode.UNKNOWN_COST_TYPE, "is not a known cost type",
-                                                         required=True))  # fmt: skip
+        sub_ids = parse_column(
+            0,
+            "sub_job",
+            _lookup(subs, "sub job", ErrorCode.UNKNOWN_SUB_JOB, "is not on this project", required=False),
+        )
+        where = "is not in the company cost code list"
+        code_ids = parse_column(
+            1, "cost_code", _lookup(codes, "cost code", ErrorCode.UNKNOWN_COST_CODE, where, required=True)
+        )
+        types = lookups.cost_types(session)
+        type_ids = parse_column(
+            2,
+            "cost_type",
+            _lookup(
+                types, "cost type", ErrorCode.UNKNOWN_COST_TYPE, "is not a known cost type", required=True
+            ),
+        )
         values = {"original_amount": cells.money_column(columns[4]) or parse_column(4, "amount", _amount)}
         present = [key for key, _ in _OPTIONAL_FIELDS if cell.layout.index.get(key) is not None]
         for position, key, parse in _OPTIONAL:
@@ -190,14 +200,17 @@ class BudgetImporter:
             (line.sub_job_key, line.cost_code_id, line.cost_type_id): line
             for line in session.scalars(select(BudgetLine).where(BudgetLine.budget_id == budget_id))
         }
-        seen: dict[tuple[int, int | None, int | None], int] = {}
+        seen: dict[tuple[int, int, int], int] = {}
         creates: list[int] = []
         added_rows: dict[int, int] = {}
-        for i, key in enumerate(zip([s or 0 for s in sub_ids], code_ids, type_ids, strict=True)):
+        line_keys: list[tuple[int, int, int]] = list(
+            zip([s or 0 for s in sub_ids], code_ids, type_ids, strict=True)
+        )
+        for i, line_key in enumerate(line_keys):
             if i in failed:
                 continue
             n = numbers[i]
-            first = seen.setdefault(key, n)
+            first = seen.setdefault(line_key, n)
             if first != n:
                 duplicate = CellError(
                     ErrorCode.DUPLICATE_ROW,
@@ -205,9 +218,10 @@ class BudgetImporter:
                 )
                 failed[i] = [(-1, None, duplicate)]
                 continue
-            if key[1] not in on_project and key[1] not in added_rows:
-                added_rows[key[1]] = n
-            line = existing.get(key)
+            code_id = line_key[1]
+            if code_id not in on_project and code_id not in added_rows:
+                added_rows[code_id] = n
+            line = existing.get(line_key)
             if line is None:
                 creates.append(i)
                 continue
@@ -225,8 +239,8 @@ class BudgetImporter:
             else:
                 plan.unchanged += 1
         for i in sorted(failed):
-            for _, key, exc in sorted(failed[i], key=lambda f: f[0]):
-                plan.fail(cell.issue(numbers[i], key, exc.code, exc.message))
+            for _, column_key, exc in sorted(failed[i], key=lambda f: f[0]):
+                plan.fail(cell.issue(numbers[i], column_key, exc.code, exc.message))
         plan.creates = _Lines(
             [numbers[i] for i in creates],
             [sub_ids[i] for i in creates],

@@ -75,7 +75,9 @@ def insert_rows(
     target = "{} ({})".format(preparer.format_table(table), ", ".join(preparer.quote(c) for c in names))
     if dialect.name == "postgresql":
         tail = tuple(shared.values())
-        cursor = conn.connection.driver_connection.cursor()
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
         count = 0
         with cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
             write = copy.write_row

@@ -208,9 +208,9 @@ class JobCostImporter:
                     failures[value] = exc
             if failures:
                 for i, value in enumerate(column):
-                    exc = failures.get(value)
-                    if exc is not None:
-                        failed.setdefault(i, []).append((position, key, exc))
+                    error = failures.get(value)
+                    if error is not None:
+                        failed.setdefault(i, []).append((position, key, error))
             self.progress.advance(share)
             if all(results[v] is v for v in results):
                 return list(column)  # every value is already its parsed form
@@ -223,7 +223,7 @@ class JobCostImporter:
         kinds = parse_column(4, "source", _source)
         dates = parse_column(5, "item_date", _date)
         amounts = cells.money_column(columns[9]) or parse_column(9, "amount", _money)
-        texts = []
+        texts: list[list[str]] = []
         for position, (key, limit) in zip((6, 7, 8, 10), _TEXT_LIMITS, strict=True):
             fast = cells.text_column(columns[position], limit)
             if fast is not None:
@@ -235,8 +235,10 @@ class JobCostImporter:
         if not_ap:
             vendors = ["" if k in not_ap else v for v, k in zip(vendors, kinds, strict=True)]
             invoices = ["" if k in not_ap else v for v, k in zip(invoices, kinds, strict=True)]
-        keys = self._keys(jobs, sub_jobs, codes, types, kinds, dates, descriptions, vendors, invoices, amounts,
-                          transactions, numbers, failed)  # fmt: skip
+        placed_later: list[list[Any]] = [[], [], [], [], [], []]  # ids and reasons, after the dedupe
+        batch = _Batch(numbers, [], jobs, sub_jobs, codes, types, list(columns[4]), kinds, dates,
+                       descriptions, vendors, invoices, amounts, transactions, *placed_later)  # fmt: skip
+        keys = batch.keys = _keys(batch, failed)
         self.progress.advance(share)
         for i in sorted(failed):
             for _, key, exc in sorted(failed[i], key=lambda f: f[0]):
@@ -244,8 +246,6 @@ class JobCostImporter:
         self.progress.finish()
 
         self.progress.start(MATCH, len(numbers) - len(failed))
-        batch = _Batch(numbers, keys, jobs, sub_jobs, codes, types, list(columns[4]), kinds, dates,
-                       descriptions, vendors, invoices, amounts, transactions, [], [], [], [], [], [])  # fmt: skip
         known = _existing_keys(
             session, [k for i, k in enumerate(keys) if i not in failed] if failed else keys
         )
@@ -266,47 +266,6 @@ class JobCostImporter:
         plan.extra_counts.update({f"UNPLACED:{reason}": n for reason, n in sorted(by_reason.items())})
         self.progress.finish()
         return plan
-
-    @staticmethod
-    def _keys(jobs, sub_jobs, codes, types, kinds, dates, descriptions, vendors, invoices, amounts,
-              transactions, numbers, failed) -> list[str]:  # fmt: skip
-        """Each row's idempotency key: its ERP transaction id, or a hash of its content and its
-        occurrence among identical rows of the file. A transaction id given twice fails the row."""
-        keys: list[str] = [""] * len(transactions)
-        if all(transactions) and len(set(transactions)) == len(transactions):
-            if max(map(len, transactions)) <= 61:
-                return list(map("tx:".__add__, transactions))
-            return [_key_for_transaction(tx) for tx in transactions]
-        first: dict[str, int] = {}
-        occurrences: dict[str, int] = {}
-        for i, tx in enumerate(transactions):
-            if i in failed:
-                continue
-            if tx:
-                seen = first.setdefault(tx, i)
-                if seen != i:
-                    duplicate = CellError(
-                        ErrorCode.DUPLICATE_ROW, f"transaction {tx} is also on row {numbers[seen]}"
-                    )
-                    failed[i] = [(10, "transaction_id", duplicate)]
-                    continue
-                keys[i] = _key_for_transaction(tx)
-                continue
-            content = "\x1f".join(
-                (
-                    jobs[i],
-                    sub_jobs[i],
-                    codes[i],
-                    types[i],
-                    kinds[i].value,
-                    dates[i].isoformat(),
-                    descriptions[i],
-                )
-                + (vendors[i], invoices[i], str(_exact(amounts[i])))
-            )
-            nth = occurrences[content] = occurrences.get(content, 0) + 1
-            keys[i] = hashlib.sha256(f"{content}\x1f{nth}".encode()).hexdigest()
-        return keys
 
     def apply(self, session: Session, plan: Plan, run: ImportRun) -> None:
         batch: _Batch = plan.creates
@@ -375,6 +334,40 @@ class JobCostImporter:
     def after_apply(self, session: Session, run: ImportRun) -> None:
         self.progress.start(PLACE, None)
         self.progress.finish(place_pending_job_costs(session))
+
+
+def _keys(batch: _Batch, failed: dict[int, list[tuple[int, str, CellError]]]) -> list[str]:
+    """Each row's idempotency key: its ERP transaction id, or a hash of its content and its occurrence
+    among identical rows of the file. A transaction id given twice fails the row (added to ``failed``)."""
+    transactions, numbers = batch.transactions, batch.numbers
+    keys: list[str] = [""] * len(transactions)
+    if all(transactions) and len(set(transactions)) == len(transactions):
+        if max(map(len, transactions)) <= 61:
+            return list(map("tx:".__add__, transactions))
+        return [_key_for_transaction(tx) for tx in transactions]
+    first: dict[str, int] = {}
+    occurrences: dict[str, int] = {}
+    for i, tx in enumerate(transactions):
+        if i in failed:
+            continue
+        if tx:
+            seen = first.setdefault(tx, i)
+            if seen != i:
+                duplicate = CellError(
+                    ErrorCode.DUPLICATE_ROW, f"transaction {tx} is also on row {numbers[seen]}"
+                )
+                failed[i] = [(10, "transaction_id", duplicate)]
+                continue
+            keys[i] = _key_for_transaction(tx)
+            continue
+        line = (batch.jobs[i], batch.sub_jobs[i], batch.codes[i], batch.types[i], batch.kinds[i].value)
+        content = "\x1f".join(
+            (*line, batch.dates[i].isoformat(), batch.descriptions[i], batch.vendors[i], batch.invoices[i])
+            + (str(_exact(batch.amounts[i])),)
+        )
+        nth = occurrences[content] = occurrences.get(content, 0) + 1
+        keys[i] = hashlib.sha256(f"{content}\x1f{nth}".encode()).hexdigest()
+    return keys
 
 
 def _existing_keys(session: Session, keys: list[str]) -> set[str]:

@@ -12,7 +12,7 @@ import gc
 import operator
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -302,6 +302,7 @@ def _data_table(
             dropped.add(i)
             skipped.append(body_start + 1 + i)
     numbers = list(range(body_start + 1, body_start + 1 + len(body)))
+    keep: list[int] = []
     if dropped:
         keep = [i for i in range(len(body)) if i not in dropped]
         numbers = [numbers[i] for i in keep]
@@ -311,13 +312,13 @@ def _data_table(
             f"The file has a header (row {layout.header_index + 1}) but no data rows below it",
             row=layout.header_index + 1,
         )
-    selected: list = []
+    selected: list[Sequence[Any]] = []
     for c in importer.columns:
-        j = layout.index.get(c.key)
-        if j is None:
+        position = layout.index.get(c.key)
+        if position is None:
             selected.append([None] * len(numbers))
             continue
-        column = columns[j] if j < width else ("",) * len(body)
+        column = columns[position] if position < width else ("",) * len(body)
         selected.append([column[i] for i in keep] if dropped else column)
     return Table(numbers, selected), skipped
 

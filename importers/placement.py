@@ -102,7 +102,8 @@ class Resolver:
         pairs = list(zip(jobs, sub_jobs, strict=True))
         sub_of: dict[tuple[str, str], int | None] = {}
         for job, sub in set(pairs):
-            index = self.subs.get(project_of[job]) if sub and project_of[job] else None
+            project_id = project_of[job]
+            index = self.subs.get(project_id) if sub and project_id is not None else None
             sub_of[(job, sub)] = index.get(sub) if index else None
         placement = Placement(
             list(map(project_of.__getitem__, jobs)),

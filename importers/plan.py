@@ -37,7 +37,8 @@ class ErrorPolicy(enum.StrEnum):
 
 @dataclass
 class Plan:
-    creates: list[Any] = field(default_factory=list)
+    # the rows to create: a list, or the importer's own column-wise batch (anything with a length)
+    creates: Any = field(default_factory=list)
     updates: list[Any] = field(default_factory=list)
     unchanged: int = 0
     errors: list[RowIssue] = field(default_factory=list)

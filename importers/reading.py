@@ -108,7 +108,7 @@ def _read_workbook(data: bytes, zipped: bool, limits: ImportLimits) -> Sheet:
                 sheet = wb.get_sheet_by_name(meta.name)
             except BaseException as exc:
                 raise _unreadable(exc) from None
-            if sheet.height == 0 or sheet.end is None:
+            if sheet.height == 0 or sheet.end is None or sheet.start is None:
                 continue
             (top, left), (bottom, right) = sheet.start, sheet.end
             check_shape(bottom + 1, right + 1, limits)

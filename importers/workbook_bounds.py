@@ -44,7 +44,8 @@ def measure_workbook(data: bytes, zipped: bool, limits: ImportLimits) -> str:
     if package.find("xl/workbook.xml") is None:
         raise FileError(
             ErrorCode.FILE_TYPE_MISMATCH,
-            "This is a zip package but not a spreadsheet (no workbook inside). Export the data as .xlsx or .csv.",
+            "This is a zip package but not a spreadsheet (no workbook inside). Export the data as .xlsx "
+            "or .csv.",
         )
     _measure_xlsx(package, limits)
     return "xlsx"
@@ -63,6 +64,13 @@ def _opener(package: Package, name: str, cap: int) -> Callable[[], Iterator[byte
     if info is None:
         return None
     return lambda: package.chunks(info, cap, _part_too_big(info.filename, cap))
+
+
+def _part(package: Package, name: str, cap: int) -> Callable[[], Iterator[bytes]]:
+    """The opener of a part known to be in the package."""
+    opener = _opener(package, name, cap)
+    assert opener is not None, name
+    return opener
 
 
 def _sheet_parts(package: Package, rels: str, folder: str, suffix: str) -> list[str]:
@@ -92,7 +100,7 @@ def _measure_xlsx(package: Package, limits: ImportLimits) -> None:
         scan_shared_strings(strings, "xl/sharedStrings.xml", limits)
     formula_cell = None
     for name in _sheet_parts(package, "xl/_rels/workbook.xml.rels", "xl/worksheets/", ".xml"):
-        shape = scan_sheet(_opener(package, name, limits.max_decompressed_bytes), name, limits)
+        shape = scan_sheet(_part(package, name, limits.max_decompressed_bytes), name, limits)
         formula_cell = formula_cell or shape.formula_without_value
     if formula_cell:
         raise FileError(
@@ -114,7 +122,7 @@ def _measure_xlsb(package: Package, limits: ImportLimits) -> None:
     if strings is not None:
         scan_xlsb_strings(strings(), "xl/sharedStrings.bin", limits)
     for name in _sheet_parts(package, "xl/_rels/workbook.bin.rels", "xl/worksheets/", ".bin"):
-        scan_xlsb_sheet(_opener(package, name, limits.max_decompressed_bytes)(), name, limits)
+        scan_xlsb_sheet(_part(package, name, limits.max_decompressed_bytes)(), name, limits)
 
 
 def _measure_ods(package: Package, limits: ImportLimits) -> None:

@@ -9,6 +9,7 @@ later row has data, and each repeat of a text costs its length again."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from importers.errors import FileError
 from importers.limits import ImportLimits
@@ -46,10 +47,12 @@ class _Content(Expat):
         self.text_bytes = 0  # texts cloned per repeat, all tables
         self.table: SheetShape | None = None
         self.in_row = False
-        self.cell: list | None = None  # [repeats, filled, text length]
+        self.cell: list[Any] | None = None  # [repeats, filled, text length]
+        self.position = self.pending_empty = self.area = self.row_repeats = 0
+        self.row_cells: list[tuple[int, bool, int]] = []
 
     # tables and rows
-    def start(self, name: str, attrs: dict) -> None:
+    def start(self, name: str, attrs: dict[str, str]) -> None:
         if name == "table:table":
             if attrs.get("table:name") is not None:
                 self.table = SheetShape()
@@ -61,7 +64,7 @@ class _Content(Expat):
         elif name == "table:table-row":
             self.in_row = True
             self.row_repeats = _count(attrs.get("table:number-rows-repeated"), self.part)
-            self.row_cells: list[tuple[int, bool, int]] = []
+            self.row_cells = []
         elif name in _CELLS and self.in_row:
             filled = (
                 any(a in attrs for a in _VALUE_ATTRS)
@@ -81,6 +84,7 @@ class _Content(Expat):
             self._add_text(len(data))
 
     def _add_text(self, length: int) -> None:
+        assert self.cell is not None
         self.cell[2] += length
         if self.cell[2] > MAX_TOKEN:
             raise corrupt(f"{self.part} holds a cell text over {MAX_TOKEN // (1024 * 1024)} MB")
@@ -89,7 +93,8 @@ class _Content(Expat):
         if self.table is None:
             return
         if name in _CELLS and self.cell is not None:
-            self.row_cells.append(tuple(self.cell))
+            repeats, filled, text = self.cell
+            self.row_cells.append((repeats, filled, text))
             self.cell = None
         elif name == "table:table-row" and self.in_row:
             self.in_row = False
@@ -103,6 +108,7 @@ class _Content(Expat):
 
     def _row_done(self) -> None:
         cells, limits, shape = self.row_cells, self.limits, self.table
+        assert shape is not None
         laid_out = sum(c[0] for c in cells)
         if cells and not cells[-1][1]:
             laid_out -= cells[-1][0]  # a trailing empty run is not laid out

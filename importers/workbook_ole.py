@@ -9,6 +9,7 @@ range each sheet really has."""
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from importers.errors import FileError
@@ -118,7 +119,7 @@ def _stream(data: bytes) -> bytes:
     minifat = (
         [] if minifat_start == ENDOFCHAIN and not minifat_sectors else cfb.chain(minifat_start, "mini FAT")
     )
-    named = {}
+    named: dict[str, tuple[int, int]] = {}
     for raw in entries:
         name, start, size = entry(raw)
         named.setdefault(name, (start, size))
@@ -178,7 +179,7 @@ def scan_xls(data: bytes, limits: ImportLimits) -> SheetShape:
     return largest
 
 
-def _records(stream: bytes, start: int = 0):
+def _records(stream: bytes, start: int = 0) -> Iterator[tuple[int, bytes, int]]:
     at, end = start, len(stream)
     while at + 4 <= end:
         kind, size = struct.unpack_from("<HH", stream, at)

@@ -133,13 +133,13 @@ def _number_above(number: int) -> str:
     return "|".join(alternatives)
 
 
-def _outside(rows: int, columns: int) -> re.Pattern:
+def _outside(rows: int, columns: int) -> re.Pattern[bytes]:
     """Any cell tag that is not '<c r="REF"' with REF inside the first ``rows`` x ``columns``."""
     after = _letters_after(column_letter(max(columns, 1) - 1))
     above = _number_above(max(rows, 1))
-    return re.compile(
-        f'<c(?:[\\t\\n\\r/>]| (?!r=")| r="(?:(?![A-Z]{{1,3}}[0-9]{{1,7}}")|(?:{after})|[A-Z]+0*(?:{above})"|[A-Z]+0*"))'.encode()
-    )
+    malformed = '(?![A-Z]{1,3}[0-9]{1,7}")'
+    beyond = f'(?:{after})|[A-Z]+0*(?:{above})"|[A-Z]+0*"'
+    return re.compile(f'<c(?:[\\t\\n\\r/>]| (?!r=")| r="(?:{malformed}|{beyond}))'.encode())
 
 
 class _CountedSheet:
@@ -163,7 +163,7 @@ class _CountedSheet:
         self.depth = 0
         self.first = True
         self.growths = 0
-        self.outside: re.Pattern | None = None
+        self.outside: re.Pattern[bytes] = _outside(1, 1)
         self.box = (0, 0)  # the (rows, columns) self.outside was built for
         if narrow:
             columns = min(26, limits.max_columns)
@@ -243,8 +243,9 @@ class _CountedSheet:
             self.growths += 1
             if cell is None or self.growths > self.MAX_GROWTHS:
                 return False
-            shape.rows = max(shape.rows, int(cell.group(2)))
-            shape.columns = max(shape.columns, _column_number(cell.group(1).decode()))
+            letters, number = cell.group(1, 2)
+            shape.rows = max(shape.rows, int(number))
+            shape.columns = max(shape.columns, _column_number(letters.decode()))
             at = found.start()
 
     def _prolog(self, piece: bytes) -> bool:
@@ -255,9 +256,9 @@ class _CountedSheet:
             return False
         declared = _DIMENSION.search(piece)
         if declared is not None and not self.narrow:
-            first_col, first_row, last_col, last_row = (g.decode() if g else None for g in declared.groups())
+            first_col, first_row, last_col, last_row = declared.groups()
             letters, number = (last_col, last_row) if last_col else (first_col, first_row)
-            rows, columns = int(number), _column_number(letters)
+            rows, columns = int(number), _column_number(letters.decode())
             # a hint: kept only if within the limits (an honest file may declare more than it fills)
             if _within(rows, columns, self.limits):
                 self.shape.rows, self.shape.columns = rows, columns
@@ -306,10 +307,10 @@ class Expat:
         self.parser.StartElementHandler = self._start
         self.parser.EndElementHandler = self._end
 
-    def _dtd(self, *_args) -> None:
+    def _dtd(self, *_args: object) -> None:
         raise dtd_refused(self.part)
 
-    def _start(self, name: str, attrs: dict) -> None:
+    def _start(self, name: str, attrs: dict[str, str]) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise too_deep(self.part)
@@ -319,7 +320,7 @@ class Expat:
         self.depth -= 1
         self.end(name if self.qualified else name.rpartition(":")[2])
 
-    def start(self, local: str, attrs: dict) -> None:
+    def start(self, local: str, attrs: dict[str, str]) -> None:
         pass
 
     def end(self, local: str) -> None:
@@ -354,7 +355,7 @@ class _ExactSheet(Expat):
             raise corrupt(f"{self.part} lists more than {MAX_MERGES:,} merged ranges")
         return shape
 
-    def start(self, local: str, attrs: dict) -> None:
+    def start(self, local: str, attrs: dict[str, str]) -> None:
         if local == "c":
             ref = attrs.get("r")
             if ref is None:
@@ -494,7 +495,7 @@ class _StringCounter(Expat):
         self.limits = limits
         self.count = 0
 
-    def start(self, local: str, attrs: dict) -> None:
+    def start(self, local: str, attrs: dict[str, str]) -> None:
         if local == "si":
             self.count += 1
             _check_strings(self.count, self.limits)
@@ -510,7 +511,7 @@ class _Relationships(Expat):
         super().__init__(part)
         self.targets: list[tuple[str, str]] = []
 
-    def start(self, local: str, attrs: dict) -> None:
+    def start(self, local: str, attrs: dict[str, str]) -> None:
         if local == "Relationship" and attrs.get("Target"):
             self.targets.append((attrs["Target"], attrs.get("Type", "")))
 

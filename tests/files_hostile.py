@@ -92,14 +92,14 @@ def raw_zip(parts: list[Part]) -> bytes:
 
 
 def _skeleton(sheet: Part, *extra: Part) -> bytes:
+    office = "application/vnd.openxmlformats-officedocument.spreadsheetml"
     content_types = (
-        b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-        b'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-        b'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
-        b'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        b'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
-        b'officedocument.spreadsheetml.worksheet+xml"/></Types>'
-    )
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{office}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{office}.worksheet+xml"/></Types>'
+    ).encode()
     rels = (
         b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
         b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
@@ -222,8 +222,9 @@ def lying_size(megabytes: int) -> bytes:
 
 
 def huge_attribute(megabytes: int) -> bytes:
-    sheet = Part.repeated("xl/worksheets/sheet1.xml", _sheet_head("A1") + b'<row r="1"><c r="A1" x="', b"a" * 1024,
-                          megabytes * 1024, b'"><v>1</v></c></row>' + _TAIL)  # fmt: skip
+    head = _sheet_head("A1") + b'<row r="1"><c r="A1" x="'
+    tail = b'"><v>1</v></c></row>' + _TAIL
+    sheet = Part.repeated("xl/worksheets/sheet1.xml", head, b"a" * 1024, megabytes * 1024, tail)
     return _skeleton(sheet)
 
 
@@ -266,7 +267,8 @@ def _ods(table: str) -> bytes:
 def ods_repeat_bomb() -> bytes:
     return _ods(
         '<table:table-row table:number-rows-repeated="1000000000"><table:table-cell '
-        'table:number-columns-repeated="1000000" office:value-type="float" office:value="1"/></table:table-row>'
+        'table:number-columns-repeated="1000000" office:value-type="float" office:value="1"/>'
+        "</table:table-row>"
     )
 
 

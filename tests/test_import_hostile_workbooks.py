@@ -35,33 +35,36 @@ class Hostile:
     env: dict = field(default_factory=dict)
 
 
+X, ODS, XLS, CSV = "costs.xlsx", "costs.ods", "costs.xls", "costs.csv"
+SMALL_BUDGET = {"COSTBRIDGE_IMPORT_MAX_DECOMPRESSED_BYTES": str(32 * 1024 * 1024)}
 CASES = [
-    Hostile("far-cells-a1-xfd1048576", "costs.xlsx", lambda: h.far_cells("XFD1048576", "A1:XFD1048576"), "TOO_MANY_ROWS"),
-    Hostile("far-cells-lying-dimension", "costs.xlsx", lambda: h.far_cells("XFD1048576", "A1"), "TOO_MANY_ROWS"),
-    Hostile("far-cells-no-dimension", "costs.xlsx", lambda: h.far_cells("Z1000000", None), "TOO_MANY_ROWS"),
-    Hostile("far-column", "costs.xlsx", lambda: h.far_cells("XFD1", "A1:B1"), "TOO_MANY_COLUMNS"),
-    Hostile("used-range-too-big", "costs.xlsx", lambda: h.far_cells("CV100000", "A1:CV100000"), "TOO_MANY_CELLS"),
-    Hostile("same-cell-6m-times", "costs.xlsx", lambda: h.repeated_cell(6_000_000), "TOO_MANY_CELLS"),
-    Hostile("lying-zip-size", "costs.xlsx", lambda: h.lying_size(48), "DECOMPRESSED_TOO_LARGE",
-            {"COSTBRIDGE_IMPORT_MAX_DECOMPRESSED_BYTES": str(32 * 1024 * 1024)}),
-    Hostile("entity-declarations-in-sheet", "costs.xlsx", h.entity_sheet, "FILE_CORRUPT"),
-    Hostile("entity-declarations-in-strings", "costs.xlsx", h.entity_shared_strings, "FILE_CORRUPT"),
-    Hostile("shared-strings-3m-entries", "costs.xlsx", lambda: h.many_shared_strings(3_000_000), "TOO_MANY_CELLS"),
-    Hostile("shared-strings-100mb", "costs.xlsx", lambda: h.big_shared_strings(100), "DECOMPRESSED_TOO_LARGE"),
-    Hostile("deep-styles", "costs.xlsx", lambda: h.deep_styles(1_000_000), "FILE_CORRUPT"),
-    Hostile("deep-sheet", "costs.xlsx", lambda: h.deep_sheet(10_000_000), "FILE_CORRUPT"),
-    Hostile("100mb-attribute", "costs.xlsx", lambda: h.huge_attribute(100), "FILE_CORRUPT"),
-    Hostile("merged-ranges-200k", "costs.xlsx", lambda: h.many_merges(200_000), "FILE_CORRUPT"),
-    Hostile("zip-of-60k-parts", "costs.xlsx", lambda: h.many_members(60_000), "FILE_CORRUPT"),
-    Hostile("ods-repeat-bomb", "costs.ods", h.ods_repeat_bomb, "TOO_MANY_ROWS"),
-    Hostile("ods-empty-run-bomb", "costs.ods", h.ods_empty_run_bomb, "TOO_MANY_COLUMNS"),
-    Hostile("ods-space-bomb", "costs.ods", h.ods_space_bomb, "FILE_CORRUPT"),
-    Hostile("xls-far-cell", "costs.xls", h.xls_far_cell, "TOO_MANY_CELLS"),
-    Hostile("xls-lying-dimensions", "costs.xls", h.xls_lying_dimensions, "FILE_CORRUPT"),
-    Hostile("xls-string-count", "costs.xls", h.xls_huge_string_count, "TOO_MANY_CELLS"),
-    Hostile("xls-sector-loop", "costs.xls", h.xls_fat_loop, "FILE_CORRUPT"),
-    Hostile("csv-300k-blank-lines", "costs.csv", lambda: h.blank_lines_csv(300_000), "TOO_MANY_ROWS"),
-]  # fmt: skip
+    Hostile(
+        "far-cells-a1-xfd1048576", X, lambda: h.far_cells("XFD1048576", "A1:XFD1048576"), "TOO_MANY_ROWS"
+    ),
+    Hostile("far-cells-lying-dimension", X, lambda: h.far_cells("XFD1048576", "A1"), "TOO_MANY_ROWS"),
+    Hostile("far-cells-no-dimension", X, lambda: h.far_cells("Z1000000", None), "TOO_MANY_ROWS"),
+    Hostile("far-column", X, lambda: h.far_cells("XFD1", "A1:B1"), "TOO_MANY_COLUMNS"),
+    Hostile("used-range-too-big", X, lambda: h.far_cells("CV100000", "A1:CV100000"), "TOO_MANY_CELLS"),
+    Hostile("same-cell-6m-times", X, lambda: h.repeated_cell(6_000_000), "TOO_MANY_CELLS"),
+    Hostile("lying-zip-size", X, lambda: h.lying_size(48), "DECOMPRESSED_TOO_LARGE", SMALL_BUDGET),
+    Hostile("entity-declarations-in-sheet", X, h.entity_sheet, "FILE_CORRUPT"),
+    Hostile("entity-declarations-in-strings", X, h.entity_shared_strings, "FILE_CORRUPT"),
+    Hostile("shared-strings-3m-entries", X, lambda: h.many_shared_strings(3_000_000), "TOO_MANY_CELLS"),
+    Hostile("shared-strings-100mb", X, lambda: h.big_shared_strings(100), "DECOMPRESSED_TOO_LARGE"),
+    Hostile("deep-styles", X, lambda: h.deep_styles(1_000_000), "FILE_CORRUPT"),
+    Hostile("deep-sheet", X, lambda: h.deep_sheet(10_000_000), "FILE_CORRUPT"),
+    Hostile("100mb-attribute", X, lambda: h.huge_attribute(100), "FILE_CORRUPT"),
+    Hostile("merged-ranges-200k", X, lambda: h.many_merges(200_000), "FILE_CORRUPT"),
+    Hostile("zip-of-60k-parts", X, lambda: h.many_members(60_000), "FILE_CORRUPT"),
+    Hostile("ods-repeat-bomb", ODS, h.ods_repeat_bomb, "TOO_MANY_ROWS"),
+    Hostile("ods-empty-run-bomb", ODS, h.ods_empty_run_bomb, "TOO_MANY_COLUMNS"),
+    Hostile("ods-space-bomb", ODS, h.ods_space_bomb, "FILE_CORRUPT"),
+    Hostile("xls-far-cell", XLS, h.xls_far_cell, "TOO_MANY_CELLS"),
+    Hostile("xls-lying-dimensions", XLS, h.xls_lying_dimensions, "FILE_CORRUPT"),
+    Hostile("xls-string-count", XLS, h.xls_huge_string_count, "TOO_MANY_CELLS"),
+    Hostile("xls-sector-loop", XLS, h.xls_fat_loop, "FILE_CORRUPT"),
+    Hostile("csv-300k-blank-lines", CSV, lambda: h.blank_lines_csv(300_000), "TOO_MANY_ROWS"),
+]
 
 
 _BY_ID = {c.id: c for c in CASES}

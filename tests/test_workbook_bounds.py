@@ -72,7 +72,8 @@ def test_the_fast_count_and_the_exact_scan_agree(body):
 def test_non_canonical_xml_takes_the_exact_scan_and_is_measured_the_same():
     # attributes in another order, a '>' in a text, cells without a reference
     body = (
-        b'<row r="1"><c s="1" r="A1"><v>1</v></c><c t="inlineStr" r="B1"><is><t>a &gt; b > c</t></is></c></row>'
+        b'<row r="1"><c s="1" r="A1"><v>1</v></c>'
+        b'<c t="inlineStr" r="B1"><is><t>a &gt; b > c</t></is></c></row>'
         b'<row r="5"><c><v>1</v></c><c><v>2</v></c><c><v>3</v></c></row>'
     )
     fast, exact = _both(_sheet(body))
