@@ -131,6 +131,7 @@ class RunSummary:
     failed_total: Decimal | None
     errors: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
+    reasons: list[dict] = field(default_factory=list)
 
     @classmethod
     def of(cls, run) -> RunSummary:
@@ -144,6 +145,7 @@ class RunSummary:
             failed_total=run.failed_total,
             errors=list(run.errors),
             warnings=list(run.warnings),
+            reasons=list(run.reasons),
         )
 
 
@@ -279,6 +281,7 @@ def print_summary(console: Console, summary: RunSummary, kind: str, path: Path) 
         if issues:
             console.print()
             _issues(console, title, issues, colour)
+    _print_reasons(console, summary.reasons)
 
 
 def _explain_refusal(console: Console, summary: RunSummary, kind: str, path: Path) -> None:
@@ -312,6 +315,27 @@ def _issues(console: Console, title: str, issues: list[dict], colour: str) -> No
     console.print(listing)
     if len(issues) > LISTED:
         console.print(f"... and {len(issues) - LISTED:,} more {title.lower()}")
+
+
+def _print_reasons(console: Console, reasons: list[dict]) -> None:
+    """Why rows fail or stay unplaced, grouped, with the fix."""
+    if not reasons:
+        return
+    listing = Table(
+        title="Why rows fail or stay unplaced",
+        title_style="yellow",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+    )
+    listing.add_column("Code", no_wrap=True)
+    listing.add_column("Value", overflow="fold")
+    listing.add_column("Rows", justify="right", no_wrap=True)
+    listing.add_column("Fix", overflow="fold", ratio=1)
+    for group in reasons:
+        listing.add_row(group["code"], group["subject"], f"{group['count']:,}", group["fix"])
+    console.print()
+    console.print(listing)
 
 
 # --- commands ---------------------------------------------------------------------------------------

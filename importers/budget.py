@@ -164,6 +164,8 @@ class BudgetImporter:
                     results[value] = parse(value)
                 except CellError as exc:
                     results[value] = None
+                    if exc.subject is None:
+                        exc.subject = cells.subject_of(value)
                     failures[value] = exc
             if failures:
                 for i, value in enumerate(column):
@@ -240,7 +242,7 @@ class BudgetImporter:
                 plan.unchanged += 1
         for i in sorted(failed):
             for _, column_key, exc in sorted(failed[i], key=lambda f: f[0]):
-                plan.fail(cell.issue(numbers[i], column_key, exc.code, exc.message))
+                plan.fail(cell.issue(numbers[i], column_key, exc.code, exc.message, exc.subject))
         plan.creates = _Lines(
             [numbers[i] for i in creates],
             [sub_ids[i] for i in creates],

@@ -31,10 +31,17 @@ V = TypeVar("V")
 
 
 class CellError(Exception):
-    def __init__(self, code: ErrorCode, message: str):
+    def __init__(self, code: ErrorCode, message: str, subject: str | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.subject = subject  # the value at fault, when the caller should group by it
+
+
+def subject_of(value: Any) -> str:
+    """A cell value as a short text naming it in grouped reasons."""
+    text = code(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def is_blank(value: Any) -> bool:

@@ -27,9 +27,16 @@ from sqlalchemy.orm import Session
 from importers import cells
 from importers.bulk import column_converter, converter, insert_rows, table_of
 from importers.cells import CellError
+from importers.errors import Reason
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
-from importers.placement import AP_TYPES, Resolver, place_pending_job_costs, source_type
+from importers.placement import (
+    AP_TYPES,
+    Resolver,
+    place_pending_job_costs,
+    reason_text,
+    source_type,
+)
 from importers.plan import CellReporter, ErrorPolicy, Plan, Table
 from importers.progress import CHECK, MATCH, NO_PROGRESS, PLACE, WRITE
 from models.base import utcnow
@@ -165,7 +172,7 @@ class _Batch:
     cost_code_ids: list[int | None]
     cost_type_ids: list[int | None]
     vendor_ids: list[int | None]
-    reasons: list[tuple[tuple[ErrorCode, str], ...]]
+    reasons: list[tuple[Reason, ...]]
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -205,6 +212,8 @@ class JobCostImporter:
                     results[value] = parse(value)
                 except CellError as exc:
                     results[value] = None
+                    if exc.subject is None:
+                        exc.subject = cells.subject_of(value)
                     failures[value] = exc
             if failures:
                 for i, value in enumerate(column):
@@ -242,10 +251,19 @@ class JobCostImporter:
         self.progress.advance(share)
         for i in sorted(failed):
             for _, key, exc in sorted(failed[i], key=lambda f: f[0]):
-                plan.fail(cell.issue(numbers[i], key, exc.code, exc.message))
+                plan.fail(cell.issue(numbers[i], key, exc.code, exc.message, exc.subject))
         self.progress.finish()
 
-        self.progress.start(MATCH, len(numbers) - len(failed))
+        self.progress.start(MATCH, len(numbers))
+        # placed before anything is set aside, so a failing row's other reasons are listed too
+        texts = [batch.jobs, batch.sub_jobs, batch.codes, batch.types, batch.vendors]
+        if failed:  # a cell that failed to parse has no value to look up
+            texts = [[t or "" for t in column] for column in texts]
+        placement = Resolver(session).columns(*texts)
+        batch.project_ids, batch.sub_job_ids = placement.project_ids, placement.sub_job_ids
+        batch.cost_code_ids, batch.cost_type_ids = placement.cost_code_ids, placement.cost_type_ids
+        batch.vendor_ids, batch.reasons = placement.vendor_ids, placement.reasons
+        plan.reasons = [(numbers[i], r) for i, row in enumerate(placement.reasons) if row for r in row]
         known = _existing_keys(
             session, [k for i, k in enumerate(keys) if i not in failed] if failed else keys
         )
@@ -253,15 +271,9 @@ class JobCostImporter:
             keep = [i for i, k in enumerate(keys) if i not in failed and k not in known]
             plan.unchanged = len(keys) - len(failed) - len(keep)
             batch = batch.take(keep)
-        placement = Resolver(session).columns(
-            batch.jobs, batch.sub_jobs, batch.codes, batch.types, batch.vendors
-        )
-        batch.project_ids, batch.sub_job_ids = placement.project_ids, placement.sub_job_ids
-        batch.cost_code_ids, batch.cost_type_ids = placement.cost_code_ids, placement.cost_type_ids
-        batch.vendor_ids, batch.reasons = placement.vendor_ids, placement.reasons
         plan.creates = batch
         # unplaced rows are created (kept, to be placed later): "of which" CREATE, by reason
-        by_reason = Counter(str(r[0][0]) for r in batch.reasons if r)
+        by_reason = Counter(str(r[0].code) for r in batch.reasons if r)
         plan.extra_counts["UNPLACED"] = sum(by_reason.values())
         plan.extra_counts.update({f"UNPLACED:{reason}": n for reason, n in sorted(by_reason.items())})
         self.progress.finish()
@@ -323,7 +335,7 @@ class JobCostImporter:
                 )
                 + (as_date(kept.dates[i]), kept.descriptions[i], kept.vendors[i], kept.invoices[i] or None)
                 + (as_money(kept.amounts[i]), kept.transactions[i] or None, kept.keys[i])
-                + (str(kept.reasons[i][0][0]), kept.reasons[i][0][1][:500], kept.project_ids[i])
+                + (str(kept.reasons[i][0].code), reason_text(kept.reasons[i]), kept.project_ids[i])
                 for i in range(len(kept))
             ],
             {"import_run_id": run.id},

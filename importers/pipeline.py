@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from importers import cells, reading
+from importers import cells, reading, reasons
 from importers.cells import CellError
 from importers.errors import FileError, RowIssue
 from importers.headers import Column, Layout, find_layout
@@ -170,6 +170,8 @@ def _run_import(
     cells = CellReporter(layout, {c.key: c.label for c in importer.columns})
     plan = importer.plan(session, table, cells, options.error_policy)
     warnings += plan.warnings
+    # every reason, for every row that fails or would stay unplaced, grouped with its fix
+    grouped = reasons.group([*reasons.from_issues(plan.errors), *plan.reasons])
     counts[Outcome.ERROR] = len(plan.error_rows)
     counts[Outcome.CREATE] = len(plan.creates)
     counts[Outcome.UPDATE] = len(plan.updates)
@@ -186,9 +188,10 @@ def _run_import(
             errors=plan.errors,
             warnings=warnings,
             limits=options.limits,
+            reasons=grouped,
         )
     if refuse:
-        return _failed(run, counts, plan.errors, warnings, options, planned=True)
+        return _failed(run, counts, plan.errors, warnings, options, planned=True, reasons=grouped)
     try:
         importer.apply(session, plan, run)
         session.flush()
@@ -204,7 +207,13 @@ def _run_import(
         return _failed(run, counts, [issue], warnings, options, planned=True)
     status = RunStatus.PARTIAL if plan.errors else RunStatus.SUCCEEDED
     return finish_run(
-        run, status=status, counts=counts, errors=plan.errors, warnings=warnings, limits=options.limits
+        run,
+        status=status,
+        counts=counts,
+        errors=plan.errors,
+        warnings=warnings,
+        limits=options.limits,
+        reasons=grouped,
     )
 
 
@@ -215,6 +224,7 @@ def _failed(
     warnings: list[RowIssue],
     options: ImportOptions,
     planned: bool = False,
+    reasons: list[dict[str, Any]] | None = None,
 ) -> ImportRun:
     if planned:
         # nothing is written: what would have been created or updated is reported, not counted as done
@@ -224,7 +234,13 @@ def _failed(
             counts["UNPLACED"] = 0
     status = RunStatus.DRY_RUN if options.dry_run else RunStatus.FAILED
     return finish_run(
-        run, status=status, counts=counts, errors=errors, warnings=warnings, limits=options.limits
+        run,
+        status=status,
+        counts=counts,
+        errors=errors,
+        warnings=warnings,
+        limits=options.limits,
+        reasons=reasons or [],
     )
 
 

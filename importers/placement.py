@@ -10,6 +10,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from importers import lookups
+from importers.errors import Reason
+from importers.reasons import sub_job_subject
 from models.base import utcnow
 from models.costs import DirectCost, UnplacedJobCost
 from models.enums import DirectCostStatus, DirectCostType
@@ -48,15 +50,16 @@ class Placed:
     cost_code_id: int | None = None
     cost_type_id: int | None = None
     vendor_id: int | None = None
-    reasons: tuple[tuple[ErrorCode, str], ...] = ()
+    reasons: tuple[Reason, ...] = ()
 
     @property
     def reason_code(self) -> ErrorCode | None:
-        return self.reasons[0][0] if self.reasons else None
+        return self.reasons[0].code if self.reasons else None
 
     @property
     def reason(self) -> str:
-        return self.reasons[0][1] if self.reasons else ""
+        """Every reason, as the unplaced row keeps it."""
+        return reason_text(self.reasons)
 
 
 class Resolver:
@@ -144,11 +147,15 @@ class Resolver:
         return Placed(found.project_id, found.sub_job_id, found.cost_code_id, found.cost_type_id, vendor_id)
 
     def _line(self, job: str, sub_job: str, cost_code: str, cost_type: str) -> Placed:
-        reasons: list[tuple[ErrorCode, str]] = []
+        """Every reason the line cannot be placed: the job (and its phase/extra, once the job is
+        known), the cost code and the cost type are each looked up."""
+        reasons: list[Reason] = []
         project_id = self.projects.get(job) if job else None
-        if project_id is None:
+        if project_id is None and job:  # (a row without a job fails on its own: REQUIRED)
             reasons.append(
-                (ErrorCode.UNKNOWN_JOB, f"Job '{job}' matches no project (by ERP Job ID or number)")
+                Reason(
+                    ErrorCode.UNKNOWN_JOB, job, f"Job '{job}' matches no project (by ERP Job ID or number)"
+                )
             )
         sub_job_id = None
         if sub_job and project_id is not None:
@@ -156,16 +163,30 @@ class Resolver:
             sub_job_id = index.get(sub_job) if index else None
             if sub_job_id is None:
                 reasons.append(
-                    (ErrorCode.UNKNOWN_SUB_JOB, f"Phase/extra '{sub_job}' is not a sub job of job {job}")
+                    Reason(
+                        ErrorCode.UNKNOWN_SUB_JOB,
+                        sub_job_subject(job, sub_job),
+                        f"Phase/extra '{sub_job}' is not a sub job of job {job}",
+                    )
                 )
-        cost_code_id = self.codes.get(cost_code)
-        if cost_code_id is None:
+        cost_code_id = self.codes.get(cost_code) if cost_code else None
+        if cost_code_id is None and cost_code:
             reasons.append(
-                (ErrorCode.UNKNOWN_COST_CODE, f"Cost code '{cost_code}' is not in the company cost code list")
+                Reason(
+                    ErrorCode.UNKNOWN_COST_CODE,
+                    cost_code,
+                    f"Cost code '{cost_code}' is not in the company cost code list",
+                )
             )
-        cost_type_id = self.types.get(cost_type)
-        if cost_type_id is None:
-            reasons.append((ErrorCode.UNKNOWN_COST_TYPE, f"Cost type '{cost_type}' is not a known cost type"))
+        cost_type_id = self.types.get(cost_type) if cost_type else None
+        if cost_type_id is None and cost_type:
+            reasons.append(
+                Reason(
+                    ErrorCode.UNKNOWN_COST_TYPE,
+                    cost_type,
+                    f"Cost type '{cost_type}' is not a known cost type",
+                )
+            )
         if reasons:
             return Placed(project_id, reasons=tuple(reasons))
         return Placed(project_id, sub_job_id, cost_code_id, cost_type_id)
@@ -181,11 +202,18 @@ class Placement:
     cost_code_ids: list[int | None]
     cost_type_ids: list[int | None]
     vendor_ids: list[int | None]
-    reasons: list[tuple[tuple[ErrorCode, str], ...]]
+    reasons: list[tuple[Reason, ...]]
 
 
-def unknown_vendor(vendor: str) -> tuple[ErrorCode, str]:
-    return ErrorCode.UNKNOWN_VENDOR, f"Vendor '{vendor}' matches no vendor (by record number or name)"
+def unknown_vendor(vendor: str) -> Reason:
+    message = f"Vendor '{vendor}' matches no vendor (by record number or name)"
+    return Reason(ErrorCode.UNKNOWN_VENDOR, vendor, message)
+
+
+def reason_text(reasons: tuple[Reason, ...]) -> str:
+    """The reasons as one text (an unplaced row keeps them all, at most 500 characters)."""
+    text = "; ".join(r.message for r in reasons)
+    return text if len(text) <= 500 else text[:497] + "..."
 
 
 def place_unplaced_job_costs(session: Session, actor: Actor) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from importers.errors import RowIssue
+from importers.errors import Reason, RowIssue
 from importers.headers import Layout, column_letter
 from models.errors import ErrorCode
 
@@ -46,6 +46,8 @@ class Plan:
     error_rows: set[int] = field(default_factory=set)
     # kind-specific counts, e.g. UNPLACED for job costs
     extra_counts: dict[str, int] = field(default_factory=dict)
+    # every reason a row will be kept unplaced (or, for a row that also fails, would be): row, reason
+    reasons: list[tuple[int, Reason]] = field(default_factory=list)
 
     def fail(self, issue: RowIssue) -> None:
         self.errors.append(issue)
@@ -88,10 +90,12 @@ class CellReporter:
         self.layout = layout
         self.labels = labels
 
-    def issue(self, row: int, key: str | None, code: ErrorCode, message: str) -> RowIssue:
+    def issue(
+        self, row: int, key: str | None, code: ErrorCode, message: str, subject: str | None = None
+    ) -> RowIssue:
         if key is None:
-            return RowIssue(code, f"Row {row}: {message}", row, None)
+            return RowIssue(code, f"Row {row}: {message}", row, None, subject)
         label = self.layout.labels.get(key, self.labels.get(key, key))
         j = self.layout.index.get(key)
         where = f"Cell {column_letter(j)}{row}" if j is not None else f"Row {row}"
-        return RowIssue(code, f"{where} ({label}): {message}", row, label)
+        return RowIssue(code, f"{where} ({label}): {message}", row, label, subject)

@@ -40,6 +40,7 @@ def start_run(
         counts={},
         errors=[],
         warnings=[],
+        reasons=[],
     )
     session.add(run)
     session.flush()
@@ -54,8 +55,10 @@ def finish_run(
     errors: list[RowIssue],
     warnings: list[RowIssue],
     limits: ImportLimits,
+    reasons: list[dict[str, Any]] | None = None,
 ) -> ImportRun:
     run.status = str(status)
+    run.reasons = list(reasons or [])
     run.counts = dict(counts)
     run.errors = _capped(errors, limits.max_recorded_errors)
     run.warnings = _capped(warnings, limits.max_recorded_errors)

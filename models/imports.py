@@ -38,6 +38,9 @@ class ImportRun(Base):
     # [{"row": 3, "column": "Amount", "code": "INVALID_AMOUNT", "message": "..."}]
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    # every reason rows fail or stay unplaced, grouped:
+    # [{"code": "UNKNOWN_JOB", "subject": "1001", "count": 81, "rows": [2, 3], "message": ..., "fix": ...}]
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 

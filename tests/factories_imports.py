@@ -94,6 +94,7 @@ IMPORT_FIELDS = """
     counts { create update unchanged error skipped unplaced }
     errors { row column code message }
     warnings { row column code message }
+    reasons { code subject count rows message fix }
   }
   errors { code message row column field }
 """

@@ -49,6 +49,30 @@ class ImportIssue:
 
 
 @strawberry.type(
+    description="One reason rows fail or stay unplaced, with every row it applies to counted: the code, "
+    "the value at fault (a job, cost code, 'job / phase', vendor, or a cell's value) and the fix."
+)
+class ImportReason:
+    code: ErrorCodeType  # type: ignore[valid-type]
+    subject: str = strawberry.field(description="The value at fault, as the file wrote it.")
+    count: int = strawberry.field(description="How many rows this reason applies to.")
+    rows: list[int] = strawberry.field(description="The first of those rows (spreadsheet row numbers).")
+    message: str = strawberry.field(description="The first row's message.")
+    fix: str = strawberry.field(description="What to do, e.g. 'load the ERP job list with job 1001'.")
+
+    @classmethod
+    def from_dict(cls, item: dict) -> ImportReason:
+        return cls(
+            code=ErrorCode(item["code"]),
+            subject=item.get("subject", ""),
+            count=item.get("count", 0),
+            rows=list(item.get("rows", [])),
+            message=item.get("message", ""),
+            fix=item.get("fix", ""),
+        )
+
+
+@strawberry.type(
     description="How many rows had each outcome: create + update + unchanged + error + skipped = rows "
     "(a FAILED run wrote nothing, so its create, update and unchanged are 0)."
 )
@@ -83,6 +107,10 @@ class ImportRun(Node):
     )
     errors: list[ImportIssue]
     warnings: list[ImportIssue]
+    reasons: list[ImportReason] = strawberry.field(
+        description="Every reason rows fail or stay unplaced, grouped by code and value, each with its "
+        "count and fix; listed the same way by a dry run and a real run."
+    )
     project_id: strawberry.ID | None
     created_at: dt.datetime
     finished_at: dt.datetime | None
@@ -112,6 +140,7 @@ class ImportRun(Node):
             failed_total=row.failed_total,
             errors=[ImportIssue.from_dict(e) for e in row.errors or []],
             warnings=[ImportIssue.from_dict(w) for w in row.warnings or []],
+            reasons=[ImportReason.from_dict(r) for r in row.reasons or []],
             project_id=to_global_id("Project", row.project_id) if row.project_id else None,
             created_at=row.created_at,
             finished_at=row.finished_at,
