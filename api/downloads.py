@@ -13,7 +13,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,12 +23,14 @@ from starlette.routing import Route
 from api.context import request_actor
 from api.relay import decode_id
 from exporters import budget as budget_export
+from exporters import failed_rows as failed_rows_export
 from exporters import job_cost_report as job_cost_export
 from exporters import vendors as vendor_export
 from exporters.tabular import iter_bytes
 from models import reports
 from models.enums import Tool
 from models.errors import DomainError, ErrorCode
+from models.imports import IMPORT_RUNS_READ, reading_import_run
 from models.policy import COMPANY_JOB_COST_SUMMARY, JOB_COST_REPORT, Need, denied, reading
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -96,6 +98,8 @@ class Download:
     build: Callable[[Request], object]
     need: Need
     what: str
+    # a route naming one record also needs what reading that record needs (checked in ``build``)
+    record_need: Callable[[Any], Need] | None = None
 
 
 def _handler(download: Download):
@@ -163,6 +167,16 @@ def _vendors(request: Request):
     return (lambda f: vendor_export.write_vendors_xlsx(rows, f)), filename
 
 
+def _failed_rows(request: Request):
+    fmt = _format(request)
+    run_id = decode_id(request.path_params["run_id"], "ImportRun", "importRunId")
+    run, table = failed_rows_export.failed_rows(request.state.session, request_actor(request), run_id)
+    filename = f"failed-rows-{run.id}-{_filename_part(run.file_name.rsplit('.', 1)[0])}.{fmt}"
+    if fmt == "csv":
+        return _csv(failed_rows_export.failed_rows_csv(table), filename)
+    return (lambda f: failed_rows_export.write_failed_rows_xlsx(table, f)), filename
+
+
 DOWNLOADS: tuple[Download, ...] = (
     Download(
         "/exports/projects/{project_id}/job-cost-report.{fmt}",
@@ -185,6 +199,13 @@ DOWNLOADS: tuple[Download, ...] = (
         _job_cost_summary,
         COMPANY_JOB_COST_SUMMARY,
         "Downloading the company job-cost summary",
+    ),
+    Download(
+        "/exports/import-runs/{run_id}/failed-rows.{fmt}",
+        _failed_rows,
+        IMPORT_RUNS_READ,
+        "Downloading the rows of an import",
+        record_need=lambda run: reading_import_run(run.kind),
     ),
 )
 

@@ -25,9 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from importers import cells
-from importers.bulk import column_converter, converter, insert_rows, table_of
+from importers.bulk import column_converter, converter, insert_rows, table_of, update_by_id
 from importers.cells import CellError
 from importers.errors import Reason
+from importers.failed_rows import ref_of, unplaced_ref
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
 from importers.placement import (
@@ -89,6 +90,8 @@ COLUMNS = (
         ),
         fallbacks=("Reference", "Reference #", "Reference No", "Reference Number", "Ref", "Ref #", "Ref No"),
     ),
+    # the Error column of a failed-rows file: '[U12] ...' names the kept row a corrected row replaces
+    Column("error", "Error", ("Errors",)),
 )
 _TEXT_LIMITS = (("description", 500), ("vendor", 200), ("invoice", 64), ("transaction_id", 64))
 _CHUNK = 5000
@@ -173,6 +176,8 @@ class _Batch:
     cost_type_ids: list[int | None]
     vendor_ids: list[int | None]
     reasons: list[tuple[Reason, ...]]
+    # the kept (unplaced) row a corrected row replaces, else None
+    targets: list[int | None]
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -244,7 +249,7 @@ class JobCostImporter:
         if not_ap:
             vendors = ["" if k in not_ap else v for v, k in zip(vendors, kinds, strict=True)]
             invoices = ["" if k in not_ap else v for v, k in zip(invoices, kinds, strict=True)]
-        placed_later: list[list[Any]] = [[], [], [], [], [], []]  # ids and reasons, after the dedupe
+        placed_later: list[list[Any]] = [[], [], [], [], [], [], []]  # ids, reasons, targets: below
         batch = _Batch(numbers, [], jobs, sub_jobs, codes, types, list(columns[4]), kinds, dates,
                        descriptions, vendors, invoices, amounts, transactions, *placed_later)  # fmt: skip
         keys = batch.keys = _keys(batch, failed)
@@ -264,17 +269,38 @@ class JobCostImporter:
         batch.cost_code_ids, batch.cost_type_ids = placement.cost_code_ids, placement.cost_type_ids
         batch.vendor_ids, batch.reasons = placement.vendor_ids, placement.reasons
         plan.reasons = [(numbers[i], r) for i, row in enumerate(placement.reasons) if row for r in row]
-        known = _existing_keys(
-            session, [k for i, k in enumerate(keys) if i not in failed] if failed else keys
+
+        refs = [ref_of(v) for v in columns[11]] if cell.layout.index.get("error") is not None else []
+        wanted = {r for r in refs if r is not None}
+        known = _Known(
+            session, [k for i, k in enumerate(keys) if i not in failed] if failed else keys, wanted
         )
-        if failed or known:
-            keep = [i for i, k in enumerate(keys) if i not in failed and k not in known]
+        batch.targets = [None] * len(keys)
+        if failed or known.direct or known.kept:
+            keep: list[int] = []
+            for i, key in enumerate(keys):
+                if i in failed or key in known.direct:
+                    continue
+                ref = refs[i] if refs else None
+                target = known.by_id.get(ref) if ref is not None else known.kept.get(key)
+                if target is None:
+                    keep.append(i)
+                elif target.direct_cost_id is None and (
+                    target.line != (jobs[i], sub_jobs[i], codes[i], types[i], vendors[i]) or target.key != key
+                ):
+                    batch.targets[i] = target.id  # a correction of the row kept unplaced
+                    keep.append(i)
             plan.unchanged = len(keys) - len(failed) - len(keep)
             batch = batch.take(keep)
+        corrections = sum(1 for t in batch.targets if t is not None)
+        plan.updates = [None] * corrections  # counted as updates; written from the batch
         plan.creates = batch
+        unplaced = [i for i, r in enumerate(batch.reasons) if r]
+        plan.unplaced_rows = [batch.numbers[i] for i in unplaced]
+        plan.extra_counts["CREATE"] = len(batch) - corrections
         # unplaced rows are created (kept, to be placed later): "of which" CREATE, by reason
-        by_reason = Counter(str(r[0].code) for r in batch.reasons if r)
-        plan.extra_counts["UNPLACED"] = sum(by_reason.values())
+        by_reason = Counter(str(batch.reasons[i][0].code) for i in unplaced)
+        plan.extra_counts["UNPLACED"] = len(unplaced)
         plan.extra_counts.update({f"UNPLACED:{reason}": n for reason, n in sorted(by_reason.items())})
         self.progress.finish()
         return plan
@@ -287,14 +313,12 @@ class JobCostImporter:
             return
         direct_table, kept_table = table_of(DirectCost), table_of(UnplacedJobCost)
         now = converter(session, direct_table, "created_at")(utcnow())
-        as_type = converter(session, direct_table, "type")
-        as_date = converter(session, direct_table, "item_date")
         as_money = converter(session, direct_table, "amount", memo=False)
         as_amounts = column_converter(session, direct_table, "amount")
         reasons = batch.reasons
         # a few distinct kinds and dates: each converted once, mapped back at C speed
-        as_type = {k: as_type(k) for k in set(batch.kinds)}.__getitem__
-        as_date = {d: as_date(d) for d in set(batch.dates)}.__getitem__
+        as_type = {k: converter(session, direct_table, "type")(k) for k in set(batch.kinds)}.__getitem__
+        as_date = {d: converter(session, direct_table, "item_date")(d) for d in set(batch.dates)}.__getitem__
         unplaced = [i for i, r in enumerate(reasons) if r]
         # amounts at whole cents are floats already; the backends take them as they are
         as_float_ok = set(map(type, batch.amounts)) <= {float}
@@ -317,31 +341,52 @@ class JobCostImporter:
             },
             self.progress.advance,
         )  # fmt: skip
+        if any(t is not None for t in direct.targets):
+            self._mark_placed(session, direct, run, now)
         if not unplaced:
             self.progress.finish()
             return
         kept = batch.take(unplaced)
-        insert_rows(
-            session,
-            kept_table,
-            _KEPT_COLUMNS,
-            [
-                (
-                    kept.jobs[i],
-                    kept.sub_jobs[i],
-                    kept.codes[i],
-                    kept.types[i],
-                    cells.text(kept.sources[i], 64),
-                )
-                + (as_date(kept.dates[i]), kept.descriptions[i], kept.vendors[i], kept.invoices[i] or None)
-                + (as_money(kept.amounts[i]), kept.transactions[i] or None, kept.keys[i])
-                + (str(kept.reasons[i][0].code), reason_text(kept.reasons[i]), kept.project_ids[i])
-                for i in range(len(kept))
-            ],
-            {"import_run_id": run.id},
-            self.progress.advance,
+        values = [
+            (kept.jobs[i], kept.sub_jobs[i], kept.codes[i], kept.types[i], cells.text(kept.sources[i], 64))
+            + (as_date(kept.dates[i]), kept.descriptions[i], kept.vendors[i], kept.invoices[i] or None)
+            + (as_money(kept.amounts[i]), kept.transactions[i] or None, kept.keys[i])
+            + (str(kept.reasons[i][0].code), reason_text(kept.reasons[i]), kept.project_ids[i])
+            for i in range(len(kept))
+        ]
+        new = [v for v, t in zip(values, kept.targets, strict=True) if t is None]
+        insert_rows(session, kept_table, _KEPT_COLUMNS, new, {"import_run_id": run.id}, self.progress.advance)
+        corrected = [
+            {**dict(zip(_KEPT_COLUMNS, v, strict=True)), "id": t, "import_run_id": run.id}
+            for v, t in zip(values, kept.targets, strict=True)
+            if t is not None
+        ]
+        update_by_id(session, UnplacedJobCost, corrected)
+        # each kept row's reference, for the failed-rows file
+        mine = select(UnplacedJobCost.dedupe_key, UnplacedJobCost.id).where(
+            UnplacedJobCost.import_run_id == run.id
         )
+        ids = {key: kept_id for key, kept_id in session.execute(mine).all()}
+        plan.refs = {
+            n: unplaced_ref(ids[k]) for n, k in zip(kept.numbers, kept.keys, strict=True) if k in ids
+        }
         self.progress.finish()
+
+    @staticmethod
+    def _mark_placed(session: Session, direct: _Batch, run: ImportRun, now: Any) -> None:
+        """The kept rows that corrected rows replace, now placed: they point at the new direct costs."""
+        keys = {k: t for k, t in zip(direct.keys, direct.targets, strict=True) if t is not None}
+        made = session.execute(
+            select(DirectCost.dedupe_key, DirectCost.id).where(
+                DirectCost.import_run_id == run.id, DirectCost.dedupe_key.in_(list(keys))
+            )
+        ).all()
+        placed_at = utcnow()
+        update_by_id(
+            session,
+            UnplacedJobCost,
+            [{"id": keys[key], "direct_cost_id": dc_id, "placed_at": placed_at} for key, dc_id in made],
+        )
 
     def after_apply(self, session: Session, run: ImportRun) -> None:
         self.progress.start(PLACE, None)
@@ -382,15 +427,39 @@ def _keys(batch: _Batch, failed: dict[int, list[tuple[int, str, CellError]]]) ->
     return keys
 
 
-def _existing_keys(session: Session, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for model in (DirectCost, UnplacedJobCost):
-        if session.scalar(select(model.id).limit(1)) is None:
-            continue
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            found.update(session.scalars(select(model.dedupe_key).where(model.dedupe_key.in_(chunk))))
-    return found
+@dataclass(frozen=True)
+class _Kept:
+    id: int
+    key: str
+    direct_cost_id: int | None
+    line: tuple[str, str, str, str, str]  # job, sub job, cost code, cost type, vendor
+
+
+class _Known:
+    """What the database already holds of a load's keys: direct costs, and rows kept unplaced (by key,
+    and by the id a failed-rows file names)."""
+
+    def __init__(self, session: Session, keys: list[str], ids: set[int]):
+        self.direct: set[str] = set()
+        self.kept: dict[str, _Kept] = {}
+        self.by_id: dict[int, _Kept] = {}
+        if session.scalar(select(DirectCost.id).limit(1)) is not None:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                self.direct.update(
+                    session.scalars(select(DirectCost.dedupe_key).where(DirectCost.dedupe_key.in_(chunk)))
+                )
+        if session.scalar(select(UnplacedJobCost.id).limit(1)) is None:
+            return
+        kept = UnplacedJobCost
+        line = (kept.job, kept.sub_job, kept.cost_code, kept.cost_type, kept.vendor)
+        wanted = [kept.dedupe_key.in_(keys[s : s + _CHUNK]) for s in range(0, len(keys), _CHUNK)]
+        wanted += [kept.id.in_(sorted(ids))] if ids else []
+        for condition in wanted:
+            query = select(kept.id, kept.dedupe_key, kept.direct_cost_id, *line).where(condition)
+            for row in session.execute(query):
+                found = _Kept(row[0], row[1], row[2], (row[3], row[4], row[5], row[6], row[7]))
+                self.kept[found.key] = self.by_id[found.id] = found
 
 
 def import_job_costs(

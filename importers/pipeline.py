@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from importers import cells, reading, reasons
+from importers import cells, failed_rows, reading, reasons
 from importers.cells import CellError
 from importers.errors import FileError, RowIssue
 from importers.headers import Column, Layout, find_layout
@@ -157,7 +157,6 @@ def _run_import(
             sheet.merged,
         )
         table, skipped = _data_table(sheet.rows, layout, importer, options.limits)
-        del sheet
         progress.finish(len(table) + len(skipped))
     except FileError as exc:
         return _failed(run, counts, [RowIssue(exc.code, exc.message, exc.row, exc.column)], [], options)
@@ -179,7 +178,17 @@ def _run_import(
     counts.update(plan.extra_counts)
     run.control_total, run.failed_total = control_totals(table, importer, plan.error_rows)
 
+    def hand_back(everything: bool) -> None:
+        returned = failed_rows.collect(
+            sheet.rows, layout.header_index, table.numbers, plan.errors, plan.reasons, plan.unplaced_rows,
+            plan.refs, everything=everything,
+        )  # fmt: skip
+        run.failed_rows = returned
+        run.failed_row_count = len(returned["rows"]) if returned else 0
+
     refuse = plan.errors and options.error_policy == ErrorPolicy.ALL_OR_NOTHING
+    if options.dry_run or refuse:
+        hand_back(everything=True)  # nothing is written: the whole file comes back, to fix and reload
     if options.dry_run:
         return finish_run(
             run,
@@ -205,6 +214,7 @@ def _run_import(
             f"The data changed while the file was being imported; nothing was written, retry. ({exc.orig})",
         )
         return _failed(run, counts, [issue], warnings, options, planned=True)
+    hand_back(everything=False)
     status = RunStatus.PARTIAL if plan.errors else RunStatus.SUCCEEDED
     return finish_run(
         run,

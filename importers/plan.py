@@ -48,6 +48,9 @@ class Plan:
     extra_counts: dict[str, int] = field(default_factory=dict)
     # every reason a row will be kept unplaced (or, for a row that also fails, would be): row, reason
     reasons: list[tuple[int, Reason]] = field(default_factory=list)
+    # rows kept unplaced by this load, and (once written) the reference of each kept row by row number
+    unplaced_rows: list[int] = field(default_factory=list)
+    refs: dict[int, str] = field(default_factory=dict)
 
     def fail(self, issue: RowIssue) -> None:
         self.errors.append(issue)

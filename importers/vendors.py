@@ -63,8 +63,8 @@ _FIELD = {
 class VendorImporter:
     kind = ImportKind.VENDORS
     columns = COLUMNS
-    # the status columns of a CostBridge vendor export
-    ignored = ("Sync Status", "Sync Status Code")
+    # the status columns of a CostBridge vendor export, and the Error column of a failed-rows file
+    ignored = ("Sync Status", "Sync Status Code", "Error")
     key_columns = ("number",)
     money_column = None
     project_id = None

@@ -41,6 +41,10 @@ class ImportRun(Base):
     # every reason rows fail or stay unplaced, grouped:
     # [{"code": "UNKNOWN_JOB", "subject": "1001", "count": 81, "rows": [2, 3], "message": ..., "fix": ...}]
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    # the failed-rows file: {"header": [...the file's columns..., "Error"], "rows": [[row, [cells]], ...]},
+    # loaded only when downloaded; failed_row_count says whether there is one
+    failed_rows: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
+    failed_row_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 

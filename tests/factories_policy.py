@@ -56,9 +56,12 @@ def build_world(session: Session) -> World:
                 sha256="0" * 64,
                 project_id=project_id,
                 status="SUCCEEDED",
-                counts={"CREATE": 1},
+                counts={"CREATE": 1, "ERROR": 1},
                 errors=[],
                 warnings=[],
+                # one row to hand back, for the failed-rows download
+                failed_rows={"header": ["Cost Code", "Error"], "rows": [[3, ["99-999", "unknown code"]]]},
+                failed_row_count=1,
             )
         )
     session.add(

@@ -15,6 +15,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from graphql import GraphQLNonNull, GraphQLObjectType, Undefined, get_named_type, is_leaf_type
@@ -26,7 +27,7 @@ from api.permissions import PerRecord, PolicyPermission
 from api.relay import NODE_REGISTRY, from_global_id
 from api.schema import schema
 from models import registry
-from models.enums import PermissionLevel, Tool
+from models.enums import ImportKind, PermissionLevel, Tool
 from models.policy import SIGNED_IN, Need, SystemActor, reading
 from models.users import create_user, issue_token
 from tests.actors import SETUP
@@ -237,9 +238,13 @@ def test_node_types_and_sync_preflight(matrix):
 def test_download_routes(matrix):
     for download in DOWNLOADS:
         path = download.path.replace("{project_id}", matrix.world.project).replace("{fmt}", "csv")
-        for persona in personas(download.need):
+        needs = [download.need]
+        if download.record_need is not None:  # the world's import run is a budget import
+            path = path.replace("{run_id}", matrix.world.ids["ImportRun"])
+            needs.append(download.record_need(SimpleNamespace(kind=ImportKind.BUDGET)))
+        for persona in personas(*needs):
             response = matrix.client.get(path, headers=matrix.headers(persona))
-            if download.need.allows(persona.stand_in()):
+            if all(need.allows(persona.stand_in()) for need in needs):
                 assert response.status_code == 200, f"{path} for {persona}: {response.text}"
             else:
                 assert response.status_code == 403, f"{path} for {persona}"

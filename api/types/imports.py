@@ -115,6 +115,7 @@ class ImportRun(Node):
     created_at: dt.datetime
     finished_at: dt.datetime | None
     _user_id: strawberry.Private[int | None]
+    _failed_row_count: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: m.ImportRun) -> ImportRun:
@@ -145,7 +146,18 @@ class ImportRun(Node):
             created_at=row.created_at,
             finished_at=row.finished_at,
             _user_id=row.user_id,
+            _failed_row_count=row.failed_row_count or 0,
         )
+
+    @strawberry.field(
+        description="Where to download the rows that did not go in as planned (failed, or kept unplaced), "
+        "with the file's own columns and an Error column, to fix and upload again; null when there are "
+        "none. This is the CSV; the same path ending in .xlsx gives a workbook. Needs a bearer token."
+    )
+    def failed_rows_url(self) -> str | None:
+        if not self._failed_row_count:
+            return None
+        return f"/exports/import-runs/{self.id}/failed-rows.csv"
 
     @strawberry.field(description="Who ran the import (null for the CLI or a system job).")
     async def user(self, info: Info) -> UserSummary | None:

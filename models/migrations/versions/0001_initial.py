@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 15:40:27.679998
+Create Date: 2026-11-27 15:41:57.720900
 """
 
 from alembic import op
@@ -287,6 +287,8 @@ def upgrade() -> None:
     sa.Column('errors', sa.JSON(), nullable=False),
     sa.Column('warnings', sa.JSON(), nullable=False),
     sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('failed_rows', sa.JSON(), nullable=True),
+    sa.Column('failed_row_count', sa.Integer(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_import_runs_project_id_projects'), ondelete='SET NULL'),
