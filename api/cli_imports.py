@@ -1,9 +1,9 @@
-"""`costbridge import budget|vendors|job-costs FILE`: the same imports as the GraphQL mutations, run
-as the command-line system actor, with a progress bar that counts rows phase by phase (percent, rows
-per second, time left) and a summary that fits the terminal: the rows read and what became of each,
-the unplaced and failed rows by reason, the control total of the money column, and after a refusal
-that nothing was written and which option would load the good rows. Exit code 1 when the import
-failed.
+"""`costbridge import budget|vendors|job-costs|erp-cost-codes|erp-jobs|erp-estimates FILE`: the same
+imports as the GraphQL mutations, run as the command-line system actor, with a progress bar that
+counts rows phase by phase (percent, rows per second, time left) and a summary that fits the
+terminal: the rows read and what became of each, the unplaced and failed rows by reason, the
+control total of the money column, and after a refusal that nothing was written and which option
+would load the good rows. Exit code 1 when the import failed.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from models.errors import DomainError, ErrorCode
 from models.policy import COMMAND_LINE
 
 import_app = typer.Typer(
-    help="Import budgets, ERP vendor lists and ERP job-cost loads.", no_args_is_help=True
+    help="Import budgets, the ERP's set-up (cost codes, jobs, vendors, estimates) and ERP job costs.",
+    no_args_is_help=True,
 )
 
 FileArg = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV, XLSX, XLS, XLSB or ODS")
@@ -47,7 +48,11 @@ RejectFailed = typer.Option(
     help="Apply the good rows and report the bad ones (default: all or nothing).",
 )
 # the file column the control total adds up, per import kind
-MONEY_COLUMN = {"budget": "Original Budget Amount", "job-costs": "Amount"}
+MONEY_COLUMN = {
+    "budget": "Original Budget Amount",
+    "erp-estimates": "Original Budget Amount",
+    "job-costs": "Amount",
+}
 LISTED = 50
 
 
@@ -151,6 +156,7 @@ class RunSummary:
 
 def _run(kind: str, path: Path, dry_run: bool, reject_failed_rows: bool, project: str | None = None) -> None:
     from importers.budget import import_budget
+    from importers.erp_setup import import_erp_cost_codes, import_erp_estimates, import_erp_jobs
     from importers.job_costs import import_job_costs
     from importers.limits import limits_from_env
     from importers.pipeline import ImportOptions
@@ -174,7 +180,7 @@ def _run(kind: str, path: Path, dry_run: bool, reject_failed_rows: bool, project
             bar.status(f"Reading {path.name}")
             data = path.read_bytes()
             with transaction(make_sessionmaker(engine)) as session:
-                if kind == "budget":
+                if kind in ("budget", "erp-estimates"):
                     found = session.scalar(
                         select(Project).where(func.lower(Project.number) == (project or "").strip().lower())
                     )
@@ -182,9 +188,14 @@ def _run(kind: str, path: Path, dry_run: bool, reject_failed_rows: bool, project
                         raise DomainError(
                             ErrorCode.NOT_FOUND, f"No project with number '{project}'", "project"
                         )
-                    run = import_budget(session, COMMAND_LINE, found, data, path.name, options)
+                    into = import_budget if kind == "budget" else import_erp_estimates
+                    run = into(session, COMMAND_LINE, found, data, path.name, options)
                 elif kind == "vendors":
                     run = import_vendors(session, COMMAND_LINE, data, path.name, options)
+                elif kind == "erp-cost-codes":
+                    run = import_erp_cost_codes(session, COMMAND_LINE, data, path.name, options)
+                elif kind == "erp-jobs":
+                    run = import_erp_jobs(session, COMMAND_LINE, data, path.name, options)
                 else:
                     run = import_job_costs(session, COMMAND_LINE, data, path.name, options)
                 summary = RunSummary.of(run)
@@ -290,7 +301,9 @@ def _explain_refusal(console: Console, summary: RunSummary, kind: str, path: Pat
     row_errors = counts.get("ERROR", 0)
     lines = ["Nothing was written: the import is all or nothing."]
     if row_errors and good > 0:
-        command = f"costbridge import {kind} {path.name}" + (" --project ..." if kind == "budget" else "")
+        command = f"costbridge import {kind} {path.name}" + (
+            " --project ..." if kind in ("budget", "erp-estimates") else ""
+        )
         lines.append(
             f"Fix the {row_errors:,} failed row{'' if row_errors == 1 else 's'} and import the file again, "
             f"or run `{command} {REJECT_OPTION}` to load the {_rows(good)} that are good and leave the "
@@ -366,6 +379,33 @@ def job_costs_cmd(
 ) -> None:
     """Load ERP job-cost transactions as direct costs (unplaceable rows are kept with their reason)."""
     _run("job-costs", file, dry_run, reject_failed_rows)
+
+
+@import_app.command("erp-cost-codes")
+def erp_cost_codes_cmd(
+    file: Path = FileArg, dry_run: bool = DryRun, reject_failed_rows: bool = RejectFailed
+) -> None:
+    """Load the ERP's cost code list with its categories / cost types (first load: step 1)."""
+    _run("erp-cost-codes", file, dry_run, reject_failed_rows)
+
+
+@import_app.command("erp-jobs")
+def erp_jobs_cmd(
+    file: Path = FileArg, dry_run: bool = DryRun, reject_failed_rows: bool = RejectFailed
+) -> None:
+    """Load the ERP's job list with phases or extras (first load: step 2)."""
+    _run("erp-jobs", file, dry_run, reject_failed_rows)
+
+
+@import_app.command("erp-estimates")
+def erp_estimates_cmd(
+    file: Path = FileArg,
+    project: str = typer.Option(..., "--project", help="The project (ERP job) number whose budget to load."),
+    dry_run: bool = DryRun,
+    reject_failed_rows: bool = RejectFailed,
+) -> None:
+    """Load the ERP's estimate of one job into its project's budget."""
+    _run("erp-estimates", file, dry_run, reject_failed_rows, project)
 
 
 def register(app: typer.Typer) -> None:

@@ -123,7 +123,7 @@ _OPTIONAL = ((3, "description", _description), (5, "quantity", _optional_quantit
 
 class BudgetImporter:
     kind = ImportKind.BUDGET
-    columns = COLUMNS
+    columns: tuple[Column, ...] = COLUMNS
     ignored = (*bc.READ_ONLY_COLUMNS, "Error")  # and the Error column of a failed-rows file
     key_columns = ("cost_code",)
     money_column = "amount"

@@ -37,6 +37,18 @@ _FIXES: dict[ErrorCode, Callable[[str], str]] = {
     ErrorCode.JOB_EXISTS_IN_BOTH_SYSTEMS: lambda job: (
         f"renumber (or delete) the CostBridge project {job}, or send it to the ERP and link it there"
     ),
+    ErrorCode.INVALID_STATUS_TRANSITION: lambda job: (
+        f"wait for project {job}'s export to the ERP to finish, then load the file again"
+    ),
+    ErrorCode.EXPORT_IN_PROGRESS: lambda code: (
+        f"wait for the export of {code} to the ERP to finish (or retrieve it), then load the file again"
+    ),
+    ErrorCode.DUPLICATE_ORIGIN_ID: lambda code: (
+        f"unlink the CostBridge record {code} from the ERP first, or correct the cell"
+    ),
+    ErrorCode.ROW_FOR_ANOTHER_JOB: lambda job: (
+        f"split the file per job: load job {job}'s rows into the budget of project {job}"
+    ),
 }
 
 

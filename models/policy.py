@@ -307,6 +307,9 @@ CONNECTOR = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
 ERP_SETTINGS = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
 # ERP jobs (and their phases/extras) coming in.
 RECEIVE_ERP_JOBS = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
+# The rest of the ERP's set-up coming in: its cost code list and categories, and its estimates (budgets).
+RECEIVE_ERP_COST_CODES = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
+RECEIVE_ERP_ESTIMATES = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
 # Job-cost transactions coming in, and placing the rows that could not be placed.
 IMPORT_JOB_COSTS = at_least(Tool.ERP_INTEGRATIONS, STANDARD)
 PLACE_JOB_COSTS = at_least(Tool.ERP_INTEGRATIONS, STANDARD)

@@ -103,6 +103,9 @@ MUTATIONS = {
     "budget": ("importBudget", "ImportBudgetInput"),
     "vendors": ("importVendors", "ImportVendorsInput"),
     "job-costs": ("importJobCosts", "ImportJobCostsInput"),
+    "erp-cost-codes": ("importErpCostCodes", "ImportErpCostCodesInput"),
+    "erp-jobs": ("importErpJobs", "ImportErpJobsInput"),
+    "erp-estimates": ("importErpEstimates", "ImportErpEstimatesInput"),
 }
 
 

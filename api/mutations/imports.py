@@ -1,5 +1,6 @@
-"""Import mutations: budget, vendor list and job-cost uploads (multipart, strawberry ``Upload``),
-linking an ERP vendor to a CostBridge vendor, and placing unplaced job costs."""
+"""Import mutations: budget, vendor list and job-cost uploads (multipart, strawberry ``Upload``), the
+ERP set-up loads (cost code list, job list, estimates), linking an ERP vendor to a CostBridge vendor,
+and placing unplaced job costs."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from api.relay import decode_id
 from api.types.directory import Vendor
 from api.types.imports import ImportErrorPolicy, ImportRun
 from importers.budget import import_budget
+from importers.erp_setup import import_erp_cost_codes, import_erp_estimates, import_erp_jobs
 from importers.job_costs import import_job_costs
 from importers.limits import limits_from_env
 from importers.pipeline import ImportOptions
@@ -42,6 +44,28 @@ class ImportVendorsInput:
 
 @strawberry.input
 class ImportJobCostsInput:
+    file: Upload
+    dry_run: bool = False
+    error_policy: ImportErrorPolicy = ErrorPolicy.ALL_OR_NOTHING  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ImportErpCostCodesInput:
+    file: Upload
+    dry_run: bool = False
+    error_policy: ImportErrorPolicy = ErrorPolicy.ALL_OR_NOTHING  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ImportErpJobsInput:
+    file: Upload
+    dry_run: bool = False
+    error_policy: ImportErrorPolicy = ErrorPolicy.ALL_OR_NOTHING  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ImportErpEstimatesInput:
+    project_id: strawberry.ID = strawberry.field(description="The project (an ERP job) whose budget to load.")
     file: Upload
     dry_run: bool = False
     error_policy: ImportErrorPolicy = ErrorPolicy.ALL_OR_NOTHING  # type: ignore[valid-type]
@@ -140,6 +164,50 @@ class ImportMutations:
             input.file,
             lambda s, data, name, limits: import_job_costs(s, actor, data, name, _options(input, limits)),
         )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Load the ERP's cost code list with its categories (Sage 300) or cost types (Sage 100): "
+        "codes arrive SYNCED and ERP-origin (ADMIN on ERP Integrations).",
+    )
+    async def import_erp_cost_codes(self, info: Info, input: ImportErpCostCodesInput) -> ImportPayload:
+        actor = info.context.actor
+        return await _run(
+            info,
+            input.file,
+            lambda s, data, name, limits: import_erp_cost_codes(
+                s, actor, data, name, _options(input, limits)
+            ),
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Load the ERP's job list with phases (Sage 100) or extras (Sage 300): jobs arrive as "
+        "SYNCED ERP-origin projects, the rules of receiveErpJobs applied (ADMIN on ERP Integrations).",
+    )
+    async def import_erp_jobs(self, info: Info, input: ImportErpJobsInput) -> ImportPayload:
+        actor = info.context.actor
+        return await _run(
+            info,
+            input.file,
+            lambda s, data, name, limits: import_erp_jobs(s, actor, data, name, _options(input, limits)),
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Load the ERP's estimate of a job into its project's budget, which then belongs to the "
+        "ERP (ADMIN on ERP Integrations).",
+    )
+    async def import_erp_estimates(self, info: Info, input: ImportErpEstimatesInput) -> ImportPayload:
+        actor = info.context.actor
+
+        def action(s, data, name, limits):
+            project = s.get(Project, decode_id(input.project_id, "Project", "projectId"))
+            if project is None:
+                raise DomainError(ErrorCode.NOT_FOUND, "Project not found", "projectId")
+            return import_erp_estimates(s, actor, project, data, name, _options(input, limits))
+
+        return await _run(info, input.file, action)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
