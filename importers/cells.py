@@ -227,7 +227,8 @@ def text_column(column: Sequence[Any], max_len: int) -> list[str] | None:
     if longest > max_len or set(map(type, column)) != {str}:
         return None
     stripped: list[str] = list(map(str.strip, column))
-    if any(map(methodcaller("startswith", "'"), stripped)):
+    # one search of the joined column finds any value starting with a quote
+    if "\x00'" in "\x00" + "\x00".join(stripped):
         return None
     return stripped
 

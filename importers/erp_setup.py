@@ -248,7 +248,14 @@ JOB_COLUMNS = (
 )
 _JOB_KEYS = tuple(c.key for c in JOB_COLUMNS)
 _JOB_TEXT = (("name", 200), ("address", 200), ("city", 100), ("state", 50), ("zip", 20))
-_FIELD_KEYS = {"jobId": "job", "name": "name", "address": "address", "city": "city", "state": "state"}
+_FIELD_KEYS = {
+    "jobId": "job",
+    "name": "name",
+    "address": "address",
+    "city": "city",
+    "state": "state",
+    "zip": "zip",
+}
 
 
 @dataclass

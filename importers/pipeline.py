@@ -279,6 +279,11 @@ def _sum_cents(values: list[Any]) -> int:
         cents = list(map(round, scaled))
         if max(map(abs, map(operator.sub, scaled, cents))) < 1e-6:
             return sum(cents)
+    # and a CSV's: plain text amounts ('1234.56', '1,234.5'), exact as Decimals
+    if values and values[0].__class__ is str:
+        plain = cells.money_column(values)
+        if plain is not None:
+            return int(sum(plain) * 100)
     return sum(c for c in map(_cents, values) if c is not None)
 
 
@@ -306,11 +311,10 @@ def _data_table(
             f"The file has {len(body):,} data rows; the limit is {limits.max_rows:,}. "
             "Split it into smaller files.",
         )
-    width = max(map(len, body), default=0)
-    if all(len(raw) == width for raw in body):
-        columns = list(zip(*body, strict=True))
-    else:
-        columns = list(zip_longest(*body, fillvalue=""))
+    widths = set(map(len, body))
+    width = max(widths, default=0)
+    # rows of one width transpose as they are; ragged ones are padded
+    columns = list(zip(*body, strict=True) if len(widths) <= 1 else zip_longest(*body, fillvalue=""))
     key_positions = [layout.index[k] for k in importer.key_columns if k in layout.index]
     suspects: set[int] = set()
     for j in key_positions:
