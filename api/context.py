@@ -1,5 +1,6 @@
 """The per-request context: database session, the actor (the authenticated user, or the anonymous
-actor every check refuses), and the DataLoaders."""
+actor every check refuses), the request id (it names the request in the server log), and the
+DataLoaders."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Context:
     response: Response | None
     session: Session
     actor: Actor
+    request_id: str = "-"
     loaders: Loaders = field(init=False)
     _allowed: dict[Need, bool] = field(init=False, default_factory=dict)
 

@@ -1,10 +1,11 @@
-"""File download routes (exports). Every route needs a valid bearer token (the middleware checks
-it and puts the session and user on ``request.state``) and the policy's read need of what it
-downloads, the same as its GraphQL counterpart: ``DOWNLOADS`` lists each route with its need, and
-a refusal is HTTP 403 with a PERMISSION_DENIED error before anything is read.
+"""File download routes (exports). ``DOWNLOADS`` lists each route with the policy's read need of
+what it downloads, the same as its GraphQL counterpart. Every route needs a valid bearer token
+(401 without one) and that need (403 with PERMISSION_DENIED otherwise, before anything is read).
 
-CSV is streamed row by row; XLSX is written by xlsxwriter in constant-memory mode into a spooled
-temporary file (kept in memory up to a few MB, on disk beyond) and streamed from there.
+Each download is one job on the database worker pool: authenticate, ask the policy, build the file
+into a spooled temporary file (kept in memory up to a few MB, on disk beyond: CSV row by row, XLSX
+by xlsxwriter in constant-memory mode), close the session; then the file streams to the client
+from the event loop without holding a database connection.
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, cast
+from typing import IO
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from api.context import request_actor
 from api.relay import decode_id
+from api.serving.failures import error_response
+from api.serving.session import AUTH_MESSAGE, Services, Unauthenticated, request_session
+from api.serving.workers import ServerBusy
 from exporters import budget as budget_export
 from exporters import job_cost_report as job_cost_export
 from exporters import vendors as vendor_export
@@ -54,8 +57,12 @@ def _error(exc: DomainError) -> JSONResponse:
     )
 
 
-def _csv(chunks: Iterator[str], filename: str) -> StreamingResponse:
-    return StreamingResponse(iter_bytes(chunks), media_type=CSV_TYPE, headers=_disposition(filename))
+def _csv(chunks: Iterator[str], filename: str) -> tuple[Callable[[IO[bytes]], object], str]:
+    def write(spool: IO[bytes]) -> None:
+        for chunk in iter_bytes(chunks):
+            spool.write(chunk)
+
+    return write, filename
 
 
 def _stream_file(spool: IO[bytes]) -> Iterator[bytes]:
@@ -65,16 +72,6 @@ def _stream_file(spool: IO[bytes]) -> Iterator[bytes]:
             yield chunk
     finally:
         spool.close()
-
-
-async def _xlsx(write: Callable[[IO[bytes]], object], filename: str) -> StreamingResponse:
-    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - closed by _stream_file
-    try:
-        await run_in_threadpool(write, spool)
-    except BaseException:
-        spool.close()
-        raise
-    return StreamingResponse(_stream_file(spool), media_type=XLSX_TYPE, headers=_disposition(filename))
 
 
 def _format(request: Request) -> str:
@@ -90,26 +87,53 @@ def _project_id(request: Request) -> int:
     return decode_id(request.path_params["project_id"], "Project", "projectId")
 
 
+Build = Callable[[Request], tuple[Callable[[IO[bytes]], object], str]]
+
+
 @dataclass(frozen=True)
 class Download:
     path: str
-    build: Callable[[Request], object]
+    build: Build
     need: Need
     what: str
 
 
+def _prepare(services: Services, request: Request, download: Download) -> tuple[str, IO[bytes]]:
+    """The worker job: authenticate, ask the policy for the route's need, then write the whole
+    file while the session is open."""
+    with request_session(services, request) as (session, user):
+        request.state.session = session
+        request.state.user = user
+        if not download.need.allows(request_actor(request)):
+            raise denied(download.what, download.need)
+        write, filename = download.build(request)
+        spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - closed by _stream_file
+        try:
+            write(spool)
+        except BaseException:
+            spool.close()
+            raise
+        return filename, spool
+
+
 def _handler(download: Download):
     async def endpoint(request: Request) -> Response:
-        if not download.need.allows(request_actor(request)):
-            return _error(denied(download.what, download.need))
+        services: Services = request.app.state.services
+        rid = request.state.request_id
         try:
-            result = await run_in_threadpool(download.build, request)
+            filename, spool = await services.workers.run(_prepare, services, request, download)
         except DomainError as exc:
             return _error(exc)
-        if isinstance(result, Response):
-            return result
-        write, filename = cast(tuple[Callable[[IO[bytes]], object], str], result)
-        return await _xlsx(write, filename)
+        except Unauthenticated:
+            return error_response(
+                401, ErrorCode.UNAUTHENTICATED, AUTH_MESSAGE, rid, {"WWW-Authenticate": "Bearer"}
+            )
+        except ServerBusy:
+            return error_response(
+                503, ErrorCode.SERVER_BUSY, "The server is busy; retry.", rid, {"Retry-After": "1"}
+            )
+        media_type = CSV_TYPE if filename.endswith(".csv") else XLSX_TYPE
+        return StreamingResponse(_stream_file(spool), media_type=media_type, headers=_disposition(filename))
 
     return endpoint
 

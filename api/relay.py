@@ -21,6 +21,10 @@ from models.policy import Actor, Need
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
+# ids are 64-bit integers in both databases: anything larger is not an id; no list is long
+# enough for an offset past 2**31
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 2**31 - 1
 
 T = TypeVar("T")
 
@@ -34,8 +38,10 @@ def from_global_id(gid: str | strawberry.ID, *expected: str, field: str | None =
     try:
         type_name, _, raw_pk = base64.urlsafe_b64decode(str(gid).encode()).decode().partition(":")
         pk = int(raw_pk)
+        if not 0 <= pk <= MAX_ID:
+            raise ValueError
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise DomainError(ErrorCode.INVALID_ID, f"'{gid}' is not a valid ID", field) from None
+        raise DomainError(ErrorCode.INVALID_ID, f"'{str(gid)[:100]}' is not a valid ID", field) from None
     if expected and type_name not in expected:
         raise DomainError(
             ErrorCode.INVALID_ID, f"'{gid}' is a {type_name} ID, expected {' or '.join(expected)}", field
@@ -156,12 +162,13 @@ def _offset(cursor: str | None) -> int:
         return 0
     try:
         kind, _, raw = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "offset":
+        offset = int(raw)
+        if kind != "offset" or not 0 <= offset < MAX_OFFSET:
             raise ValueError
-        return int(raw) + 1
+        return offset + 1
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise GraphQLError(
-            f"'{cursor}' is not a valid cursor", extensions={"code": "INVALID_CURSOR"}
+            f"'{cursor[:100]}' is not a valid cursor", extensions={"code": ErrorCode.INVALID_CURSOR.value}
         ) from None
 
 

@@ -1,10 +1,10 @@
 """The strawberry schema: Query and Mutation composed from one mixin per area, plus the limits
-(depth, aliases, tokens) that keep a public GraphQL endpoint safe."""
+(tokens, fields, aliases, depth, cost, string lengths: ``api.serving.limits``) that keep a public
+GraphQL endpoint safe."""
 
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from api.mutations.imports import ImportMutations
@@ -16,10 +16,7 @@ from api.queries.records import RecordQueries
 from api.queries.reports import ReportQueries
 from api.queries.workflow import WorkflowQueries
 from api.relay import NODE_REGISTRY
-
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 6000
+from api.serving.limits import OperationLimits
 
 
 @strawberry.type
@@ -38,16 +35,19 @@ def _node_types() -> list[type]:
     return sorted({entry.strawberry_type for entry in NODE_REGISTRY.values()}, key=lambda c: c.__name__)
 
 
-schema = strawberry.Schema(
+class CostBridgeSchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        # errors are coded and the unexpected ones logged, under the request id, by the HTTP layer
+        # (api.serving.failures); strawberry's own logging would repeat them without the id
+        return None
+
+
+schema = CostBridgeSchema(
     query=Query,
     mutation=Mutation,
     types=_node_types(),
     config=StrawberryConfig(auto_camel_case=True),
-    extensions=[
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-    ],
+    extensions=[OperationLimits],
 )
 
 

@@ -8,6 +8,7 @@ commits; nothing here commits per row. Progress goes to ``ImportOptions.progress
 
 from __future__ import annotations
 
+import logging
 import operator
 import re
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from models.errors import ErrorCode
 from models.imports import ImportRun
 from models.policy import Actor
 
+log = logging.getLogger("costbridge.imports")
 _TOTAL_LABEL = re.compile(r"^(grand\s+|sub\s*-?)?totals?\b|\btotals?\s*:?$", re.IGNORECASE)
 
 
@@ -152,11 +154,12 @@ def run_import(
         importer.after_apply(session, run)
     except IntegrityError as exc:
         session.rollback()
+        log.info("import of %s conflicted with a concurrent change: %s", file_name, exc.orig)
         run = new_run()
         run.control_total, run.failed_total = control_totals(rows, importer, plan.error_rows)
         issue = RowIssue(
             ErrorCode.CONCURRENT_UPDATE,
-            f"The data changed while the file was being imported; nothing was written, retry. ({exc.orig})",
+            "The data changed while the file was being imported; nothing was written, retry.",
         )
         return _failed(run, counts, [issue], warnings, options, planned=True)
     status = RunStatus.PARTIAL if plan.errors else RunStatus.SUCCEEDED

@@ -323,6 +323,10 @@ COMPANY_JOB_COST_SUMMARY = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
 # Users and tokens: the company administrator (ADMIN on every tool) or the command line.
 MANAGE_USERS = Need(all_of=tuple((tool, ADMIN) for tool in Tool))
 
+# Reading the schema itself (introspection) where the server runs in production mode: those who
+# configure the ERP integration; elsewhere the schema is open to every signed-in user.
+INTROSPECT_IN_PRODUCTION = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
+
 
 # --- asking --------------------------------------------------------------------------------------
 

@@ -200,7 +200,11 @@ def app(engine):
 def client(app):
     from starlette.testclient import TestClient
 
+    from tests.leaks import check_response
+
     with TestClient(app) as c:
+        # every response any test receives: errors are coded and never show internals
+        c.event_hooks = {"request": [], "response": [check_response]}
         yield c
 
 
