@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from models.db import make_engine, make_sessionmaker, migrate
+from models.errors import DomainError
 
 connector_app = typer.Typer(help="Deliver accepted ERP exports.", no_args_is_help=True)
 
@@ -31,7 +32,11 @@ def connector_run(
     factory = make_sessionmaker(engine)
     try:
         while True:
-            run = run_file_connector(factory, folder)
+            try:
+                run = run_file_connector(factory, folder)
+            except DomainError as exc:
+                typer.echo(f"Error ({exc.code}): {exc.message}", err=True)
+                raise typer.Exit(1) from None
             for path in run.files:
                 typer.echo(f"wrote {path}")
             typer.echo(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from models.company import CompanySettings, get_settings
 from models.enums import Country, ErpSystem, RecordType
 from models.errors import DomainError, ErrorCode
+from models.export_root import resolve_export_folder
 from models.inputs import given
 from models.policy import ERP_SETTINGS, Actor, require
 from models.wbs import apply_division_rule
@@ -137,6 +138,7 @@ def update_erp_settings(session: Session, actor: Actor, **values: Any) -> Compan
             raise DomainError(ErrorCode.REQUIRED, "The export folder cannot be empty", "exportFolder")
         if len(folder) > 500:
             raise DomainError(ErrorCode.INVALID_VALUE, "The export folder path is too long", "exportFolder")
+        resolve_export_folder(folder)
         settings.export_folder = folder
     if "export_interval_seconds" in values:
         interval = int(values["export_interval_seconds"])

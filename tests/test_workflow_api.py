@@ -381,7 +381,8 @@ def test_sync_preflight_lists_every_blocker_with_its_fix(gql, people, session):
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_ID"
 
 
-def test_erp_configuration_and_settings(gql, people, session):
+def test_erp_configuration_and_settings(gql, people, session, monkeypatch):
+    monkeypatch.setenv("COSTBRIDGE_EXPORT_ROOT", "/srv")
     f.configure(session)
     session.commit()
     erp = gql.as_(people["pm"]).data(
@@ -426,6 +427,11 @@ def test_erp_configuration_and_settings(gql, people, session):
     assert caps["SUB_JOB"] is True and caps["FORECAST_VALUES"] is True and caps["COST_CODE"] is False
     bad = gql.data(update, {"i": {"exportIntervalSeconds": -5}})["updateErpSettings"]
     assert bad["errors"] == [{"code": "INVALID_VALUE", "field": "exportIntervalSeconds"}]
+    for outside in ("../../..", "/etc", "sage/../../tmp"):
+        refused = gql.data(update, {"i": {"exportFolder": outside}})["updateErpSettings"]
+        assert refused == {"erp": None, "errors": [{"code": "PATH_OUTSIDE_ROOT", "field": "exportFolder"}]}
+    inside = gql.data(update, {"i": {"exportFolder": "sage/../sage-2"}})["updateErpSettings"]
+    assert inside["errors"] == [] and inside["erp"]["exportFolder"] == "sage/../sage-2"
 
 
 def test_approval_digest_query(gql, people, session):

@@ -31,6 +31,7 @@ from models.base import utcnow
 from models.company import get_settings
 from models.db import transaction
 from models.errors import DomainError
+from models.export_root import resolve_export_folder
 from models.policy import connector
 from models.sync import ErpExport
 from models.workflow import (
@@ -62,7 +63,11 @@ def _slug(text: str) -> str:
 
 
 def export_folder(session: Session, folder: str | Path | None = None) -> Path:
-    return Path(folder) if folder is not None else Path(get_settings(session).export_folder)
+    """``folder`` when the caller (the command line, a test) names one; otherwise the company's
+    setting, which must resolve inside the export root."""
+    if folder is not None:
+        return Path(folder)
+    return resolve_export_folder(get_settings(session).export_folder)
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]) -> None:
