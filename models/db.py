@@ -173,14 +173,57 @@ def retry_transient(session: Session, action: Callable[[Session], T], budget_sec
             session.rollback()
             if not is_transient(exc):
                 raise
-            pause = delay * (0.5 + random.random())
-            if time.monotonic() + pause > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise DatabaseBusy(str(exc.orig)) from exc
-            time.sleep(pause)
+            # the last attempt comes at the end of the budget, not before it
+            time.sleep(min(delay * (0.5 + random.random()), remaining))
             delay = min(delay * 2, 0.5)
         except BaseException:
             session.rollback()
             raise
+
+
+# how long a write the request can go without waits for another writer's SQLite lock
+OPTIONAL_WRITE_WAIT_MS = 100
+
+
+def commit_if_not_busy(
+    session: Session, action: Callable[[Session], object], wait_ms: int = OPTIONAL_WRITE_WAIT_MS
+) -> bool:
+    """Run ``action`` and commit, for bookkeeping a request can go without (a token's last use):
+    when the database is busy (another writer holds SQLite's lock for longer than ``wait_ms``, a
+    PostgreSQL serialization failure or deadlock) roll back and return False, rather than wait out
+    the busy timeout or fail the request. Any other failure rolls back and propagates."""
+    sqlite = _sqlite_driver_connection(session)
+    try:
+        if sqlite is None:
+            action(session)
+        else:
+            waited = sqlite.execute("PRAGMA busy_timeout").fetchone()[0]
+            sqlite.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                action(session)
+            finally:
+                # before the commit hands the connection back to the pool
+                sqlite.execute(f"PRAGMA busy_timeout={int(waited)}")
+        session.commit()
+        return True
+    except DBAPIError as exc:
+        session.rollback()
+        if is_transient(exc):
+            return False
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _sqlite_driver_connection(session: Session) -> Any:
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return None
+    return connection.connection.driver_connection
 
 
 @contextmanager
