@@ -21,9 +21,9 @@ from models.policy import Actor, Need
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
-# ids are 64-bit integers in both databases: anything larger is not an id; no list is long
-# enough for an offset past 2**31
-MAX_ID = 2**63 - 1
+# primary keys are 32-bit integer columns (PostgreSQL's integer): anything larger is not an id, and
+# no list is long enough for an offset past that either
+MAX_ID = 2**31 - 1
 MAX_OFFSET = 2**31 - 1
 
 T = TypeVar("T")

@@ -33,7 +33,8 @@ class Settings:
     db_retry_seconds: int = 10
     # GraphQL operations, checked after parsing and before validation and execution
     query_max_tokens: int = 6000
-    query_max_fields: int = 500
+    query_max_fields: int = 300
+    query_max_same_name: int = 12
     query_max_depth: int = 12
     query_max_aliases: int = 30
     query_max_cost: int = 100_000
@@ -60,6 +61,7 @@ ENVIRONMENT = {
     "db_retry_seconds": "COSTBRIDGE_DB_RETRY_SECONDS",
     "query_max_tokens": "COSTBRIDGE_QUERY_MAX_TOKENS",
     "query_max_fields": "COSTBRIDGE_QUERY_MAX_FIELDS",
+    "query_max_same_name": "COSTBRIDGE_QUERY_MAX_SAME_NAME",
     "query_max_depth": "COSTBRIDGE_QUERY_MAX_DEPTH",
     "query_max_aliases": "COSTBRIDGE_QUERY_MAX_ALIASES",
     "query_max_cost": "COSTBRIDGE_QUERY_MAX_COST",

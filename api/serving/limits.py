@@ -4,7 +4,8 @@ Validation itself is the expensive part of a hostile document (the rule that fie
 compares every pair of same-named fields), so everything that bounds it is counted first, in one
 linear pass over the parsed document:
 
-- tokens (the parser stops at the limit), field selections, aliases, depth;
+- tokens (the parser stops at the limit), selections (fields and fragments), how often one
+  response name is selected in one selection set, aliases, depth;
 - string literals and variables (each string at most ``max_string_length`` characters);
 - introspection (``__schema``/``__type``): in production, only for actors the policy allows
   (``INTROSPECT_IN_PRODUCTION``);
@@ -19,6 +20,7 @@ INTROSPECTION_DISABLED) and, for counted limits, the count and the limit in its 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -83,20 +85,65 @@ def parse_document(query: str, settings: Settings):
 class _Counter(Visitor):
     def __init__(self) -> None:
         super().__init__()
-        self.fields = 0
+        self.selections = 0
         self.aliases = 0
         self.introspection = False
         self.longest_string = 0
+        self.selection_sets: list[SelectionSetNode] = []
 
     def enter_field(self, node: FieldNode, *_args) -> None:
-        self.fields += 1
+        self.selections += 1
         if node.alias is not None:
             self.aliases += 1
         if node.name.value in INTROSPECTION_FIELDS:
             self.introspection = True
 
+    def enter_fragment_spread(self, _node, *_args) -> None:
+        self.selections += 1
+
+    def enter_inline_fragment(self, _node, *_args) -> None:
+        self.selections += 1
+
+    def enter_selection_set(self, node: SelectionSetNode, *_args) -> None:
+        self.selection_sets.append(node)
+
     def enter_string_value(self, node: StringValueNode, *_args) -> None:
         self.longest_string = max(self.longest_string, len(node.value))
+
+
+class _SameNames:
+    """How many fields answer to one response name in one selection set, through inline fragments
+    and fragment spreads: the figure validation's pairwise field comparison grows with."""
+
+    def __init__(self, fragments: dict) -> None:
+        self.fragments = fragments
+        self.memo: dict[str, Counter[str]] = {}
+        self.active: set[str] = set()
+
+    def collect(self, node: SelectionSetNode) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        spread: set[str] = set()
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                counts[(selection.alias or selection.name).value] += 1
+            elif isinstance(selection, InlineFragmentNode):
+                counts.update(self.collect(selection.selection_set))
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in spread:
+                spread.add(selection.name.value)  # repeating a spread adds nothing to compare
+                counts.update(self.fragment(selection.name.value))
+        return counts
+
+    def fragment(self, name: str) -> Counter[str]:
+        if name in self.memo:
+            return self.memo[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self.active:
+            return Counter()
+        self.active.add(name)
+        counts = self.collect(definition.selection_set)
+        self.active.discard(name)
+        self.memo[name] = counts
+        return counts
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, int]]:
@@ -204,13 +251,26 @@ def check_operation(
     """Refuse an operation over any limit (raises a coded GraphQLError); returns its cost."""
     counter = _Counter()
     visit(document, counter)
-    if counter.fields > settings.query_max_fields:
+    if counter.selections > settings.query_max_fields:
         raise refusal(
             ErrorCode.QUERY_TOO_COMPLEX,
-            f"The document selects {counter.fields:,} fields; the limit is {settings.query_max_fields:,}",
-            count=counter.fields,
+            f"The document has {counter.selections:,} selections (fields and fragments); "
+            f"the limit is {settings.query_max_fields:,}",
+            count=counter.selections,
             limit=settings.query_max_fields,
         )
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    same = _SameNames(fragments)
+    for selection_set in counter.selection_sets:
+        name, count = max(same.collect(selection_set).items(), key=lambda item: item[1], default=("", 0))
+        if count > settings.query_max_same_name:
+            raise refusal(
+                ErrorCode.QUERY_TOO_COMPLEX,
+                f"'{name[:100]}' is selected {count:,} times in one selection set; "
+                f"the limit is {settings.query_max_same_name}",
+                count=count,
+                limit=settings.query_max_same_name,
+            )
     if counter.aliases > settings.query_max_aliases:
         raise refusal(
             ErrorCode.QUERY_TOO_COMPLEX,
@@ -238,7 +298,6 @@ def check_operation(
             f"Introspection needs {INTROSPECT_IN_PRODUCTION.describe()} in production",
         )
 
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is not None:
         operations = [o for o in operations if o.name is not None and o.name.value == operation_name]
