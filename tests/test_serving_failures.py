@@ -246,3 +246,22 @@ def test_transient_failures_are_told_apart():
     assert is_transient(locked) and not is_transient(other)
     assert is_transient(OperationalError("UPDATE", {}, _SerializationFailure()))
     assert not is_transient(RuntimeError("database is locked"))
+
+
+@pytest.mark.only_backend("postgresql")
+def test_a_statement_over_the_postgresql_timeout_is_query_timeout(engine, admin, session, monkeypatch):
+    project = m.create_project(session, None, number="24-001", name="Harbor Clinic")
+    session.commit()
+
+    def slow(s, *_args, **_kwargs):
+        s.execute(text("SELECT pg_sleep(5)"))
+
+    monkeypatch.setattr("models.reports.job_cost_report", slow)
+    app = create_app(engine=engine, settings=Settings(statement_timeout_ms=200))
+    with _client(app) as client:
+        body = GraphQLClient(client, admin).execute(
+            f'{{ jobCostReport(projectId: "{m_id(project)}") {{ projectNumber }} }}'
+        )
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "QUERY_TIMEOUT"}
+    assert error["message"].startswith("The request ran longer than the server allows")

@@ -5,7 +5,8 @@ misbehave and work that is heavy, on both databases:
   answering in under 3 s, and are dropped (408) when they stay silent;
 - /healthz answers with a p95 under 500 ms during a 100,000-row job-cost import and during heavy
   job-cost reports over those rows;
-- a 60 MiB chunked body is refused with 413 while the server's memory grows by under 100 MiB.
+- a 60 MiB chunked body is refused with 413 while the server's memory grows by under 100 MiB;
+- on PostgreSQL, ``--workers 2`` runs two API processes over one database, without the connector.
 
 Generous bounds on a shared 2-core machine: these are behaviour checks, not benchmarks (bench/
 measures speed).
@@ -23,6 +24,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -91,51 +94,59 @@ def _seed(engine) -> tuple[str, str]:
         return token, to_global_id("Project", project.id)
 
 
+@contextmanager
+def _server(engine, directory: Path, *arguments: str) -> Iterator[tuple[subprocess.Popen, str, Path]]:
+    """``costbridge serve`` on a free loopback port over ``engine``'s database, until /healthz
+    answers; stopped (and its log checked for tracebacks) afterwards."""
+    port = _free_port()
+    script = Path(sys.executable).with_name("costbridge")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+    env = {
+        **os.environ,
+        "COSTBRIDGE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "COSTBRIDGE_BODY_IDLE_TIMEOUT_SECONDS": str(IDLE_TIMEOUT),
+        "PYTHONUNBUFFERED": "1",
+    }
+    output = directory / f"server-{port}.log"
+    with output.open("w") as log:
+        proc = subprocess.Popen(
+            [*command, "serve", "--port", str(port), "--no-access-log", *arguments],
+            cwd=directory,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            assert proc.poll() is None, output.read_text()
+            assert time.monotonic() < deadline, "the server did not answer /healthz in time"
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).text == "ok":
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield proc, base, output
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    text = output.read_text()
+    assert "Traceback" not in text, text[-3000:]
+
+
 @pytest.fixture(scope="module")
 def live(backend, request, tmp_path_factory):
     directory = tmp_path_factory.mktemp(f"live-{backend}")
     with fresh_database(backend, request, directory) as engine:
         token, project_id = _seed(engine)
-        port = _free_port()
-        script = Path(sys.executable).with_name("costbridge")
-        command = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
-        env = {
-            **os.environ,
-            "COSTBRIDGE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-            "COSTBRIDGE_BODY_IDLE_TIMEOUT_SECONDS": str(IDLE_TIMEOUT),
-            "PYTHONUNBUFFERED": "1",
-        }
-        stderr = directory / "server.log"
-        with stderr.open("w") as log:
-            proc = subprocess.Popen(
-                [*command, "serve", "--port", str(port), "--connector-every", "0", "--no-access-log"],
-                cwd=directory,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-            )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while True:
-                assert proc.poll() is None, stderr.read_text()
-                assert time.monotonic() < deadline, "the server did not answer /healthz in time"
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).text == "ok":
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            yield Live(base, port, proc.pid, token, project_id, stderr)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        log_text = stderr.read_text()
-        assert "Traceback" not in log_text, log_text[-3000:]
+        with _server(engine, directory, "--connector-every", "0") as (proc, base, output):
+            yield Live(base, int(base.rsplit(":", 1)[1]), proc.pid, token, project_id, output)
 
 
 def _withhold(live: Live) -> socket.socket:
@@ -343,3 +354,44 @@ def test_a_60_mib_chunked_body_gets_413_with_flat_memory(live, content_type):
     assert peak[0] - before < 100 * MIB, (before, peak[0])
     with live.client(timeout=10) as client:
         assert client.get("/healthz").text == "ok"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.only_backend("postgresql")
+def test_two_workers_serve_one_postgresql_database(backend, request, tmp_path):
+    with fresh_database(backend, request, tmp_path) as engine:
+        token, _project_id = _seed(engine)
+        with _server(engine, tmp_path, "--workers", "2") as (proc, base, output):
+            headers = {"Authorization": f"Bearer {token}"}
+            with httpx.Client(
+                base_url=base, timeout=30, event_hooks={"response": [check_response]}
+            ) as client:
+                create = "mutation($i: CreateProjectInput!) { createProject(input: $i) { errors { code } } }"
+                for i in range(10):
+                    made = client.post(
+                        "/graphql",
+                        json={"query": create, "variables": {"i": {"number": f"W-{i}", "name": "W"}}},
+                        headers=headers,
+                    )
+                    assert made.json() == {"data": {"createProject": {"errors": []}}}
+                count = client.post(
+                    "/graphql", json={"query": "{ projects { totalCount } }"}, headers=headers
+                )
+                assert count.json() == {"data": {"projects": {"totalCount": 11}}}
+            # uvicorn's supervisor and its worker processes (multiprocessing adds a resource tracker)
+            assert len(_children(proc.pid)) >= 2
+        text = output.read_text()
+        assert "file connector: not run by a multi-worker server" in text
+        assert "2 workers" in text

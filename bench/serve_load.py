@@ -1,0 +1,409 @@
+"""Benchmark: the real server under concurrent clients on loopback.
+
+Three set-ups, each `costbridge serve` in its own process(es) over a database seeded with the demo
+company plus 50 projects of 10 budget lines each:
+
+- SQLite, one worker (the embedded default);
+- PostgreSQL (a throwaway server, tests/pgserver.py), --workers 1;
+- PostgreSQL, --workers 2.
+
+Each is driven by 20 and then 50 concurrent keep-alive clients for a fixed time: 90% run the
+50-project nested query (projects with their budget, totals and lines with cost code, cost type
+and sub job), 10% rename a project (a write). Printed per run: requests per second, latency
+p50/p95/p99, non-200 answers and uncoded errors (both must be 0: the bench exits 1 otherwise),
+and CPU per request of the server processes plus the database processes (read from /proc).
+
+The machine this runs on has 2 cores shared by the server, PostgreSQL and the load client, so the
+client is kept light (asyncio over raw sockets, prepared requests, no JSON decoding unless an
+answer carries errors) and its own CPU is printed too; CPU per request is the figure that does not
+depend on who else uses the cores. The target: PostgreSQL with 2 workers serves >= 1.5x the
+requests per second of 1 worker.
+
+    .venv/bin/python bench/serve_load.py [--seconds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select, text  # noqa: E402
+
+from api.relay import to_global_id  # noqa: E402
+from models import budgets, projects, wbs  # noqa: E402
+from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
+from models.demo import load_demo_if_empty  # noqa: E402
+from models.wbs import CostType  # noqa: E402
+from tests import pgserver  # noqa: E402
+
+TARGET = 1.5
+PROJECTS = 50
+LINES = 10
+WRITE_SHARE = 0.10
+CONCURRENCY = (20, 50)
+TICK = os.sysconf("SC_CLK_TCK")
+QUERY = """
+query($first: Int!) {
+  projects(first: $first) {
+    totalCount
+    nodes {
+      id number name
+      sync { status originId }
+      budget {
+        locked
+        totals { originalAmount revisedAmount }
+        lines { id description originalAmount modificationsAmount revisedAmount
+                costCode { code } costType { code } subJob { number } }
+      }
+    }
+  }
+}
+"""
+RENAME = "mutation($i: UpdateProjectInput!) { updateProject(input: $i) { project { name } errors { code } } }"
+
+
+# --- the database -------------------------------------------------------------------------------
+
+
+def seed(url: str) -> tuple[str, list[str]]:
+    """Demo company + 50 projects with 10 budget lines; returns the admin token and project ids."""
+    engine = make_engine(url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    logins = load_demo_if_empty(factory, lambda _line: None)
+    token = next(login.token for login in logins if login.role == "admin")
+    ids = []
+    with factory() as s:
+        cost_type = s.scalars(select(CostType).order_by(CostType.code)).first()
+        codes = [
+            wbs.create_cost_code(s, None, code=f"90-{i:03d}", description=f"Bench code {i}")
+            for i in range(LINES)
+        ]
+        for p in range(PROJECTS):
+            project = projects.create_project(s, None, number=f"B-{p:03d}", name=f"Bench project {p}")
+            projects.add_project_cost_codes(s, None, project, [c.id for c in codes])
+            budget = budgets.budget_for_project(s, project)
+            for i, code in enumerate(codes):
+                budgets.add_budget_line(
+                    s,
+                    None,
+                    budget,
+                    cost_code_id=code.id,
+                    cost_type_id=cost_type.id,
+                    description=f"Line {i}",
+                    original_amount=f"{1000 + 37 * i + p}.25",
+                )
+            ids.append(to_global_id("Project", project.id))
+        s.commit()
+    engine.dispose()
+    return token, ids
+
+
+# --- CPU from /proc -------------------------------------------------------------------------------
+
+
+def _stat(pid: int) -> tuple[int, int] | None:
+    """(parent pid, user+system ticks incl. waited-for children) of a process, None if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), sum(int(f) for f in fields[11:15])
+
+
+def tree_ticks(root: int) -> int:
+    """CPU ticks of a process and all its descendants."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _stat(int(entry))
+            if stat:
+                parents[int(entry)], ticks[int(entry)] = stat
+    members, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == pid]
+        members.update(children)
+        frontier.extend(children)
+    return sum(ticks.get(p, 0) for p in members)
+
+
+# --- the server -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(url: str, workers: int, port: int, cwd: Path) -> subprocess.Popen:
+    script = Path(sys.executable).with_name("costbridge")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+    env = {**os.environ, "COSTBRIDGE_DATABASE_URL": url}
+    proc = subprocess.Popen(
+        [*command, "serve", "--port", str(port), "--workers", str(workers)]
+        + ["--connector-every", "0", "--no-access-log"],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=(cwd / f"server-{port}.log").open("w"),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {(cwd / f'server-{port}.log').read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                if b"200" in s.recv(1024):
+                    # with several workers, wait until each has started
+                    time.sleep(1.0 * workers)
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+# --- the load client ------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    requests: int = 0
+    writes: int = 0
+    non_200: int = 0
+    uncoded: int = 0
+    coded: dict[str, int] = field(default_factory=dict)
+
+
+def http_post(port: int, token: str, body: bytes) -> bytes:
+    return (
+        f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+def check_errors(body: bytes, stats: Stats) -> None:
+    """Count errors by code: top-level errors and mutation payload errors."""
+    document = json.loads(body)
+    found = list(document.get("errors") or [])
+    for payload in (document.get("data") or {}).values():
+        if isinstance(payload, dict):
+            found.extend(payload.get("errors") or [])
+    for error in found:
+        code = error.get("code") or (error.get("extensions") or {}).get("code")
+        if code:
+            stats.coded[code] = stats.coded.get(code, 0) + 1
+        else:
+            stats.uncoded += 1
+
+
+async def client(port: int, token: str, ids: list[str], window: tuple[float, float], stats: Stats, seed: int):
+    rng = random.Random(seed)
+    read = http_post(port, token, json.dumps({"query": QUERY, "variables": {"first": PROJECTS}}).encode())
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    start, stop = window
+    try:
+        while time.monotonic() < stop:
+            is_write = rng.random() < WRITE_SHARE
+            if is_write:
+                variables = {"i": {"id": rng.choice(ids), "name": f"Bench project {rng.randrange(10**6)}"}}
+                request = http_post(
+                    port, token, json.dumps({"query": RENAME, "variables": variables}).encode()
+                )
+            else:
+                request = read
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            body = await reader.readexactly(length)
+            elapsed = time.perf_counter() - started
+            if not start <= time.monotonic() < stop:
+                continue  # warm-up, or finished after the measured window
+            stats.requests += 1
+            stats.writes += is_write
+            stats.latencies.append(elapsed)
+            if status != 200:
+                stats.non_200 += 1
+            if b'"errors":[{' in body or b'"errors": [{' in body:
+                check_errors(body, stats)
+    finally:
+        writer.close()
+
+
+def snapshot(server: int, database: int | None) -> tuple[int, int, float]:
+    """CPU so far: server process tree, database process tree (ticks), this load client (s)."""
+    return tree_ticks(server), tree_ticks(database) if database else 0, time.process_time()
+
+
+def run_load(port, token, ids, concurrency, seconds, warmup, server: int, database: int | None):
+    """Warm up, then measure for ``seconds``: the requests completed inside the window and the CPU
+    used between its two ends."""
+    stats = Stats()
+    marks: list[tuple[int, int, float]] = []
+    start = time.monotonic() + warmup
+    window = (start, start + seconds)
+
+    async def mark_window() -> None:
+        await asyncio.sleep(max(window[0] - time.monotonic(), 0))
+        marks.append(snapshot(server, database))
+        await asyncio.sleep(max(window[1] - time.monotonic(), 0))
+        marks.append(snapshot(server, database))
+
+    async def main() -> None:
+        await asyncio.gather(
+            mark_window(), *(client(port, token, ids, window, stats, n) for n in range(concurrency))
+        )
+
+    asyncio.run(main())
+    (s0, d0, c0), (s1, d1, c1) = marks
+    return stats, (s1 - s0 + d1 - d0) / TICK, c1 - c0
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else float("nan")
+
+
+@dataclass
+class Result:
+    label: str
+    concurrency: int
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+    non_200: int
+    uncoded: int
+    coded: dict[str, int]
+    cpu_ms: float
+    client_cpu_ms: float
+
+
+def measure(label, proc, db_root, port, token, ids, concurrency, seconds, warmup) -> Result:
+    stats, cpu, client_cpu = run_load(port, token, ids, concurrency, seconds, warmup, proc.pid, db_root)
+    done = max(stats.requests, 1)
+    return Result(
+        label,
+        concurrency,
+        stats.requests / seconds,
+        percentile(stats.latencies, 50) * 1000,
+        percentile(stats.latencies, 95) * 1000,
+        percentile(stats.latencies, 99) * 1000,
+        stats.non_200,
+        stats.uncoded,
+        stats.coded,
+        cpu / done * 1000,
+        client_cpu / done * 1000,
+    )
+
+
+def print_result(r: Result) -> None:
+    coded = ", ".join(f"{k} {v}" for k, v in sorted(r.coded.items())) or "none"
+    print(
+        f"{r.label:<22} {r.concurrency:>3} clients  {r.rps:7.1f} req/s  p50 {r.p50:7.1f} ms  "
+        f"p95 {r.p95:7.1f} ms  p99 {r.p99:7.1f} ms  non-200 {r.non_200}  uncoded {r.uncoded}  "
+        f"coded errors: {coded}  CPU/request (server+db) {r.cpu_ms:6.1f} ms  (load client {r.client_cpu_ms:4.1f} ms)",
+        flush=True,
+    )
+
+
+def postmaster_pid(server) -> int | None:
+    pid_file = getattr(server, "root", None)
+    if pid_file is None:
+        return None
+    return int((server.root / "data" / "postmaster.pid").read_text().split()[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per run")
+    args = parser.parse_args()
+    print(
+        f"{os.cpu_count()} CPUs; {PROJECTS} projects x {LINES} budget lines; {WRITE_SHARE:.0%} writes",
+        flush=True,
+    )
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        setups: list[tuple[str, str, int, int | None]] = []
+        sqlite_url = f"sqlite:///{work / 'bench.db'}"
+        sqlite_token, sqlite_ids = seed(sqlite_url)
+        setups.append(("SQLite, 1 worker", sqlite_url, 1, None))
+        pg = pgserver.start_server()
+        try:
+            admin = make_engine(pg.admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text("CREATE DATABASE bench_serve"))
+            admin.dispose()
+            pg_url = pg.url("bench_serve")
+            pg_token, pg_ids = seed(pg_url)
+            db_root = postmaster_pid(pg)
+            setups += [
+                ("PostgreSQL, 1 worker", pg_url, 1, db_root),
+                ("PostgreSQL, 2 workers", pg_url, 2, db_root),
+            ]
+            for label, url, workers, root in setups:
+                token, ids = (sqlite_token, sqlite_ids) if root is None else (pg_token, pg_ids)
+                port = free_port()
+                proc = start_server(url, workers, port, work)
+                try:
+                    for concurrency in CONCURRENCY:
+                        result = measure(
+                            label, proc, root, port, token, ids, concurrency, args.seconds, args.warmup
+                        )
+                        print_result(result)
+                        results.append(result)
+                finally:
+                    stop_server(proc)
+        finally:
+            pg.stop()
+    failures = sum(r.non_200 + r.uncoded for r in results)
+    by = {(r.label, r.concurrency): r for r in results}
+    for concurrency in CONCURRENCY:
+        one = by[("PostgreSQL, 1 worker", concurrency)]
+        two = by[("PostgreSQL, 2 workers", concurrency)]
+        print(
+            f"{concurrency} clients: PostgreSQL 2 workers / 1 worker: ratio {two.rps / one.rps:.2f} req/s "
+            f"(target >= {TARGET}); CPU per request {two.cpu_ms:.1f} vs {one.cpu_ms:.1f} ms"
+        )
+    print(f"errors: {failures} non-200 or uncoded answers (must be 0)")
+    if failures:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
