@@ -72,6 +72,13 @@ ENVIRONMENT = {
 }
 
 
+DATABASE_ENVIRONMENT = (
+    "COSTBRIDGE_DB_POOL_SIZE",
+    "COSTBRIDGE_DB_MAX_OVERFLOW",
+    "COSTBRIDGE_SQLITE_BUSY_TIMEOUT_MS",
+)
+
+
 class SettingsError(ValueError):
     pass
 
@@ -94,6 +101,8 @@ def load_settings() -> Settings:
                 upload_default if field.name == "max_upload_body_bytes" else getattr(defaults, field.name)
             )
             values[field.name] = env_int(variable, default)
+        for variable in DATABASE_ENVIRONMENT:  # read by models.db; checked here to fail early
+            env_int(variable, 0)
     except ValueError as exc:
         raise SettingsError(str(exc)) from None
     return Settings(mode=mode, **values)
