@@ -192,8 +192,10 @@ def admin(make_actor) -> Actor:
 @pytest.fixture
 def app(engine):
     from api.app import create_app
+    from api.settings import load_settings
 
-    return create_app(engine=engine)
+    # the environment as the test left it when the app was made, whatever ran before
+    return create_app(engine=engine, settings=load_settings())
 
 
 @pytest.fixture
