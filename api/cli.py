@@ -169,6 +169,8 @@ def serve(
         f"CostBridge on http://{host}:{port}/graphql  (database: {_shown_url()}; {settings.mode} mode; "
         f"{workers} worker{'s' if workers > 1 else ''})"
     )
+    if is_sqlite_url(database_url()):
+        _say("SQLite: the embedded single-machine set-up (one process); production runs PostgreSQL")
     try:
         uvicorn.run(
             "api.app:app_from_env",
