@@ -7,7 +7,9 @@ company plus 50 projects of 10 budget lines each:
 - PostgreSQL (a throwaway server, tests/pgserver.py), --workers 1;
 - PostgreSQL, --workers 2.
 
-Each is driven by 20 and then 50 concurrent keep-alive clients for a fixed time: 90% run the
+Each is driven by 20 and then 50 concurrent keep-alive clients for a fixed time (the two
+PostgreSQL servers run side by side and are measured in alternating turns, so that other load on
+the machine weighs on both alike): 90% run the
 50-project nested query (projects with their budget, totals and lines with cost code, cost type
 and sub job), 10% rename a project (a write). Printed per run: requests per second, latency
 p50/p95/p99, non-200 answers and uncoded errors (both must be 0: the bench exits 1 otherwise),
@@ -19,7 +21,7 @@ answer carries errors) and its own CPU is printed too; CPU per request is the fi
 depend on who else uses the cores. The target: PostgreSQL with 2 workers serves >= 1.5x the
 requests per second of 1 worker.
 
-    .venv/bin/python bench/serve_load.py [--seconds 8]
+    .venv/bin/python bench/serve_load.py [--seconds 12] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ PROJECTS = 50
 LINES = 10
 WRITE_SHARE = 0.10
 CONCURRENCY = (20, 50)
+RECONNECT_EVERY = 10
 TICK = os.sysconf("SC_CLK_TCK")
 QUERY = """
 query($first: Int!) {
@@ -229,10 +232,19 @@ def check_errors(body: bytes, stats: Stats) -> None:
 async def client(port: int, token: str, ids: list[str], window: tuple[float, float], stats: Stats, seed: int):
     rng = random.Random(seed)
     read = http_post(port, token, json.dumps({"query": QUERY, "variables": {"first": PROJECTS}}).encode())
+    # connections open one by one and are renewed now and then, as browsers and proxies do: with
+    # several workers sharing one listening socket, a burst of connections opened at once would
+    # all be accepted by whichever worker woke first
+    await asyncio.sleep(seed * 0.02)
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     start, stop = window
+    sent = 0
     try:
         while time.monotonic() < stop:
+            sent += 1
+            if sent % RECONNECT_EVERY == 0:
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
             is_write = rng.random() < WRITE_SHARE
             if is_write:
                 variables = {"i": {"id": rng.choice(ids), "name": f"Bench project {rng.randrange(10**6)}"}}
@@ -312,22 +324,64 @@ class Result:
     client_cpu_ms: float
 
 
-def measure(label, proc, db_root, port, token, ids, concurrency, seconds, warmup) -> Result:
-    stats, cpu, client_cpu = run_load(port, token, ids, concurrency, seconds, warmup, proc.pid, db_root)
-    done = max(stats.requests, 1)
-    return Result(
-        label,
-        concurrency,
-        stats.requests / seconds,
-        percentile(stats.latencies, 50) * 1000,
-        percentile(stats.latencies, 95) * 1000,
-        percentile(stats.latencies, 99) * 1000,
-        stats.non_200,
-        stats.uncoded,
-        stats.coded,
-        cpu / done * 1000,
-        client_cpu / done * 1000,
-    )
+@dataclass
+class Server:
+    label: str
+    proc: subprocess.Popen
+    port: int
+    token: str
+    ids: list[str]
+    database: int | None  # the PostgreSQL postmaster, whose processes' CPU counts too
+
+
+def measure(
+    servers: list[Server], concurrency: int, rounds: int, seconds: float, warmup: float
+) -> list[Result]:
+    """Measure each server ``rounds`` times, taking turns, so that whatever else the machine does
+    weighs on all of them alike; the rounds add up into one result per server."""
+    totals = {s.label: (Stats(), [0.0], [0.0]) for s in servers}
+    for _ in range(rounds):
+        for server in servers:
+            stats, cpu, client_cpu = run_load(
+                server.port,
+                server.token,
+                server.ids,
+                concurrency,
+                seconds,
+                warmup,
+                server.proc.pid,
+                server.database,
+            )
+            total, cpu_sum, client_sum = totals[server.label]
+            total.requests += stats.requests
+            total.writes += stats.writes
+            total.latencies += stats.latencies
+            total.non_200 += stats.non_200
+            total.uncoded += stats.uncoded
+            for code, count in stats.coded.items():
+                total.coded[code] = total.coded.get(code, 0) + count
+            cpu_sum[0] += cpu
+            client_sum[0] += client_cpu
+    results = []
+    for server in servers:
+        stats, cpu, client_cpu = totals[server.label]
+        done = max(stats.requests, 1)
+        results.append(
+            Result(
+                server.label,
+                concurrency,
+                stats.requests / (rounds * seconds),
+                percentile(stats.latencies, 50) * 1000,
+                percentile(stats.latencies, 95) * 1000,
+                percentile(stats.latencies, 99) * 1000,
+                stats.non_200,
+                stats.uncoded,
+                stats.coded,
+                cpu[0] / done * 1000,
+                client_cpu[0] / done * 1000,
+            )
+        )
+    return results
 
 
 def print_result(r: Result) -> None:
@@ -349,8 +403,13 @@ def postmaster_pid(server) -> int | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per run")
-    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per run")
+    parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds per run")
+    parser.add_argument(
+        "--warmup", type=float, default=4.0, help="warm-up seconds before each measured window"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="PostgreSQL: turns each server takes (splitting --seconds)"
+    )
     args = parser.parse_args()
     print(
         f"{os.cpu_count()} CPUs; {PROJECTS} projects x {LINES} budget lines; {WRITE_SHARE:.0%} writes",
@@ -359,37 +418,42 @@ def main() -> None:
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        setups: list[tuple[str, str, int, int | None]] = []
         sqlite_url = f"sqlite:///{work / 'bench.db'}"
-        sqlite_token, sqlite_ids = seed(sqlite_url)
-        setups.append(("SQLite, 1 worker", sqlite_url, 1, None))
+        token, ids = seed(sqlite_url)
+        port = free_port()
+        sqlite = Server("SQLite, 1 worker", start_server(sqlite_url, 1, port, work), port, token, ids, None)
+        try:
+            for concurrency in CONCURRENCY:
+                for result in measure([sqlite], concurrency, 1, args.seconds, args.warmup):
+                    print_result(result)
+                    results.append(result)
+        finally:
+            stop_server(sqlite.proc)
         pg = pgserver.start_server()
+        servers: list[Server] = []
         try:
             admin = make_engine(pg.admin_url, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
                 conn.execute(text("CREATE DATABASE bench_serve"))
             admin.dispose()
             pg_url = pg.url("bench_serve")
-            pg_token, pg_ids = seed(pg_url)
-            db_root = postmaster_pid(pg)
-            setups += [
-                ("PostgreSQL, 1 worker", pg_url, 1, db_root),
-                ("PostgreSQL, 2 workers", pg_url, 2, db_root),
-            ]
-            for label, url, workers, root in setups:
-                token, ids = (sqlite_token, sqlite_ids) if root is None else (pg_token, pg_ids)
+            token, ids = seed(pg_url)
+            database = postmaster_pid(pg)
+            # both stay up (an idle server costs nothing) and are measured in turns
+            for label, workers in (("PostgreSQL, 1 worker", 1), ("PostgreSQL, 2 workers", 2)):
                 port = free_port()
-                proc = start_server(url, workers, port, work)
-                try:
-                    for concurrency in CONCURRENCY:
-                        result = measure(
-                            label, proc, root, port, token, ids, concurrency, args.seconds, args.warmup
-                        )
-                        print_result(result)
-                        results.append(result)
-                finally:
-                    stop_server(proc)
+                servers.append(
+                    Server(label, start_server(pg_url, workers, port, work), port, token, ids, database)
+                )
+            for concurrency in CONCURRENCY:
+                for result in measure(
+                    servers, concurrency, args.rounds, args.seconds / args.rounds, args.warmup
+                ):
+                    print_result(result)
+                    results.append(result)
         finally:
+            for server in servers:
+                stop_server(server.proc)
             pg.stop()
     failures = sum(r.non_200 + r.uncoded for r in results)
     by = {(r.label, r.concurrency): r for r in results}
@@ -399,6 +463,10 @@ def main() -> None:
         print(
             f"{concurrency} clients: PostgreSQL 2 workers / 1 worker: ratio {two.rps / one.rps:.2f} req/s "
             f"(target >= {TARGET}); CPU per request {two.cpu_ms:.1f} vs {one.cpu_ms:.1f} ms"
+        )
+        print(
+            f"{concurrency} clients: cores used (server + database): 1 worker {one.rps * one.cpu_ms / 1000:.2f}, "
+            f"2 workers {two.rps * two.cpu_ms / 1000:.2f}"
         )
     print(f"errors: {failures} non-200 or uncoded answers (must be 0)")
     if failures:
