@@ -5,6 +5,7 @@ GraphQL endpoint safe."""
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from api.mutations.imports import ImportMutations
@@ -47,7 +48,8 @@ schema = CostBridgeSchema(
     mutation=Mutation,
     types=_node_types(),
     config=StrawberryConfig(auto_camel_case=True),
-    extensions=[OperationLimits],
+    # limits first: a refused document is never validated; then validation, cached by document
+    extensions=[OperationLimits, lambda: ValidationCache(maxsize=256)],
 )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -61,10 +62,14 @@ def refusal(code: ErrorCode, message: str, **extensions: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code.value, **extensions})
 
 
+# front ends send the same few documents over and over: parse each once (thread-safe, bounded)
+_parse = lru_cache(maxsize=256)(parse)
+
+
 def parse_document(query: str, settings: Settings):
     """Parse with the token limit; a refusal or syntax error comes back coded."""
     try:
-        return parse(query, max_tokens=settings.query_max_tokens)
+        return _parse(query, max_tokens=settings.query_max_tokens)
     except GraphQLError as exc:
         if "tokens" in exc.message and "aborted" in exc.message:
             raise refusal(
