@@ -45,10 +45,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select, text  # noqa: E402
 
+from api.demo import load_demo_if_empty  # noqa: E402
 from api.relay import to_global_id  # noqa: E402
 from models import budgets, projects, wbs  # noqa: E402
 from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
-from models.demo import load_demo_if_empty  # noqa: E402
+from models.policy import COMMAND_LINE  # noqa: E402
 from models.wbs import CostType  # noqa: E402
 from tests import pgserver  # noqa: E402
 
@@ -93,17 +94,17 @@ def seed(url: str) -> tuple[str, list[str]]:
     with factory() as s:
         cost_type = s.scalars(select(CostType).order_by(CostType.code)).first()
         codes = [
-            wbs.create_cost_code(s, None, code=f"90-{i:03d}", description=f"Bench code {i}")
+            wbs.create_cost_code(s, COMMAND_LINE, code=f"90-{i:03d}", description=f"Bench code {i}")
             for i in range(LINES)
         ]
         for p in range(PROJECTS):
-            project = projects.create_project(s, None, number=f"B-{p:03d}", name=f"Bench project {p}")
-            projects.add_project_cost_codes(s, None, project, [c.id for c in codes])
+            project = projects.create_project(s, COMMAND_LINE, number=f"B-{p:03d}", name=f"Bench project {p}")
+            projects.add_project_cost_codes(s, COMMAND_LINE, project, [c.id for c in codes])
             budget = budgets.budget_for_project(s, project)
             for i, code in enumerate(codes):
                 budgets.add_budget_line(
                     s,
-                    None,
+                    COMMAND_LINE,
                     budget,
                     cost_code_id=code.id,
                     cost_type_id=cost_type.id,
@@ -389,7 +390,8 @@ def print_result(r: Result) -> None:
     print(
         f"{r.label:<22} {r.concurrency:>3} clients  {r.rps:7.1f} req/s  p50 {r.p50:7.1f} ms  "
         f"p95 {r.p95:7.1f} ms  p99 {r.p99:7.1f} ms  non-200 {r.non_200}  uncoded {r.uncoded}  "
-        f"coded errors: {coded}  CPU/request (server+db) {r.cpu_ms:6.1f} ms  (load client {r.client_cpu_ms:4.1f} ms)",
+        f"coded errors: {coded}  CPU/request (server+db) {r.cpu_ms:6.1f} ms  "
+        f"(load client {r.client_cpu_ms:4.1f} ms)",
         flush=True,
     )
 
@@ -465,8 +467,8 @@ def main() -> None:
             f"(target >= {TARGET}); CPU per request {two.cpu_ms:.1f} vs {one.cpu_ms:.1f} ms"
         )
         print(
-            f"{concurrency} clients: cores used (server + database): 1 worker {one.rps * one.cpu_ms / 1000:.2f}, "
-            f"2 workers {two.rps * two.cpu_ms / 1000:.2f}"
+            f"{concurrency} clients: cores used (server + database): "
+            f"1 worker {one.rps * one.cpu_ms / 1000:.2f}, 2 workers {two.rps * two.cpu_ms / 1000:.2f}"
         )
     print(f"errors: {failures} non-200 or uncoded answers (must be 0)")
     if failures:
