@@ -200,13 +200,10 @@ def app(engine):
 
 @pytest.fixture
 def client(app):
-    from starlette.testclient import TestClient
+    from tests.leaks import checked_client
 
-    from tests.leaks import check_response
-
-    with TestClient(app) as c:
-        # every response any test receives: errors are coded and never show internals
-        c.event_hooks = {"request": [], "response": [check_response]}
+    # every response any test receives: errors are coded and never show internals
+    with checked_client(app) as c:
         yield c
 
 

@@ -1,5 +1,6 @@
-"""The one check every HTTP response of the test suite goes through (the ``client`` fixture's
-response hook, and the clients of the tests that talk to a real server): every error a client
+"""The one check every HTTP response of the test suite goes through (``checked_client``, which the
+``client`` fixture and every test that makes its own application client use, and the clients of the
+tests that talk to a real server): every error a client
 receives carries a code, and none contains SQL, a database driver's name, a Python class name or a
 traceback."""
 
@@ -9,6 +10,7 @@ import json
 import re
 
 import httpx
+from starlette.testclient import TestClient
 
 LEAK = re.compile(
     r"Traceback \(most recent call last\)"
@@ -72,3 +74,10 @@ def check_response(response: httpx.Response) -> None:
         text = json.dumps(errors)
         match = LEAK.search(text)
         assert match is None, f"{where}: internals in an error: {match.group(0)!r} in {text[:500]}"
+
+
+def checked_client(app) -> TestClient:
+    """A test client of ``app`` whose every response goes through ``check_response``."""
+    client = TestClient(app)
+    client.event_hooks = {"request": [], "response": [check_response]}
+    return client

@@ -32,6 +32,7 @@ from models.users import create_user, issue_token
 from tests.actors import SETUP
 from tests.conftest import fresh_database
 from tests.factories_policy import World, build_world
+from tests.leaks import checked_client
 
 LEVELS = tuple(PermissionLevel)
 GRAPHQL = schema._schema
@@ -113,7 +114,7 @@ def matrix(backend, request, tmp_path_factory) -> Iterator[Matrix]:
         factory = make_sessionmaker(engine)
         with factory() as s:
             world = build_world(s)
-        with TestClient(create_app(engine=engine)) as client:
+        with checked_client(create_app(engine=engine)) as client:
             yield Matrix(client, world, factory)
 
 

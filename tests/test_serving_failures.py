@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
-from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
@@ -25,16 +24,10 @@ from tests import files_job_costs as fj
 from tests.actors import SETUP
 from tests.conftest import GraphQLClient
 from tests.factories_imports import upload
-from tests.leaks import check_response
+from tests.leaks import checked_client
 
 CREATE = """mutation($input: CreateProjectInput!) {
   createProject(input: $input) { project { number } errors { code message field } } }"""
-
-
-def _client(app) -> TestClient:
-    client = TestClient(app)
-    client.event_hooks = {"request": [], "response": [check_response]}
-    return client
 
 
 def test_an_unexpected_exception_is_internal_error_with_the_request_id(gql, session, monkeypatch, caplog):
@@ -154,7 +147,7 @@ def test_a_second_writer_on_sqlite_gets_database_busy_or_succeeds(engine, admin,
     app = create_app(engine=quick, settings=Settings(db_retry_seconds=1))
     holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
-        with _client(app) as client:
+        with checked_client(app) as client:
             gql = GraphQLClient(client, admin)
             holder.execute("BEGIN IMMEDIATE")
             busy = gql.data(CREATE, {"input": {"number": "24-001", "name": "Busy"}})["createProject"]
@@ -258,7 +251,7 @@ def test_a_statement_over_the_postgresql_timeout_is_query_timeout(engine, admin,
 
     monkeypatch.setattr("models.reports.job_cost_report", slow)
     app = create_app(engine=engine, settings=Settings(statement_timeout_ms=200))
-    with _client(app) as client:
+    with checked_client(app) as client:
         body = GraphQLClient(client, admin).execute(
             f'{{ jobCostReport(projectId: "{m_id(project)}") {{ projectNumber }} }}'
         )

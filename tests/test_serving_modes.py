@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -17,20 +16,14 @@ from models.db import DEFAULT_DATABASE_URL, database_url
 from models.enums import PermissionLevel, Tool
 from models.policy import ALL_ADMIN
 from tests.conftest import GraphQLClient
-from tests.leaks import check_response
+from tests.leaks import checked_client
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
 
-def _client(app) -> TestClient:
-    client = TestClient(app)
-    client.event_hooks = {"request": [], "response": [check_response]}
-    return client
-
-
 @pytest.fixture
 def production(engine):
-    with _client(create_app(engine=engine, settings=Settings(mode="production"))) as client:
+    with checked_client(create_app(engine=engine, settings=Settings(mode="production"))) as client:
         yield client
 
 
@@ -66,7 +59,7 @@ def test_development_mode_serves_graphiql_and_introspection(client, make_actor):
 
 def test_bodies_over_their_cap_are_refused_with_413(engine, admin):
     settings = Settings(max_json_body_bytes=64 * 1024, max_upload_body_bytes=256 * 1024)
-    with _client(create_app(engine=engine, settings=settings)) as client:
+    with checked_client(create_app(engine=engine, settings=settings)) as client:
         padding = "x" * (80 * 1024)
         declared = client.post(
             "/graphql", json={"query": "{ viewer { __typename } }", "p": padding}, headers=admin.headers
