@@ -1,4 +1,4 @@
-"""Production mode (no GraphiQL, introspection for administrators only, security headers), the
+"""Production mode (no GraphiQL, introspection only for ADMIN on ERP Integrations, security headers), the
 request body caps, and the settings that configure serving: the environment, an empty database
 URL, and several workers only on PostgreSQL."""
 
@@ -46,6 +46,17 @@ def test_production_mode_closes_graphiql_and_introspection(production, make_acto
 
     admin = GraphQLClient(production, make_actor("Ada Admin", ALL_ADMIN))
     assert admin.data(INTROSPECTION) == {"__schema": {"queryType": {"name": "Query"}}}
+
+    # the policy's need decides: ADMIN on ERP Integrations, whatever the other tools
+    erp_admin = GraphQLClient(
+        production, make_actor("Erin Erp", {Tool.ERP_INTEGRATIONS: PermissionLevel.ADMIN})
+    )
+    assert erp_admin.data(INTROSPECTION) == {"__schema": {"queryType": {"name": "Query"}}}
+    others = {t: PermissionLevel.ADMIN for t in Tool if t != Tool.ERP_INTEGRATIONS}
+    not_erp = GraphQLClient(production, make_actor("Otto Other", others))
+    refused = not_erp.execute(INTROSPECTION)
+    assert refused["errors"][0]["extensions"]["code"] == "INTROSPECTION_DISABLED"
+    assert "ADMIN on ERP Integrations" in refused["errors"][0]["message"]
 
 
 def test_development_mode_serves_graphiql_and_introspection(client, make_actor):
