@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -20,6 +21,7 @@ from models import projects as m
 from models.db import DatabaseBusy, is_transient, make_engine, retry_transient
 from models.imports import ImportRun
 from models.projects import Project
+from models.users import ApiToken
 from tests import files_job_costs as fj
 from tests.actors import SETUP
 from tests.conftest import GraphQLClient
@@ -179,6 +181,40 @@ def test_a_second_writer_on_sqlite_gets_database_busy_or_succeeds(engine, admin,
         assert s.scalars(select(Project.number)).all() == ["24-002"]
 
 
+@pytest.mark.only_backend("sqlite")
+def test_a_sign_in_while_another_writer_holds_sqlite_skips_the_last_use_stamp(engine, admin, session_factory):
+    """A token's last-use stamp is bookkeeping: while another writer holds SQLite's lock, a read
+    whose token is due for its stamp answers at once (neither after the busy timeout nor
+    DATABASE_BUSY), and a later request records the stamp."""
+    path = engine.url.database
+    patient = make_engine(f"sqlite:///{path}", sqlite_busy_timeout_ms=30_000)
+    app = create_app(engine=patient, settings=Settings())
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    def last_use():
+        with session_factory() as s:
+            return s.scalar(select(ApiToken.last_used_at).where(ApiToken.user_id == admin.user_id))
+
+    viewer = "{ viewer { user { name } isAccountingApprover } }"
+    try:
+        with checked_client(app) as client:
+            gql = GraphQLClient(client, admin)
+            assert last_use() is None
+            holder.execute("BEGIN IMMEDIATE")
+            started = time.monotonic()
+            expected = {"viewer": {"user": {"name": "Ada Admin"}, "isAccountingApprover": True}}
+            assert gql.data(viewer) == expected
+            # far below the 30 s the stamp would have waited for the lock
+            assert time.monotonic() - started < 10
+            assert last_use() is None
+            holder.execute("ROLLBACK")
+            assert gql.data(viewer)["viewer"]["user"]["name"] == "Ada Admin"
+            assert last_use() is not None
+    finally:
+        holder.close()
+        patient.dispose()
+
+
 def test_concurrent_writers_succeed_or_get_a_coded_answer(client, admin, session_factory):
     gql = GraphQLClient(client, admin)
 
@@ -243,7 +279,7 @@ def test_transient_failures_are_told_apart():
 
 @pytest.mark.only_backend("postgresql")
 def test_a_statement_over_the_postgresql_timeout_is_query_timeout(engine, admin, session, monkeypatch):
-    project = m.create_project(session, None, number="24-001", name="Harbor Clinic")
+    project = m.create_project(session, SETUP, number="24-001", name="Harbor Clinic")
     session.commit()
 
     def slow(s, *_args, **_kwargs):
