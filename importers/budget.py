@@ -8,6 +8,7 @@ do by hand exactly what the file says."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
 from importers.plan import CellReporter, ErrorPolicy, Plan, Row
 from importers.progress import CHECK, NO_PROGRESS, WRITE
+from models import audit
 from models import budget_columns as bc
 from models.base import ZERO, utcnow
 from models.budgets import Budget, BudgetLine, budget_for_project, budget_lines_problem
@@ -100,6 +102,8 @@ class BudgetImporter:
         self.project_id = project.id
         self.budget: Budget | None = None
         self.add_codes: set[int] = set()
+        # line id -> the values a planned update replaces (for the audit trail)
+        self.old_values: dict[int, dict[str, Any]] = {}
 
     def check(self, session: Session) -> None:
         budget = budget_for_project(session, self.project)
@@ -215,6 +219,7 @@ class BudgetImporter:
                     changes[field] = new
             if changes:
                 plan.updates.append({"id": line.id, **changes})
+                self.old_values[line.id] = {k: getattr(line, k) for k in changes}
             else:
                 plan.unchanged += 1
 
@@ -259,8 +264,58 @@ class BudgetImporter:
         )
         # bulk UPDATE by primary key groups rows by the set of columns they change
         update_by_id(session, BudgetLine, plan.updates)
+        self._audit(session, plan)
         session.expire_all()
         self.progress.finish()
+
+    def _audit(self, session: Session, plan: Plan) -> None:
+        """The audit trail of the bulk statements: a CREATE per new line, an UPDATE per changed one."""
+        actor = audit.actor_of(session)
+        assert actor is not None, "run_import names the actor"
+        budget_id = self.budget.id if self.budget is not None else 0
+        new_ids = {}
+        if plan.creates:
+            new_ids = {
+                (sub_key, code_id, type_id): line_id
+                for line_id, sub_key, code_id, type_id in session.execute(
+                    select(
+                        BudgetLine.id,
+                        BudgetLine.sub_job_key,
+                        BudgetLine.cost_code_id,
+                        BudgetLine.cost_type_id,
+                    ).where(BudgetLine.budget_id == budget_id)
+                )
+            }
+        created = (
+            audit.Change(
+                BudgetLine,
+                new_ids[(line.sub_job_id or 0, line.cost_code_id, line.cost_type_id)],
+                budget_id,
+                audit.CREATE,
+                {
+                    "sub_job_id": (None, line.sub_job_id),
+                    "cost_code_id": (None, line.cost_code_id),
+                    "cost_type_id": (None, line.cost_type_id),
+                    **{key: (None, value) for key, value in line.values.items()},
+                },
+            )
+            for line in plan.creates
+        )
+        updated = (
+            audit.Change(
+                BudgetLine,
+                change["id"],
+                budget_id,
+                audit.UPDATE,
+                {
+                    key: (self.old_values[change["id"]][key], value)
+                    for key, value in change.items()
+                    if key != "id"
+                },
+            )
+            for change in plan.updates
+        )
+        audit.record_rows(session, actor, itertools.chain(created, updated))
 
     def after_apply(self, session: Session, run: ImportRun) -> None:
         pass

@@ -26,6 +26,7 @@ from importers.limits import DEFAULT_LIMITS, ImportLimits
 from importers.plan import CellReporter, ErrorPolicy, Outcome, Plan, Row, RunStatus
 from importers.progress import READ, ProgressCallback, Reporter
 from importers.runs import finish_run, start_run
+from models.audit import acting_as
 from models.enums import ImportKind
 from models.errors import ErrorCode
 from models.imports import ImportRun
@@ -100,6 +101,7 @@ def run_import(
             project_id=importer.project_id,
         )
 
+    acting_as(session, actor)
     run = new_run()
     counts = {o.value: 0 for o in Outcome}
     progress = importer.progress = Reporter(options.progress)
