@@ -179,8 +179,9 @@ def _failed(
         # nothing is written: what would have been created or updated is reported, not counted as done
         counts = {k: v for k, v in counts.items() if not k.startswith("UNPLACED:")}
         counts.update({"CREATE": 0, "UPDATE": 0, "UNCHANGED": 0})
-        if "UNPLACED" in counts:
-            counts["UNPLACED"] = 0
+        for written in ("UNPLACED", "ITEMS"):
+            if written in counts:
+                counts[written] = 0
     status = RunStatus.DRY_RUN if options.dry_run else RunStatus.FAILED
     return finish_run(
         run, status=status, counts=counts, errors=errors, warnings=warnings, limits=options.limits

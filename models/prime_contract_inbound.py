@@ -227,6 +227,91 @@ def _line_key(line: PrimeContractLine) -> PlacedItem:
     return (line.item, line.sub_job_id, line.cost_code_id, line.cost_type_id, line.description, line.amount)
 
 
+@dataclass
+class PlannedContract:
+    """What receiving one contract would do, every rule checked and nothing written."""
+
+    number: str
+    project: Project
+    header: dict[str, object]
+    items: list[PlacedItem]
+    existing: PrimeContract | None
+
+    @property
+    def created(self) -> bool:
+        return self.existing is None
+
+    @property
+    def relinked(self) -> bool:
+        existing = self.existing
+        return existing is not None and (
+            existing.sync_status != SyncStatus.SYNCED or existing.origin != Origin.ERP
+        )
+
+    @property
+    def changed(self) -> bool:
+        existing = self.existing
+        if existing is None:
+            return True
+        return any(getattr(existing, k) != v for k, v in self.header.items()) or sorted(
+            _line_key(line) for line in existing.lines
+        ) != sorted(self.items)
+
+
+def plan_prime_contract(
+    session: Session, contract_in: PrimeContractIn, placement: Placement | None = None
+) -> PlannedContract:
+    """Check one incoming contract against every rule (DomainError on the first that says no)."""
+    placement = placement or Placement(session)
+    number = clean_text(contract_in.contract_id, "contractId", required=True, max_len=MAX_KEY)
+    project = placement.project(contract_in.job_id)
+    placement.contract_project(number, project)
+    header: dict[str, object] = {
+        "title": clean_text(contract_in.title, "title"),
+        "customer": clean_text(contract_in.customer, "customer"),
+        "contract_date": contract_in.contract_date,
+        "retainage_percent": parse_percent(contract_in.retainage_percent or ZERO, "retainagePercent"),
+    }
+    items = placement.place_items(project, contract_in.items)
+    existing = session.scalar(select(PrimeContract).where(func.lower(PrimeContract.number) == number.lower()))
+    return PlannedContract(number, project, header, items, existing)
+
+
+def apply_prime_contract(session: Session, actor: Actor, planned: PlannedContract) -> ReceivedPrimeContract:
+    """Write a planned contract: create it (born SYNCED), or refresh it when something changed."""
+    contract = planned.existing
+    changed = planned.changed
+    relinked = planned.relinked
+    project = planned.project
+    if contract is None:
+        contract = PrimeContract(project_id=project.id, number=planned.number, **planned.header)
+        session.add(contract)
+        session.flush()
+    elif changed:
+        for key, value in planned.header.items():
+            setattr(contract, key, value)
+        contract.lines = []
+        session.flush()  # the old items go before new ones take their item numbers
+    if changed:
+        _add_project_codes(session, project, {code_id for _, _, code_id, _, _, _ in planned.items})
+        contract.lines = [
+            PrimeContractLine(
+                item=item, sub_job_id=sub_job_id, cost_code_id=code_id, cost_type_id=type_id,
+                description=description, amount=amount,
+            )
+            for item, sub_job_id, code_id, type_id, description, amount in planned.items
+        ]  # fmt: skip
+    note = f"Sage 300 CRE contract {planned.number}"
+    if planned.created:
+        mark_born_synced(session, contract, planned.number, actor, note=note)
+    elif relinked:
+        # unlinked earlier: the ERP's contract links it again
+        contract.origin, contract.origin_id, contract.synced_at = Origin.ERP, planned.number, utcnow()
+        record_transition(session, contract, "receive", SyncStatus.SYNCED, actor, note=note)
+    session.flush()
+    return ReceivedPrimeContract(contract, planned.created, changed or relinked)
+
+
 def receive_prime_contract(
     session: Session, actor: Actor, contract_in: PrimeContractIn, placement: Placement | None = None
 ) -> ReceivedPrimeContract:
@@ -234,50 +319,4 @@ def receive_prime_contract(
     on Prime Contract). Refused, changing nothing, when a rule above says no."""
     require(actor, IMPORT_PRIME_CONTRACTS, "Importing a prime contract")
     require_sage_300(session)
-    placement = placement or Placement(session)
-    number = clean_text(contract_in.contract_id, "contractId", required=True, max_len=MAX_KEY)
-    project = placement.project(contract_in.job_id)
-    placement.contract_project(number, project)
-    header = {
-        "title": clean_text(contract_in.title, "title"),
-        "customer": clean_text(contract_in.customer, "customer"),
-        "contract_date": contract_in.contract_date,
-        "retainage_percent": parse_percent(contract_in.retainage_percent or ZERO, "retainagePercent"),
-    }
-    items = placement.place_items(project, contract_in.items)
-    contract = session.scalar(select(PrimeContract).where(func.lower(PrimeContract.number) == number.lower()))
-    created = contract is None
-    if contract is None:
-        contract = PrimeContract(project_id=project.id, number=number, **header)
-        session.add(contract)
-        session.flush()
-        changed = True
-    else:
-        changed = any(getattr(contract, k) != v for k, v in header.items()) or sorted(
-            _line_key(line) for line in contract.lines
-        ) != sorted(items)
-        if changed:
-            for key, value in header.items():
-                setattr(contract, key, value)
-    if changed:
-        _add_project_codes(session, project, {code_id for _, _, code_id, _, _, _ in items})
-        if not created:
-            contract.lines = []
-            session.flush()  # the old items go before new ones take their item numbers
-        contract.lines = [
-            PrimeContractLine(
-                item=item, sub_job_id=sub_job_id, cost_code_id=code_id, cost_type_id=type_id,
-                description=description, amount=amount,
-            )
-            for item, sub_job_id, code_id, type_id, description, amount in items
-        ]  # fmt: skip
-    note = f"Sage 300 CRE contract {number}"
-    if created:
-        mark_born_synced(session, contract, number, actor, note=note)
-    elif contract.sync_status != SyncStatus.SYNCED or contract.origin != Origin.ERP:
-        # unlinked earlier: the ERP's contract links it again
-        contract.origin, contract.origin_id, contract.synced_at = Origin.ERP, number, utcnow()
-        record_transition(session, contract, "receive", SyncStatus.SYNCED, actor, note=note)
-        changed = True
-    session.flush()
-    return ReceivedPrimeContract(contract, created, changed)
+    return apply_prime_contract(session, actor, plan_prime_contract(session, contract_in, placement))

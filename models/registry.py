@@ -15,6 +15,7 @@ that builder by its caller.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -498,6 +499,12 @@ def load_records(session: Session, keys: Sequence[tuple[str, int]]) -> dict[tupl
         for row in session.scalars(select(model).where(model.id.in_(ids))):
             found[(rt, row.id)] = row
     return found
+
+
+def global_id(record_type: RecordType | str, record_id: int) -> str:
+    """A record's global ID as the API writes it (base64 of "TypeName:id"), for messages sent outside
+    the API (the digest e-mail) that name records the way the front end finds them."""
+    return base64.urlsafe_b64encode(f"{spec(record_type).type_name}:{record_id}".encode()).decode()
 
 
 def project_id_of(record: Any) -> int | None:
