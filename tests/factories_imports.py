@@ -91,7 +91,7 @@ def budget_lines(session: Session, project_id: int) -> list[tuple]:
 IMPORT_FIELDS = """
   importRun {
     id kind fileName sha256 status dryRun errorPolicy
-    counts { create update unchanged error skipped unplaced }
+    counts { create update unchanged error skipped unplaced items }
     errors { row column code message }
     warnings { row column code message }
   }
@@ -102,6 +102,7 @@ MUTATIONS = {
     "budget": ("importBudget", "ImportBudgetInput"),
     "vendors": ("importVendors", "ImportVendorsInput"),
     "job-costs": ("importJobCosts", "ImportJobCostsInput"),
+    "prime-contracts": ("importPrimeContracts", "ImportPrimeContractsInput"),
 }
 
 

@@ -60,6 +60,7 @@ class ImportCounts:
     error: int
     skipped: int
     unplaced: int = strawberry.field(description="Job-cost rows kept but not placed (included in create).")
+    items: int = strawberry.field(description="Prime contract loads: the item rows written (or planned).")
 
 
 @register_node(
@@ -107,6 +108,7 @@ class ImportRun(Node):
                 error=counts.get("ERROR", 0),
                 skipped=counts.get("SKIPPED", 0),
                 unplaced=counts.get("UNPLACED", 0),
+                items=counts.get("ITEMS", 0),
             ),
             control_total=row.control_total,
             failed_total=row.failed_total,
