@@ -91,7 +91,7 @@ def budget_lines(session: Session, project_id: int) -> list[tuple]:
 IMPORT_FIELDS = """
   importRun {
     id kind fileName sha256 status dryRun errorPolicy
-    counts { create update unchanged error skipped unplaced items }
+    counts { create update unchanged error skipped unplaced }
     errors { row column code message }
     warnings { row column code message }
   }
@@ -111,7 +111,10 @@ def upload(client, actor, kind: str, file_name: str, content: bytes, **input_val
     import json
 
     name, input_type = MUTATIONS[kind]
-    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {IMPORT_FIELDS} }} }}"
+    fields = IMPORT_FIELDS
+    if kind == "prime-contracts":  # its loads also count the item rows of the contracts
+        fields = fields.replace("unplaced }", "unplaced items }")
+    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {fields} }} }}"
     variables = {"input": {"file": None, **input_values}}
     response = client.post(
         "/graphql",

@@ -25,21 +25,55 @@ S300 = ErpSystem.SAGE_300_CRE
 A, S, R = PermissionLevel.ADMIN, PermissionLevel.STANDARD, PermissionLevel.READ_ONLY
 
 HEADER = [
-    "Contract", "Contract Description", "Customer", "Job", "Contract Date", "Retainage %", "Item",
-    "Item Description", "Extra", "Cost Code", "Category", "Amount",
-]  # fmt: skip
+    "Contract",
+    "Contract Description",
+    "Customer",
+    "Job",
+    "Contract Date",
+    "Retainage %",
+    "Item",
+    "Item Description",
+    "Extra",
+    "Cost Code",
+    "Category",
+    "Amount",
+]
 
 
 def cn_rows(job_two: str = "J-100"):
     """A Sage 300 CN contract export: two contracts for job J-100 (C-1001 with two items)."""
     return [
         HEADER,
-        ["C-1001", "Harbor Clinic base contract", "Harbor Health", "J-100", "03/01/2026", "10%", "1",
-         "Foundations", "01", "03-300", "S", "$125,000.00"],
+        [
+            "C-1001",
+            "Harbor Clinic base contract",
+            "Harbor Health",
+            "J-100",
+            "03/01/2026",
+            "10%",
+            "1",
+            "Foundations",
+            "01",
+            "03-300",
+            "S",
+            "$125,000.00",
+        ],
         ["C-1001", "", "", "J-100", "", "", "2", "Rebar", "", "03-200", "M", "40,250.50"],
-        ["C-1002", "Parking structure", "Harbor Health", job_two, "2026-04-15", "5", "1",
-         "Parking slab", "", "03-300", "S", "(1,200.25)"],
-    ]  # fmt: skip
+        [
+            "C-1002",
+            "Parking structure",
+            "Harbor Health",
+            job_two,
+            "2026-04-15",
+            "5",
+            "1",
+            "Parking slab",
+            "",
+            "03-300",
+            "S",
+            "(1,200.25)",
+        ],
+    ]
 
 
 @pytest.fixture
@@ -48,8 +82,15 @@ def world(session):
     extra = f.sub_job(session, proj, "01", "Building A", synced=True)
     other = f.project(session, "24-002", "Fremont Fire Station", synced=True, erp_job_id="J-200")
     session.commit()
-    return {"project": proj, "other": other, "extra": extra, "concrete": concrete, "rebar": rebar,
-            "sub": sub, "mat": mat}  # fmt: skip
+    return {
+        "project": proj,
+        "other": other,
+        "extra": extra,
+        "concrete": concrete,
+        "rebar": rebar,
+        "sub": sub,
+        "mat": mat,
+    }
 
 
 @pytest.fixture
@@ -92,12 +133,27 @@ def test_a_contract_file_with_two_contracts_for_one_job_imports_both(client, ses
     counts = out["importRun"]["counts"]
     assert (counts["create"], counts["update"], counts["unchanged"], counts["items"]) == (2, 0, 0, 3)
     assert contracts(session) == {
-        "C-1001": ("J-100", "Harbor Clinic base contract", "Harbor Health", dt.date(2026, 3, 1),
-                   Decimal("10.00"), SyncStatus.SYNCED, "C-1001",
-                   [("1", "03-300", "4", Decimal("125000.00")), ("2", "03-200", "1", Decimal("40250.50"))]),
-        "C-1002": ("J-100", "Parking structure", "Harbor Health", dt.date(2026, 4, 15), Decimal("5.00"),
-                   SyncStatus.SYNCED, "C-1002", [("1", "03-300", "4", Decimal("-1200.25"))]),
-    }  # fmt: skip
+        "C-1001": (
+            "J-100",
+            "Harbor Clinic base contract",
+            "Harbor Health",
+            dt.date(2026, 3, 1),
+            Decimal("10.00"),
+            SyncStatus.SYNCED,
+            "C-1001",
+            [("1", "03-300", "4", Decimal("125000.00")), ("2", "03-200", "1", Decimal("40250.50"))],
+        ),
+        "C-1002": (
+            "J-100",
+            "Parking structure",
+            "Harbor Health",
+            dt.date(2026, 4, 15),
+            Decimal("5.00"),
+            SyncStatus.SYNCED,
+            "C-1002",
+            [("1", "03-300", "4", Decimal("-1200.25"))],
+        ),
+    }
     c1001 = session.scalar(select(PrimeContract).where(PrimeContract.number == "C-1001"))
     assert c1001.lines[0].sub_job_id == world["extra"].id
     events = session.scalars(select(SyncEvent).where(SyncEvent.record_id == c1001.id)).all()
@@ -107,11 +163,13 @@ def test_a_contract_file_with_two_contracts_for_one_job_imports_both(client, ses
     # the project lists both, with their totals (several prime contracts on one project)
     pid = to_global_id("Project", world["project"].id)
     query = (
-        '{ node(id: "%s") { ... on Project { primeContracts { number sync { status originId } '
-        "totals { originalAmount revisedAmount } lines { item amount costCode { code } costType { code } "
-        "subJob { number } } } } } }" % pid
+        "query($id: ID!) { node(id: $id) { ... on Project { primeContracts { number "
+        "sync { status originId } totals { originalAmount revisedAmount } lines { item amount "
+        "costCode { code } costType { code } subJob { number } } } } } }"
     )
-    listed = client.post("/graphql", json={"query": query}, headers=people["accountant"].headers).json()
+    listed = client.post(
+        "/graphql", json={"query": query, "variables": {"id": pid}}, headers=people["accountant"].headers
+    ).json()
     prime = listed["data"]["node"]["primeContracts"]
     assert [(p["number"], p["totals"]["originalAmount"], p["sync"]["status"]) for p in prime] == [
         ("C-1001", "165250.50", "SYNCED"),
@@ -127,12 +185,18 @@ def test_a_contract_file_with_two_contracts_for_one_job_imports_both(client, ses
 def test_a_contract_already_on_another_project_is_refused_with_the_fix(client, session, world, people):
     upload(client, people["accountant"], "prime-contracts", "cn.csv", files.csv_bytes(cn_rows()))
     before = contracts(session)
-    moved = [HEADER, ["C-1001", "Harbor Clinic base contract", "", "J-200", "", "", "1", "", "", "03-300",
-                      "S", "1"]]  # fmt: skip
+    moved = [
+        HEADER,
+        ["C-1001", "Harbor Clinic base contract", "", "J-200", "", "", "1", "", "", "03-300", "S", "1"],
+    ]
     out = upload(client, people["accountant"], "prime-contracts", "moved.xlsx", files.xlsx_bytes(moved))
     assert out["importRun"]["status"] == "FAILED"
     [error] = out["errors"]
-    assert (error["code"], error["row"], error["column"]) == ("PRIME_CONTRACT_ON_ANOTHER_PROJECT", 2, "Contract")
+    assert (error["code"], error["row"], error["column"]) == (
+        "PRIME_CONTRACT_ON_ANOTHER_PROJECT",
+        2,
+        "Contract",
+    )
     assert "already on project 24-001" in error["message"] and "Fix:" in error["message"]
     assert contracts(session) == before
 
@@ -151,16 +215,21 @@ def test_a_contract_on_two_jobs_and_unknown_codes_are_refused_at_their_cells(cli
     assert contracts(session) == {}
 
     kept = upload(
-        client, people["accountant"], "prime-contracts", "cn.csv", files.csv_bytes(rows),
+        client,
+        people["accountant"],
+        "prime-contracts",
+        "cn.csv",
+        files.csv_bytes(rows),
         errorPolicy="REJECT_FAILED_ROWS",
-    )  # fmt: skip
+    )
     assert kept["importRun"]["status"] == "PARTIAL"
     assert contracts(session) == {}  # both contracts had a bad row: neither is loaded in part
 
 
 def test_dry_run_writes_nothing_and_sage_100_is_refused(client, session, world, people):
-    out = upload(client, people["accountant"], "prime-contracts", "cn.csv", files.csv_bytes(cn_rows()),
-                 dryRun=True)  # fmt: skip
+    out = upload(
+        client, people["accountant"], "prime-contracts", "cn.csv", files.csv_bytes(cn_rows()), dryRun=True
+    )
     assert out["importRun"]["status"] == "DRY_RUN" and out["importRun"]["counts"]["create"] == 2
     assert contracts(session) == {}
 
@@ -201,19 +270,29 @@ def test_the_agent_sends_contracts_in_a_batch_reported_per_contract(client, sess
         headers=people["accountant"].headers,
     ).json()["data"]["receiveErpPrimeContracts"]
     ok, unknown = body["results"]
-    assert (ok["created"], ok["primeContract"]) == (True, {"number": "C-7", "totals": {"originalAmount": "500.00"}})
+    assert (ok["created"], ok["primeContract"]) == (
+        True,
+        {"number": "C-7", "totals": {"originalAmount": "500.00"}},
+    )
     assert [e["code"] for e in unknown["errors"]] == ["UNKNOWN_JOB"] and unknown["primeContract"] is None
     # the same contract for another job: refused, the first one stands
     again = client.post(
         "/graphql",
-        json={"query": RECEIVE, "variables": {"input": {"contracts": [{**contracts_in[0], "jobId": "J-200"}]}}},
+        json={
+            "query": RECEIVE,
+            "variables": {"input": {"contracts": [{**contracts_in[0], "jobId": "J-200"}]}},
+        },
         headers=people["accountant"].headers,
     ).json()["data"]["receiveErpPrimeContracts"]["results"][0]
-    assert [(e["code"], e["field"]) for e in again["errors"]] == [("PRIME_CONTRACT_ON_ANOTHER_PROJECT", "contractId")]
+    assert [(e["code"], e["field"]) for e in again["errors"]] == [
+        ("PRIME_CONTRACT_ON_ANOTHER_PROJECT", "contractId")
+    ]
     assert contracts(session)["C-7"][0] == "J-100"
 
 
-PCCO_FIELDS = "changeOrder { id number status sync { status } total lines { amount } } errors { code field message }"
+PCCO_FIELDS = (
+    "changeOrder { id number status sync { status } total lines { amount } } errors { code field message }"
+)
 CREATE_PCCO = f"""
 mutation($input: CreatePrimeContractChangeOrderInput!) {{
   createPrimeContractChangeOrder(input: $input) {{ {PCCO_FIELDS} }} }}
@@ -230,11 +309,13 @@ SEND = """mutation($ids: [ID!]!) { sendToErp(input: {ids: $ids}) { results { ok 
   blockers { code message } item { sync { status } } } } }"""
 ACCEPT = """mutation($id: ID!) { acceptErpExport(input: {items: [{id: $id}]}) { results { ok errors { code }
   export { erpEntity header lines } } } }"""
-PREFLIGHT = 'query($id: ID!) { syncPreflight(id: $id) { canSend blockers { code } } }'
+PREFLIGHT = "query($id: ID!) { syncPreflight(id: $id) { canSend blockers { code } } }"
 
 
 def gql(client, actor, query, variables=None):
-    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=actor.headers)
+    response = client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=actor.headers
+    )
     body = response.json()
     assert not body.get("errors"), body["errors"]
     return body["data"]
@@ -247,15 +328,36 @@ def test_a_pcco_goes_through_send_accept_and_the_file_connector(client, session,
     unsynced = f.cost_code(session, "03-900", "Not in Sage yet")
     session.add(ProjectCostCode(project_id=world["project"].id, cost_code_id=unsynced.id))
     session.commit()
-    line = {"costCodeId": to_global_id("CostCode", concrete.id), "costTypeId": to_global_id("CostType", sub.id),
-            "subJobId": to_global_id("SubJob", world["extra"].id), "amount": "7500.00",
-            "description": "Added footing"}  # fmt: skip
-    made = gql(client, people["pm"], CREATE_PCCO, {"input": {
-        "primeContractId": to_global_id("PrimeContract", contract.id), "number": "PCCO-1",
-        "title": "Owner adds footing", "changeDate": "2026-05-02",
-        "lines": [line, {**line, "subJobId": None, "costCodeId": to_global_id("CostCode", unsynced.id),
-                         "amount": "-250.00", "description": "Credit"}],
-    }})["createPrimeContractChangeOrder"]  # fmt: skip
+    line = {
+        "costCodeId": to_global_id("CostCode", concrete.id),
+        "costTypeId": to_global_id("CostType", sub.id),
+        "subJobId": to_global_id("SubJob", world["extra"].id),
+        "amount": "7500.00",
+        "description": "Added footing",
+    }
+    made = gql(
+        client,
+        people["pm"],
+        CREATE_PCCO,
+        {
+            "input": {
+                "primeContractId": to_global_id("PrimeContract", contract.id),
+                "number": "PCCO-1",
+                "title": "Owner adds footing",
+                "changeDate": "2026-05-02",
+                "lines": [
+                    line,
+                    {
+                        **line,
+                        "subJobId": None,
+                        "costCodeId": to_global_id("CostCode", unsynced.id),
+                        "amount": "-250.00",
+                        "description": "Credit",
+                    },
+                ],
+            }
+        },
+    )["createPrimeContractChangeOrder"]
     assert made["errors"] == [] and made["changeOrder"]["total"] == "7250.00"
     pcco = made["changeOrder"]["id"]
 
@@ -272,16 +374,26 @@ def test_a_pcco_goes_through_send_accept_and_the_file_connector(client, session,
     sent = gql(client, people["pm"], SEND, {"ids": [pcco]})["sendToErp"]["results"][0]
     assert (sent["ok"], sent["item"]["sync"]["status"]) == (True, "READY_TO_EXPORT")
     locked = gql(client, people["pm"], UPDATE_PCCO, {"input": {"id": pcco, "title": "x"}})
-    assert [e["code"] for e in locked["updatePrimeContractChangeOrder"]["errors"]] == ["RECORD_LOCKED_BY_SYNC"]
+    assert [e["code"] for e in locked["updatePrimeContractChangeOrder"]["errors"]] == [
+        "RECORD_LOCKED_BY_SYNC"
+    ]
 
     accepted = gql(client, people["approver"], ACCEPT, {"id": pcco})["acceptErpExport"]["results"][0]
     export = accepted["export"]
     assert accepted["ok"] and export["erpEntity"] == "Prime Contract Change Order"
     assert export["header"] == {
-        "Contract": "C-1001", "Change Order": "PCCO-1", "Job": "J-100", "Description": "Owner adds footing",
-        "Date": "2026-05-02", "Status": "Approved", "Amount": "7250.00",
-    }  # fmt: skip
-    assert [(ln["Item"], ln["Extra"], ln["Cost Code"], ln["Category"], ln["Line Amount"]) for ln in export["lines"]] == [
+        "Contract": "C-1001",
+        "Change Order": "PCCO-1",
+        "Job": "J-100",
+        "Description": "Owner adds footing",
+        "Date": "2026-05-02",
+        "Status": "Approved",
+        "Amount": "7250.00",
+    }
+    assert [
+        (ln["Item"], ln["Extra"], ln["Cost Code"], ln["Category"], ln["Line Amount"])
+        for ln in export["lines"]
+    ] == [
         ("1", "01", "03-300", "S", "7500.00"),
         ("", "", "03-200", "S", "-250.00"),  # no contract item on rebar/S: new scope
     ]
@@ -292,9 +404,13 @@ def test_a_pcco_goes_through_send_accept_and_the_file_connector(client, session,
     assert run.errors == [] and len(run.files) == 1
     with run.files[0].open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert [(r["Contract"], r["Change Order"], r["Job"], r["Cost Code"], r["Category"], r["Line Amount"])
-            for r in rows] == [("C-1001", "PCCO-1", "J-100", "03-300", "S", "7500.00"),
-                               ("C-1001", "PCCO-1", "J-100", "03-200", "S", "-250.00")]  # fmt: skip
+    assert [
+        (r["Contract"], r["Change Order"], r["Job"], r["Cost Code"], r["Category"], r["Line Amount"])
+        for r in rows
+    ] == [
+        ("C-1001", "PCCO-1", "J-100", "03-300", "S", "7500.00"),
+        ("C-1001", "PCCO-1", "J-100", "03-200", "S", "-250.00"),
+    ]
     session.expire_all()
     change_order = session.get(PrimeContractChangeOrder, contract.change_orders[0].id)
     assert change_order.sync_status == SyncStatus.SYNCED
@@ -304,16 +420,22 @@ def test_a_pcco_goes_through_send_accept_and_the_file_connector(client, session,
         .order_by(SyncEvent.id)
     ).all()
     assert [(e.action, e.to_status.value) for e in events] == [
-        ("send", "READY_TO_EXPORT"), ("accept", "EXPORTING"), ("acknowledge", "SYNCED"),
-    ]  # fmt: skip
+        ("send", "READY_TO_EXPORT"),
+        ("accept", "EXPORTING"),
+        ("acknowledge", "SYNCED"),
+    ]
     assert session.scalar(select(func.count()).select_from(ErpExport)) == 1
 
 
 def test_pccos_are_not_supported_on_sage_100(client, session, world, people):
     upload(client, people["accountant"], "prime-contracts", "cn.csv", files.csv_bytes(cn_rows()))
     contract = session.scalar(select(PrimeContract).where(PrimeContract.number == "C-1002"))
-    made = gql(client, people["pm"], CREATE_PCCO, {"input": {
-        "primeContractId": to_global_id("PrimeContract", contract.id), "number": "1"}})  # fmt: skip
+    made = gql(
+        client,
+        people["pm"],
+        CREATE_PCCO,
+        {"input": {"primeContractId": to_global_id("PrimeContract", contract.id), "number": "1"}},
+    )
     pcco = made["createPrimeContractChangeOrder"]["changeOrder"]["id"]
     f.configure(session, ErpSystem.SAGE_100_CONTRACTOR)
     session.commit()
@@ -324,6 +446,12 @@ def test_pccos_are_not_supported_on_sage_100(client, session, world, people):
     unlinked = session.get(PrimeContract, contract.id)
     unlinked.sync_status = SyncStatus.NOT_SENT
     session.commit()
-    refused = gql(client, people["pm"], CREATE_PCCO, {"input": {
-        "primeContractId": to_global_id("PrimeContract", contract.id), "number": "2"}})  # fmt: skip
-    assert [e["code"] for e in refused["createPrimeContractChangeOrder"]["errors"]] == ["PRIME_CONTRACT_NOT_SYNCED"]
+    refused = gql(
+        client,
+        people["pm"],
+        CREATE_PCCO,
+        {"input": {"primeContractId": to_global_id("PrimeContract", contract.id), "number": "2"}},
+    )
+    assert [e["code"] for e in refused["createPrimeContractChangeOrder"]["errors"]] == [
+        "PRIME_CONTRACT_NOT_SYNCED"
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -61,9 +62,9 @@ class AccountantReportQueries:
         project_id: strawberry.ID | None = None,
         record_types: list[RecordType] | None = None,
         statuses: list[AccountantReportStatus] | None = None,
-        actor_id: strawberry.ID | None = strawberry.field(
-            default=None, description="A user's ID (UserSummary.id)."
-        ),
+        actor_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="A user's ID (UserSummary.id).")
+        ] = None,
     ) -> AccountantReport | None:
         ctx = info.context
         try:
