@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event, insert, inspect
-from sqlalchemy.orm import Mapped, Mapper, Session, UOWTransaction, attributes, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, Session, UOWTransaction, attributes, mapped_column, sessionmaker
 
 from models.base import Base, UTCDateTime, utcnow
 from models.enums import RecordType
@@ -103,6 +103,13 @@ def acting_as(session: Session, actor: Actor) -> Session:
         raise TypeError("an actor is required: a user or a named system actor")
     session.info[ACTOR_KEY] = actor
     return session
+
+
+def sessions_acting_as(factory: sessionmaker[Session], actor: Actor) -> sessionmaker[Session]:
+    """Make every session of ``factory`` act as ``actor`` (a set-up script's or a test's sessions);
+    returns the factory."""
+    factory.configure(info={ACTOR_KEY: actor})
+    return factory
 
 
 def actor_of(session: Session) -> Actor | None:

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.audit import ACTOR_KEY
+from models.audit import sessions_acting_as
 from models.db import make_engine, make_sessionmaker, migrate
 from models.enums import PermissionLevel, Tool
 from models.policy import ALL_ADMIN
@@ -136,9 +136,7 @@ def engine(backend, request, tmp_path) -> Iterator[Engine]:
 def session_factory(engine) -> sessionmaker[Session]:
     # test set-up writes records directly: its sessions act as the set-up actor (a test of the audit
     # trail names its own actor with models.audit.acting_as)
-    factory = make_sessionmaker(engine)
-    factory.configure(info={ACTOR_KEY: SETUP})
-    return factory
+    return sessions_acting_as(make_sessionmaker(engine), SETUP)
 
 
 @pytest.fixture

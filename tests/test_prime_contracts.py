@@ -455,3 +455,26 @@ def test_pccos_are_not_supported_on_sage_100(client, session, world, people):
     assert [e["code"] for e in refused["createPrimeContractChangeOrder"]["errors"]] == [
         "PRIME_CONTRACT_NOT_SYNCED"
     ]
+
+
+def test_the_command_line_loads_a_contract_file_with_a_dry_run_first(engine, session, world, tmp_path):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    path = tmp_path / "contracts.xlsx"
+    path.write_bytes(files.xlsx_bytes(cn_rows()))
+    env = {"COSTBRIDGE_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    runner = CliRunner()
+    dry = runner.invoke(app, ["import", "prime-contracts", str(path), "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert "DRY_RUN" in dry.output and "ITEMS" in dry.output
+    assert contracts(session) == {}
+    done = runner.invoke(app, ["import", "prime-contracts", str(path)], env=env)
+    assert done.exit_code == 0 and "SUCCEEDED" in done.output, done.output
+    assert sorted(contracts(session)) == ["C-1001", "C-1002"]
+    assert {c[5] for c in contracts(session).values()} == {SyncStatus.SYNCED}
+    bad = tmp_path / "moved.csv"
+    bad.write_bytes(files.csv_bytes(cn_rows(job_two="J-404")))
+    refused = runner.invoke(app, ["import", "prime-contracts", str(bad)], env=env)
+    assert refused.exit_code == 1 and "UNKNOWN_JOB" in refused.output
