@@ -8,7 +8,6 @@ do by hand exactly what the file says."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -264,44 +263,18 @@ class BudgetImporter:
         )
         # bulk UPDATE by primary key groups rows by the set of columns they change
         update_by_id(session, BudgetLine, plan.updates)
-        self._audit(session, plan)
+        self._audit(session, plan, run)
         session.expire_all()
         self.progress.finish()
 
-    def _audit(self, session: Session, plan: Plan) -> None:
-        """The audit trail of the bulk statements: a CREATE per new line, an UPDATE per changed one."""
+    def _audit(self, session: Session, plan: Plan, run: ImportRun) -> None:
+        """The audit trail of the bulk statements: each changed line's old and new values (UPDATE),
+        and one IMPORT entry on the budget for the lines the file created (their values are the file
+        itself, kept by sha256 in the ImportRun), so a 20,000-line load writes one entry, not 20,000."""
         actor = audit.actor_of(session)
         assert actor is not None, "run_import names the actor"
         budget_id = self.budget.id if self.budget is not None else 0
-        new_ids = {}
-        if plan.creates:
-            new_ids = {
-                (sub_key, code_id, type_id): line_id
-                for line_id, sub_key, code_id, type_id in session.execute(
-                    select(
-                        BudgetLine.id,
-                        BudgetLine.sub_job_key,
-                        BudgetLine.cost_code_id,
-                        BudgetLine.cost_type_id,
-                    ).where(BudgetLine.budget_id == budget_id)
-                )
-            }
-        created = (
-            audit.Change(
-                BudgetLine,
-                new_ids[(line.sub_job_id or 0, line.cost_code_id, line.cost_type_id)],
-                budget_id,
-                audit.CREATE,
-                {
-                    "sub_job_id": (None, line.sub_job_id),
-                    "cost_code_id": (None, line.cost_code_id),
-                    "cost_type_id": (None, line.cost_type_id),
-                    **{key: (None, value) for key, value in line.values.items()},
-                },
-            )
-            for line in plan.creates
-        )
-        updated = (
+        changes = [
             audit.Change(
                 BudgetLine,
                 change["id"],
@@ -314,8 +287,19 @@ class BudgetImporter:
                 },
             )
             for change in plan.updates
-        )
-        audit.record_rows(session, actor, itertools.chain(created, updated))
+        ]
+        if plan.creates:
+            created = {
+                "lines_created": (None, len(plan.creates)),
+                "original_amount_created": (
+                    None,
+                    sum((ln.values.get("original_amount", ZERO) for ln in plan.creates), ZERO),
+                ),
+                "import_run": (None, run.id),
+                "file_name": (None, run.file_name),
+            }
+            changes.append(audit.Change(Budget, budget_id, budget_id, audit.IMPORT, created))
+        audit.record_rows(session, actor, changes)
 
     def after_apply(self, session: Session, run: ImportRun) -> None:
         pass

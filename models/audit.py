@@ -21,9 +21,9 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event, insert, inspect
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Table, event, inspect
 from sqlalchemy.orm import Mapped, Mapper, Session, UOWTransaction, attributes, mapped_column, sessionmaker
 
 from models.base import Base, UTCDateTime, utcnow
@@ -31,6 +31,8 @@ from models.enums import RecordType
 from models.policy import Actor
 
 CREATE, UPDATE, DELETE = "CREATE", "UPDATE", "DELETE"
+# lines a file import created, recorded as one entry on their record (the file is the detail)
+IMPORT = "IMPORT"
 ACTOR_KEY = "costbridge.actor"
 
 # never audited: sync state (kept in the sync history), timestamps, derived columns
@@ -78,6 +80,9 @@ class AuditEntry(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_name: Mapped[str] = mapped_column(String(200), nullable=False)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
+
+
+_TABLE = cast(Table, AuditEntry.__table__)
 
 
 class MissingActor(RuntimeError):
@@ -197,6 +202,7 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+@functools.cache
 def field_name(attribute: str) -> str:
     return _camel(attribute)
 
@@ -268,7 +274,8 @@ def record_rows(session: Session, actor: Actor, changes: Iterable[Change]) -> in
         owner = (spec.record_type, change.owner_id)
         rows.append(_entry(spec.entity, change.entity_id, owner, change.action, values, actor, now))
     if rows:
-        session.execute(insert(AuditEntry), rows)
+        # a Core executemany: the ORM's bulk path costs several times more per row
+        session.connection().execute(_TABLE.insert(), rows)
     return len(rows)
 
 
@@ -333,4 +340,4 @@ def _after_flush(session: Session, context: UOWTransaction) -> None:
         _entry(spec.entity, obj.id, spec.owner(obj), action, values, actor, now)
         for spec, obj, action, values in found
     ]
-    session.connection().execute(insert(AuditEntry), rows)
+    session.connection().execute(_TABLE.insert(), rows)

@@ -165,7 +165,13 @@ def test_replaced_lines_and_vendor_edits_are_recorded_with_old_values(session, w
     }
 
 
-def test_a_budget_import_records_each_line_it_writes(client, admin, session, world):
+def _pk(gid: str) -> int:
+    from api.relay import from_global_id
+
+    return from_global_id(gid)[1]
+
+
+def test_a_budget_import_records_the_lines_it_changes_and_what_it_created(client, admin, session, world):
     rows = [
         ["Cost Code", "Cost Type", "Original Budget Amount", "Description"],
         [world["concrete"].code, "4", "1600.00", "Footings"],  # the existing line: 1500.00 -> 1600.00
@@ -184,10 +190,21 @@ def test_a_budget_import_records_each_line_it_writes(client, admin, session, wor
     entries = session.scalars(
         select(AuditEntry).where(AuditEntry.actor_name == "Ada Admin").order_by(AuditEntry.id)
     ).all()
-    assert {(e.action, e.entity): e.changes.get("originalAmount") for e in entries} == {
-        ("CREATE", "BudgetLine"): {"old": None, "new": "300.00"},
-        ("UPDATE", "BudgetLine"): {"old": "1500.00", "new": "1600.00"},
-    }
+    run_id = _pk(out["importRun"]["id"])
+    assert [(e.action, e.entity, e.changes) for e in entries] == [
+        ("UPDATE", "BudgetLine", {"originalAmount": {"old": "1500.00", "new": "1600.00"}}),
+        (
+            "IMPORT",
+            "Budget",
+            {
+                "linesCreated": {"old": None, "new": 1},
+                "originalAmountCreated": {"old": None, "new": "300.00"},
+                "importRun": {"old": None, "new": run_id},
+                "fileName": {"old": None, "new": "budget.csv"},
+            },
+        ),
+    ]
+    assert entries[0].entity_id == world["line"].id
     assert all(e.record_type == "BUDGET" and e.record_id == world["line"].budget_id for e in entries)
 
 

@@ -16,11 +16,16 @@ from models import registry
 from models.audit import AuditEntry as AuditEntryRow
 
 
-@strawberry.enum(name="AuditAction")
+@strawberry.enum(
+    name="AuditAction",
+    description="IMPORT: the lines a file import created, one entry on their record naming the import "
+    "run and the file (each line an import changed is an UPDATE of its own).",
+)
 class AuditAction(enum.Enum):
     CREATE = "CREATE"
     UPDATE = "UPDATE"
     DELETE = "DELETE"
+    IMPORT = "IMPORT"
 
 
 def _text(value: object) -> str | None:
