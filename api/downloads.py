@@ -211,7 +211,11 @@ def _accountant_report(request: Request):
     filename = f"accountant-report.{fmt}"
     if fmt == "csv":
         return _csv(accountant_export.report_csv(rows), filename)
-    return (lambda f: accountant_export.write_report_xlsx(rows, totals, f)), filename
+    from models.base import utcnow
+    from models.company import get_settings
+
+    title = accountant_export.report_title(get_settings(session).name, filters.describe(session), utcnow())
+    return (lambda f: accountant_export.write_report_xlsx(rows, totals, title, f)), filename
 
 
 DOWNLOADS: tuple[Download, ...] = (

@@ -133,6 +133,8 @@ def run_import(
     counts[Outcome.CREATE] = len(plan.creates)
     counts[Outcome.UPDATE] = len(plan.updates)
     counts[Outcome.UNCHANGED] = plan.unchanged
+    # kind-specific counts, which may also restate an outcome (a plan that lists what it writes in
+    # bigger units than rows, such as prime contracts, gives its row counts here)
     counts.update(plan.extra_counts)
     run.control_total, run.failed_total = control_totals(rows, importer, plan.error_rows)
 
@@ -179,7 +181,7 @@ def _failed(
         # nothing is written: what would have been created or updated is reported, not counted as done
         counts = {k: v for k, v in counts.items() if not k.startswith("UNPLACED:")}
         counts.update({"CREATE": 0, "UPDATE": 0, "UNCHANGED": 0})
-        for written in ("UNPLACED", "ITEMS"):
+        for written in ("UNPLACED", "CONTRACTS"):
             if written in counts:
                 counts[written] = 0
     status = RunStatus.DRY_RUN if options.dry_run else RunStatus.FAILED

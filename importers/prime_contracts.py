@@ -8,8 +8,9 @@ synced project, it may not already be on another project, its items may not span
 extras, cost codes and categories must exist. A refused contract reports the row and column that
 caused it; its other rows are not loaded either. Re-importing the same file changes nothing.
 
-Counts: CREATE, UPDATE and UNCHANGED count contracts; ERROR counts rows; ITEMS counts the item rows
-of the contracts written.
+Counts are rows, as for every import (the rows of created, updated and unchanged contracts, and the
+failed rows: with the skipped ones they add up to the rows read); CONTRACTS counts the contracts
+written (or, in a dry run, that would be).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from importers.errors import FileError
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
 from importers.plan import CellReporter, ErrorPolicy, Plan, Row
+from importers.progress import CHECK, MATCH, NO_PROGRESS, WRITE
 from models.enums import ImportKind
 from models.errors import DomainError, ErrorCode
 from models.imports import ImportRun
@@ -101,7 +103,9 @@ class PrimeContractImporter:
     columns = COLUMNS
     ignored = ("Status", "Billed to Date", "Remaining", "Revised Contract Amount")
     key_columns = ("contract", "item")
+    money_column = "amount"
     project_id = None
+    progress = NO_PROGRESS
 
     def __init__(self, actor: Actor):
         self.actor = actor
@@ -115,7 +119,7 @@ class PrimeContractImporter:
     def plan(self, session: Session, rows: list[Row], cell: CellReporter, policy: ErrorPolicy) -> Plan:
         plan = Plan()
         contracts: dict[str, _Contract] = {}
-        for row in rows:
+        for row in self.progress.each(CHECK, rows, len(rows)):
             raw = dict(zip(_KEYS, row.values, strict=True))
             n = row.number
             before = len(plan.errors)
@@ -160,8 +164,8 @@ class PrimeContractImporter:
             )
 
         placement = Placement(session)
-        items = 0
-        for contract in contracts.values():
+        written = {"CREATE": 0, "UPDATE": 0}
+        for contract in self.progress.each(MATCH, list(contracts.values()), len(contracts)):
             if contract.failed:
                 self._refuse_rest(plan, cell, contract, None)
                 continue
@@ -173,13 +177,14 @@ class PrimeContractImporter:
                 continue
             if planned.created:
                 plan.creates.append(planned)
+                written["CREATE"] += len(contract.rows)
             elif planned.changed or planned.relinked:
                 plan.updates.append(planned)
+                written["UPDATE"] += len(contract.rows)
             else:
-                plan.unchanged += 1
-                continue
-            items += len(contract.rows)
-        plan.extra_counts["ITEMS"] = items
+                plan.unchanged += len(contract.rows)
+        # the plan lists contracts (what apply writes); the counts, as every import's, are rows
+        plan.extra_counts.update(written, CONTRACTS=len(plan.creates) + len(plan.updates))
         return plan
 
     @staticmethod
@@ -252,7 +257,8 @@ class PrimeContractImporter:
 
     def apply(self, session: Session, plan: Plan, run: ImportRun) -> None:
         planned: PlannedContract
-        for planned in [*plan.creates, *plan.updates]:
+        everything = [*plan.creates, *plan.updates]
+        for planned in self.progress.each(WRITE, everything, len(everything)):
             apply_prime_contract(session, self.actor, planned)
 
     def after_apply(self, session: Session, run: ImportRun) -> None:

@@ -66,6 +66,25 @@ class AccountantFilters:
     statuses: tuple[ReportStatus, ...] = ()
     actor_id: int | None = None
 
+    def describe(self, session: Session) -> str:
+        """The filters in words, for a printed report's title block."""
+        parts = []
+        if self.since or self.until:
+            parts.append(f"{self.since or 'the start'} to {self.until or 'today'} (UTC)")
+        if self.project_id is not None:
+            project = session.get(Project, self.project_id)
+            parts.append(f"project {project.number} {project.name}" if project else "a project")
+        if self.record_types:
+            parts.append("record types " + ", ".join(RecordType(t).value for t in self.record_types))
+        if self.statuses:
+            parts.append("statuses " + ", ".join(ReportStatus(s).value for s in self.statuses))
+        if self.actor_id is not None:
+            from models.users import User
+
+            user = session.get(User, self.actor_id)
+            parts.append(f"by {user.name}" if user else "by one user")
+        return "; ".join(parts) if parts else "none (every record sent to the ERP, every project)"
+
     def check(self) -> None:
         if self.since and self.until and self.since > self.until:
             raise DomainError(ErrorCode.INVALID_DATE_RANGE, "The period ends before it starts", "until")

@@ -112,8 +112,8 @@ def upload(client, actor, kind: str, file_name: str, content: bytes, **input_val
 
     name, input_type = MUTATIONS[kind]
     fields = IMPORT_FIELDS
-    if kind == "prime-contracts":  # its loads also count the item rows of the contracts
-        fields = fields.replace("unplaced }", "unplaced items }")
+    if kind == "prime-contracts":  # its loads also count the contracts they write
+        fields = fields.replace("unplaced }", "unplaced contracts rows }")
     query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {fields} }} }}"
     variables = {"input": {"file": None, **input_values}}
     response = client.post(

@@ -254,24 +254,34 @@ def test_the_csv_and_xlsx_match_the_graphql_answer(client, world, accountant):
 
     xlsx = client.get("/exports/accountant-report.xlsx?since=2026-03-01", headers=accountant.headers)
     assert xlsx.status_code == 200
-    book = load_workbook(io.BytesIO(xlsx.content))
+    book = load_workbook(io.BytesIO(xlsx.content), data_only=True)  # the cached SUBTOTAL values
+    assert book.sheetnames == ["Accountant Report", "Totals", "By Status"]
     sheet = book["Accountant Report"]
     values = list(sheet.iter_rows(values_only=True))
-    header, body, total = values[0], values[1:-1], values[-1]
+    # the title block names the report and its filters, as the printed job-cost report does
+    assert values[1][0] == "Accountant Report" and any("2026-03-01 to today" in str(v[0]) for v in values[:6])
+    top = next(i for i, v in enumerate(values) if v[0] == "Date (UTC)")
+    header, body, total = values[top], values[top + 1 : -1], values[-1]
     status_at, amount_at = header.index("Status"), header.index("Amount")
     assert [(r[status_at], r[amount_at]) for r in body] == [
         (r["status"], None if r["amount"] is None else pytest.approx(float(r["amount"]))) for r in rows
     ]
-    assert total[0] == "Total" and total[amount_at] == pytest.approx(float(overall["amount"]))
-    assert sheet.cell(row=2, column=amount_at + 1).number_format.startswith('"$"')
+    assert total[0] == f"Total ({overall['count']} rows)"
+    assert total[amount_at] == pytest.approx(float(overall["amount"]))
+    assert sheet.cell(row=top + 2, column=amount_at + 1).number_format.startswith('"$"')
     totals_sheet = list(book["Totals"].iter_rows(values_only=True))
+    first = next(i for i, v in enumerate(totals_sheet) if v[0] == "Record Type") + 1
     assert totals_sheet[-1] == (
         "Total",
         "All statuses",
         overall["count"],
         pytest.approx(float(overall["amount"])),
     )
-    by_pair = {(r[0], r[1]): (r[2], r[3]) for r in totals_sheet[1:-1]}
+    pairs = {(r[0], r[1]): (r[2], r[3]) for r in totals_sheet[first:-1] if not str(r[0]).startswith("Total")}
     for cell in answer["totals"]["byRecordTypeAndStatus"]:
-        count, amount = by_pair[(cell["recordType"], cell["status"])]
+        count, amount = pairs[(cell["recordType"], cell["status"])]
         assert count == cell["count"] and amount == pytest.approx(float(cell["amount"]))
+    subtotals = {r[0]: (r[2], r[3]) for r in totals_sheet[first:-1] if str(r[0]).startswith("Total ")}
+    for by_type in answer["totals"]["byRecordType"]:
+        count, amount = subtotals[f"Total {by_type['recordType']}"]
+        assert count == by_type["count"] and amount == pytest.approx(float(by_type["amount"]))
