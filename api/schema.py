@@ -9,8 +9,11 @@ from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from api.mutations.imports import ImportMutations
+from api.mutations.prime_contracts import PrimeContractMutations
 from api.mutations.records import RecordMutations
 from api.mutations.workflow import WorkflowMutations
+from api.queries.accountant_report import AccountantReportQueries
+from api.queries.audit import AuditQueries
 from api.queries.core import CoreQueries
 from api.queries.imports import ImportQueries
 from api.queries.records import RecordQueries
@@ -21,12 +24,20 @@ from api.serving.limits import OperationLimits
 
 
 @strawberry.type
-class Query(CoreQueries, RecordQueries, WorkflowQueries, ImportQueries, ReportQueries):
+class Query(
+    CoreQueries,
+    RecordQueries,
+    WorkflowQueries,
+    ImportQueries,
+    ReportQueries,
+    AccountantReportQueries,
+    AuditQueries,
+):
     pass
 
 
 @strawberry.type
-class Mutation(RecordMutations, WorkflowMutations, ImportMutations):
+class Mutation(RecordMutations, WorkflowMutations, ImportMutations, PrimeContractMutations):
     pass
 
 

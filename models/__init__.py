@@ -16,6 +16,12 @@ from models.costs import DirectCost, UnplacedJobCost
 from models.directory import Vendor
 from models.imports import ImportRun
 from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
+from models.prime_contracts import (
+    PrimeContract,
+    PrimeContractChangeOrder,
+    PrimeContractChangeOrderLine,
+    PrimeContractLine,
+)
 from models.projects import Project, ProjectCostCode, SubJob
 from models.sync import ErpExport, SyncEvent
 from models.users import ApiToken, User, UserPermission
@@ -37,6 +43,10 @@ __all__ = [
     "DirectCost",
     "ErpExport",
     "ImportRun",
+    "PrimeContract",
+    "PrimeContractChangeOrder",
+    "PrimeContractChangeOrderLine",
+    "PrimeContractLine",
     "Project",
     "ProjectCostCode",
     "SubJob",

@@ -171,8 +171,8 @@ def test_every_root_field_node_type_and_route_has_a_policy_entry(matrix):
     assert set(root_fields()) >= {"projects", "vendors", "erpExports", "importRuns", "node", "erp"}
     assert set(node_types()) == {
         "Budget", "BudgetLine", "BudgetModification", "Commitment", "CommitmentChangeOrder",
-        "CommitmentLine", "CostCode", "CostType", "DirectCost", "ErpExport", "ImportRun", "Project",
-        "SubJob", "SubcontractorInvoice", "Vendor",
+        "CommitmentLine", "CostCode", "CostType", "DirectCost", "ErpExport", "ImportRun", "PrimeContract",
+        "PrimeContractChangeOrder", "Project", "SubJob", "SubcontractorInvoice", "Vendor",
     }  # fmt: skip
     while not hasattr(app, "routes"):  # through the middleware to the Starlette app
         app = app.app
@@ -227,7 +227,11 @@ def test_node_types_and_sync_preflight(matrix):
             f'syncPreflight(id: "{gid}") {{ canSend }}',
             reading(spec.tool),
         )
-    assert len(cases) == len(node_types()) + len(registry.REGISTRY)
+        cases[f"audit_{spec.type_name}"] = (
+            f'auditTrail(recordId: "{gid}") {{ totalCount }}',
+            reading(spec.tool),
+        )
+    assert len(cases) == len(node_types()) + 2 * len(registry.REGISTRY)
     for persona in personas(*(need for _, need in cases.values())):
         wanted = [alias for alias, (_, need) in cases.items() if persona in personas(need)]
         body = matrix.graphql(persona, "{ " + " ".join(f"{a}: {cases[a][0]}" for a in wanted) + " }")

@@ -393,8 +393,11 @@ def test_erp_configuration_and_settings(gql, people, session, monkeypatch):
     caps = {c["feature"]: c for c in erp["capabilities"]}
     assert (caps["SUB_JOB"]["exportSupported"], caps["SUB_JOB"]["importSupported"]) == (False, True)
     assert caps["FORECAST_VALUES"]["exportSupported"] is False
-    assert caps["PRIME_CONTRACT"]["notes"] == "Out of scope for now."
-    assert any("Prime contracts" in line for line in erp["outOfScope"])
+    assert (caps["PRIME_CONTRACT"]["exportSupported"], caps["PRIME_CONTRACT"]["importSupported"]) == (
+        False,
+        False,
+    )
+    assert any("Owner invoices" in line for line in erp["outOfScope"])
 
     update = (
         "mutation($i: UpdateErpSettingsInput!) { updateErpSettings(input: $i) { erp { system country "

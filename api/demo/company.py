@@ -23,6 +23,8 @@ from api.demo.data import (
     RIVERSIDE_BUDGET,
     STANDARD_COST_CODES,
 )
+from models import registry
+from models.audit import acting_as
 from models.base import money, utcnow
 from models.budgets import Budget, BudgetLine, BudgetModification
 from models.commitments import Commitment, CommitmentChangeOrder, CommitmentChangeOrderLine, CommitmentLine
@@ -81,7 +83,11 @@ class _Loader:
         at: dt.datetime,
         note: str | None = None,
     ) -> None:
-        record_transition(self.session, record, action, to, actor, note=note, at=at, born=action == "import")
+        event = record_transition(
+            self.session, record, action, to, actor, note=note, at=at, born=action == "import"
+        )
+        # the amount the step carried, as the workflow records it (the accountant report shows it)
+        event.amount = registry.spec_of(record).amount(record)
 
     def imported(self, record: SyncState, origin_id: str, days_ago: float) -> None:
         """Born SYNCED: the record came from the ERP."""
@@ -233,6 +239,7 @@ def _codes_of(*budgets) -> set[str]:
 
 def load_demo_company(session: Session) -> _Loader:
     """Create the demo company in an empty database."""
+    acting_as(session, DEMO_LOADER)
     settings = get_settings(session)
     settings.name = COMPANY_NAME
     settings.erp_system = ErpSystem.SAGE_100_CONTRACTOR

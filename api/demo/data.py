@@ -37,6 +37,7 @@ DEMO_USERS = (
             Tool.COMMITMENTS: _A,
             Tool.INVOICES: _A,
             Tool.DIRECTORY: _A,
+            Tool.PRIME_CONTRACTS: _A,
             Tool.ERP_INTEGRATIONS: _R,
             Tool.REPORTS: _R,
         },
@@ -46,7 +47,14 @@ DEMO_USERS = (
         "accounting approver",
         "Dana Whitfield",
         "accounting@pacificridge.example",
-        {**{tool: _R for tool in Tool}, Tool.ERP_INTEGRATIONS: _S, Tool.REPORTS: _A},
+        # ADMIN on Prime Contract: the owner contracts are accounting's, and with READ_ONLY on Reports it
+        # opens the project job-cost reports (the seeds: Reports AND Budget or Prime Contract ADMIN)
+        {
+            **{tool: _R for tool in Tool},
+            Tool.ERP_INTEGRATIONS: _S,
+            Tool.REPORTS: _A,
+            Tool.PRIME_CONTRACTS: _A,
+        },
         approver=True,
     ),
 )
