@@ -2,7 +2,8 @@
 rest of the code asks about it: its model, the tool that owns it, how a message names it and how
 the approver's queue labels it, how to find its project, its GraphQL type name (also the prefix of
 its global IDs, written here literally so renaming a class never changes an ID a client stored),
-its preflight checks, what each ERP does with it, the ERP key the approver types when accepting it,
+its preflight checks, what each ERP does with it, its ERP key (typed by the approver when
+accepting, the record's own number, or assigned by the ERP; and the scope in which it is unique),
 and its rows in the approver's queue.
 
 Nothing else lists record types: adding one (prime contracts, say) is one entry here plus its
@@ -31,7 +32,7 @@ from models.enums import CommitmentKind, ErpSystem, RecordType, Tool
 from models.erp import OTHER_FEATURES, Capability, ErpSupport
 from models.errors import DomainError, ErrorCode
 from models.invoices import SubcontractorInvoice
-from models.projects import Project, SubJob
+from models.projects import Project, SubJob, mark_job_cost_codes
 from models.wbs import CostCode
 
 S100 = ErpSystem.SAGE_100_CONTRACTOR
@@ -81,6 +82,14 @@ class RecordTypeSpec:
     # a record that came from the ERP is maintained there and never sent back; budgets decide
     # that with their own ownership rule (models.budgets)
     erp_origin_is_final: bool = True
+    # the ERP key is unique among the records of the type that share this column's value (None: in
+    # the whole company); see models.workflow.keys
+    key_scope: str | None = None
+    # the ERP assigns the key (a record number): an acknowledgement may give another key than the
+    # export proposed. Otherwise the key is the approver's or the record's own, and must match.
+    erp_owns_key: bool = False
+    # called when the record is accepted, in the same transaction (after its export is stored)
+    on_accept: Callable[[Session, Any], None] | None = None
 
     def capability(self, system: ErpSystem) -> Capability:
         support = self.erp[ErpSystem(system)]
@@ -131,6 +140,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
             "a job is created in one system and synced to the other, never in both",
         ),
         queue=QueueSource(lambda: Project.id),
+        on_accept=mark_job_cost_codes,
         erp={
             S100: ErpSupport(
                 "Job (3-5 Jobs)",
@@ -158,6 +168,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         project_id=lambda r: r.project_id,
         preflight=checks.check_sub_job,
         queue=QueueSource(lambda: SubJob.project_id),
+        key_scope="project_id",
         erp={
             S100: ErpSupport(
                 "Phase",
@@ -232,6 +243,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         project_id=lambda r: r.project_id,
         preflight=checks.check_budget,
         queue=QueueSource(lambda: Budget.project_id),
+        key_scope="project_id",
         erp_origin_is_final=False,
         erp={
             S100: ErpSupport(
@@ -257,12 +269,14 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         Tool.BUDGET,
         "budget modification",
         "BudgetModification",
-        label=lambda r: f"Budget modification {r.id} ({r.amount:.2f})",
+        label=lambda r: f"Budget modification {r.number} ({r.amount:.2f})",
         project_id=lambda r: r.budget.project_id,
         preflight=checks.check_budget_modification,
         queue=QueueSource(
             lambda: Budget.project_id, lambda: ((Budget, Budget.id == BudgetModification.budget_id),)
         ),
+        key_scope="budget_id",
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "Change Order, Budget and Sub Change Details (6-4-1)",
@@ -284,6 +298,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         project_id=lambda r: r.project_id,
         preflight=checks.check_commitment,
         queue=QueueSource(lambda: Commitment.project_id),
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "Subcontract (6-7-1) / Purchase Order (6-6-1)",
@@ -313,6 +328,8 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
             lambda: Commitment.project_id,
             lambda: ((Commitment, Commitment.id == CommitmentChangeOrder.commitment_id),),
         ),
+        key_scope="commitment_id",
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "Subcontract Change Order / Purchase Order lines",
@@ -339,6 +356,8 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
             lambda: Commitment.project_id,
             lambda: ((Commitment, Commitment.id == SubcontractorInvoice.commitment_id),),
         ),
+        key_scope="commitment_id",
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "AP Invoice (4-2)",

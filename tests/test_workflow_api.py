@@ -56,6 +56,15 @@ def people(make_actor):
         "viewer": make_actor(
             "Val Viewer", {t: PermissionLevel.READ_ONLY for t in (*FIELD_TOOLS, Tool.ERP_INTEGRATIONS)}
         ),
+        # the account the sync agent signs in with (reading the field tools too, to see the records)
+        "agent": make_actor(
+            "Sync Agent",
+            {
+                **{t: PermissionLevel.READ_ONLY for t in FIELD_TOOLS},
+                Tool.ERP_INTEGRATIONS: PermissionLevel.ADMIN,
+            },
+            connector=True,
+        ),
     }
 
 
@@ -223,12 +232,19 @@ def test_refusals_over_http_change_nothing(gql, people, session, session_factory
     refused(pm, RETRIEVE, {"ids": [cid]}, "retrieveFromErp", "INVALID_STATUS_TRANSITION")
     with session_factory() as s:
         export_id = s.scalar(select(ErpExport.id))
-    gql.as_(people["approver"])  # the agent below runs as the ERP admin user
     ack = (
         "mutation($id: ID!) { acknowledgeErpExport(input: {exportId: $id}) { export { status } errors { code "
         "} } }"
     )
-    assert gql.data(ack, {"id": to_global_id("ErpExport", export_id)})["acknowledgeErpExport"]["errors"] == []
+    # ADMIN on every tool and the approver privilege is not the connector: refused, nothing changes
+    before = counts(session_factory), status_of(session_factory, type(c), c.id)
+    admin_ack = gql.data(ack, {"id": to_global_id("ErpExport", export_id)})["acknowledgeErpExport"]
+    assert admin_ack["errors"] == [{"code": "PERMISSION_DENIED"}]
+    assert (counts(session_factory), status_of(session_factory, type(c), c.id)) == before
+    agent = gql.as_(people["agent"])
+    assert (
+        agent.data(ack, {"id": to_global_id("ErpExport", export_id)})["acknowledgeErpExport"]["errors"] == []
+    )
     refused(pm, RESEND, {"ids": [cid]}, "resendToErp", "INVALID_STATUS_TRANSITION")
     refused(pm, UNLINK, {"ids": [cid]}, "unlinkFromErp", "PERMISSION_DENIED")
     out = only(approver.data(UNLINK, {"ids": [cid]}), "unlinkFromErp")
@@ -260,6 +276,7 @@ def test_the_agent_pulls_the_outbox_and_acknowledges_or_fails(gql, people, sessi
     session.commit()
     gql.as_(people["pm"]).data(SEND, {"ids": [gid(c1), gid(c2)]})
     gql.as_(people["approver"]).data(ACCEPT, {"items": [{"id": gid(c1)}, {"id": gid(c2)}]})
+    gql = gql.as_(people["agent"])
     pending = gql.data(
         "{ erpExports(status: PENDING) { totalCount nodes { id recordType erpSystem erpEntity columns header "
         "lines } } }"
@@ -301,9 +318,10 @@ def test_the_agent_pulls_the_outbox_and_acknowledges_or_fails(gql, people, sessi
     missing = gql.data(ack, {"id": to_global_id("ErpExport", 999), "origin": None})["acknowledgeErpExport"]
     assert missing == {"export": None, "item": None, "errors": [{"code": "EXPORT_NOT_FOUND"}]}
     assert counts(session_factory) == before
-    # a user without ERP admin cannot acknowledge
-    denied = gql.as_(people["pm"]).data(ack, {"id": first["id"], "origin": None})["acknowledgeErpExport"]
-    assert denied["errors"] == [{"code": "PERMISSION_DENIED"}]
+    # a user who is not the connector cannot acknowledge: not a PM, not an approver
+    for who in ("pm", "approver"):
+        denied = gql.as_(people[who]).data(ack, {"id": second["id"], "origin": None})["acknowledgeErpExport"]
+        assert denied["errors"] == [{"code": "PERMISSION_DENIED"}]
     # nor read the outbox
     assert gql.as_(people["pm"]).execute("{ erpExports { totalCount } }")["errors"]
 
