@@ -154,6 +154,12 @@ APPROVED_ESTIMATE_CHANGE = Table(
     "JC Approved Estimate Changes",
     header=(
         Field("Job", "Project (Job ID)", lambda m, x: _job_id(m.budget.project), reference=True),
+        Field(
+            "Change Order",
+            "Budget Modification #",
+            attr("number"),
+            added="the budget change's number, so the estimate change in Sage can be matched to it",
+        ),
         Field("Description", "Budget Change Notes", attr("notes")),
         Field("Date", "System Date at Time of Export", lambda m, x: x.today, DATE),
     ),
@@ -164,6 +170,7 @@ APPROVED_ESTIMATE_CHANGE = Table(
         Field("Amount", "Budget Change (negative on From, positive on To)", attr("amount"), MONEY),
     ),
     line_items=modification_sides,
+    origin_key="Change Order",
 )
 
 COMMITMENT = Table(
@@ -198,6 +205,8 @@ COMMITMENT = Table(
     ),
     line_items=lambda c, x: c.lines,
     origin_key="Commitment",
+    total="Amount",
+    line_amount="Line Amount",
 )
 
 COMMITMENT_CHANGE_ORDER = Table(
@@ -230,6 +239,8 @@ COMMITMENT_CHANGE_ORDER = Table(
     ),
     line_items=lambda co, x: co.lines,
     origin_key="Change Order",
+    total="Amount",
+    line_amount="Line Amount",
 )
 
 AP_INVOICE = Table(
