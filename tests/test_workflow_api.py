@@ -399,6 +399,74 @@ def test_sync_preflight_lists_every_blocker_with_its_fix(gql, people, session):
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_ID"
 
 
+PREFLIGHT = (
+    "query($id: ID!) { syncPreflight(id: $id) { status canSend blockers { code fix } warnings { code message fix } "
+    "} }"
+)
+
+
+@pytest.mark.parametrize(
+    "steps, status, can_send, code",
+    [
+        ([], "NOT_SENT", True, None),
+        (["send"], "READY_TO_EXPORT", False, "ALREADY_SENT"),
+        (["send", "accept"], "EXPORTING", False, "EXPORT_IN_PROGRESS"),
+        (["send", "accept", "ack"], "SYNCED", False, "ALREADY_SYNCED"),
+        (["send", "reject"], "REJECTED", True, None),
+        (["send", "accept", "fail"], "FAILED_TO_EXPORT", True, None),
+    ],
+)
+def test_preflight_says_why_for_every_status_and_send_agrees(
+    gql, people, session, session_factory, steps, status, can_send, code
+):
+    """What syncPreflight answers is what sendToErp does: a rejected or failed record is resent, one
+    already with the ERP is refused with preflight's own code."""
+    proj, ven, concrete, rebar, sub, mat = f.synced_world(session)
+    c = f.commitment(session, proj, ven, lines=[(concrete, sub, "10", None, None, "")])
+    session.commit()
+    pm, approver, agent = (gql.as_(people[who]) for who in ("pm", "approver", "agent"))
+    cid = gid(c)
+    for step in steps:
+        if step == "send":
+            assert only(pm.data(SEND, {"ids": [cid]}), "sendToErp")["ok"]
+        elif step == "accept":
+            assert only(approver.data(ACCEPT, {"items": [{"id": cid}]}), "acceptErpExport")["ok"]
+        elif step == "reject":
+            assert only(approver.data(REJECT, {"ids": [cid], "reason": "Wrong vendor"}), "rejectErpExport")[
+                "ok"
+            ]
+        else:
+            with session_factory() as s:
+                export_id = to_global_id("ErpExport", s.scalar(select(ErpExport.id)))
+            mutation = (
+                "mutation($id: ID!) { acknowledgeErpExport(input: {exportId: $id}) { errors { code } } }"
+                if step == "ack"
+                else 'mutation($id: ID!) { failErpExport(input: {exportId: $id, messages: ["Job closed"]}) '
+                "{ errors { code } } }"
+            )
+            assert not next(iter(agent.data(mutation, {"id": export_id}).values()))["errors"]
+    pre = pm.data(PREFLIGHT, {"id": cid})["syncPreflight"]
+    assert (pre["status"], pre["canSend"]) == (status, can_send)
+    assert [b["code"] for b in pre["blockers"]] == ([code] if code else [])
+    assert all(b["fix"] for b in pre["blockers"])
+    if status in ("REJECTED", "FAILED_TO_EXPORT"):
+        [warning] = pre["warnings"]
+        reason = "Wrong vendor" if status == "REJECTED" else "Job closed"
+        assert warning["code"] == "RESEND" and reason in warning["message"] and "sendToErp" in warning["fix"]
+    before = counts(session_factory)
+    sent = only(pm.data(SEND, {"ids": [cid]}), "sendToErp")
+    assert sent["ok"] is can_send
+    if can_send:
+        assert sent["item"]["sync"]["status"] == "READY_TO_EXPORT"
+        with session_factory() as s:
+            last = s.scalars(select(SyncEvent).order_by(SyncEvent.id.desc())).first()
+            assert last.action == ("send" if status == "NOT_SENT" else "resend")
+    else:
+        assert [e["code"] for e in sent["errors"]] == [code]
+        assert sent["blockers"][0]["fix"] == pre["blockers"][0]["fix"]
+        assert counts(session_factory) == before and status_of(session_factory, type(c), c.id) == status
+
+
 def test_erp_configuration_and_settings(gql, people, session):
     f.configure(session)
     session.commit()

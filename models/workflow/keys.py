@@ -92,27 +92,29 @@ def claim_key(session: Session, record: Any, key: str, *, field: str | None) -> 
 def acknowledged_key(session: Session, record: Any, assigned: str | None, given: str | None) -> str | None:
     """The key an acknowledgement gives the record: ``given`` (what the connector says the ERP
     calls it) or, when blank, ``assigned`` (what the export proposed: the approver's key or the
-    record's number). Refused (ORIGIN_ID_MISMATCH) when ``given`` differs from ``assigned`` and the
-    ERP does not own the type's keys; refused when another record holds it."""
+    record's number). Refused when another record holds it (the type's duplicate code), and
+    refused (ORIGIN_ID_MISMATCH) when it differs from ``assigned`` and the ERP does not own the
+    type's keys."""
     spec = registry.spec_of(record)
     label = key_label(spec)
     key = clean_key(given, label, "originId")
     if key is None:
         key = assigned
-    elif assigned is not None and key.lower() != assigned.lower():
-        if key_source(spec) != KeySource.ERP:
-            who = "the approver typed" if key_source(spec) == KeySource.APPROVER else "the export carries"
-            raise DomainError(
-                ErrorCode.ORIGIN_ID_MISMATCH,
-                f"The {label} {who} is {assigned}, not {key}: a {spec.noun}'s ERP key is decided in "
-                "CostBridge. If the ERP filed the record under another key, fail the export with the "
-                "ERP's message so the record can be fixed and resent",
-                "originId",
-            )
-    elif assigned is not None:
-        key = assigned  # the same key, spelled as assigned
-    if key is not None:
-        claim_key(session, record, key, field="originId")
+    if key is None:
+        return None
+    # a key another record holds is the worse problem: say that first
+    claim_key(session, record, key, field="originId")
+    if assigned is None or key.lower() == assigned.lower():
+        return assigned or key  # the same key, spelled as assigned
+    if key_source(spec) != KeySource.ERP:
+        who = "the approver typed" if key_source(spec) == KeySource.APPROVER else "the export carries"
+        raise DomainError(
+            ErrorCode.ORIGIN_ID_MISMATCH,
+            f"The {label} {who} is {assigned}, not {key}: a {spec.noun}'s ERP key is decided in "
+            "CostBridge. If the ERP filed the record under another key, fail the export with the "
+            "ERP's message so the record can be fixed and resent",
+            "originId",
+        )
     return key
 
 
