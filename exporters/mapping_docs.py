@@ -25,7 +25,12 @@ _SOURCES = {
     KeySource.RECORD: "the record's own number, as the export carries it",
     KeySource.ERP: "the ERP's record number (the export proposes the record's number)",
 }
-_SCOPES = {None: "the company", "project_id": "the project", "budget_id": "the budget", "commitment_id": "the commitment"}
+_SCOPES = {
+    None: "the company",
+    "project_id": "the project",
+    "budget_id": "the budget",
+    "commitment_id": "the commitment",
+}
 
 
 def _cell(text: str) -> str:
@@ -41,9 +46,11 @@ def keys_markdown() -> str:
     for spec in registry.REGISTRY:
         source = key_source(spec)
         key = spec.origin_id.label if spec.origin_id is not None else keys.get(spec.record_type, "")
+        changeable = (
+            "yes (the ERP assigns it)" if source == KeySource.ERP else "no: refused (ORIGIN_ID_MISMATCH)"
+        )
         rows.append(
-            f"| {spec.noun} | {_cell(key)} | {_SOURCES[source]} | {_SCOPES[spec.key_scope]} | "
-            f"{'yes (the ERP assigns it)' if source == KeySource.ERP else 'no: refused (ORIGIN_ID_MISMATCH)'} |"
+            f"| {spec.noun} | {_cell(key)} | {_SOURCES[source]} | {_SCOPES[spec.key_scope]} | {changeable} |"
         )
     return "\n".join(rows)
 
@@ -95,7 +102,7 @@ def _note(field: Field, table: Table) -> str:
 
 def tables_markdown() -> str:
     out: list[str] = []
-    for system, tables in _systems():
+    for _system, tables in _systems():
         for table in tables:
             name = ERP_NAMES[table.erp_system]
             out.append(f"#### {name}: {table.entity} ({_cell(table.where)})")
@@ -107,9 +114,8 @@ def tables_markdown() -> str:
                 for field in fields:
                     if per == "line" and field.erp in header:
                         continue
-                    out.append(
-                        f"| {_cell(field.erp)} | {_cell(field.source)} | {per} | {_cell(_note(field, table))} |"
-                    )
+                    note = _cell(_note(field, table))
+                    out.append(f"| {_cell(field.erp)} | {_cell(field.source)} | {per} | {note} |")
             for note in table.notes:
                 out.append("")
                 out.append(f"_{_cell(note)}_")
@@ -139,12 +145,11 @@ def rewrite(text: str) -> str:
         start, end = _markers(section)
         if section_of(text, section) is None:
             raise ValueError(f"{DOC.name} has no '{start}' ... '{end}' section")
-        text = re.sub(
-            re.escape(start) + r"\n.*?\n?" + re.escape(end),
-            lambda _m, body=body, start=start, end=end: f"{start}\n{body}\n{end}",
-            text,
-            flags=re.S,
-        )
+        replacement = f"{start}\n{body}\n{end}"
+        pattern = re.compile(re.escape(start) + r"\n.*?\n?" + re.escape(end), flags=re.S)
+        found = pattern.search(text)
+        assert found is not None
+        text = text[: found.start()] + replacement + text[found.end() :]
     return text
 
 

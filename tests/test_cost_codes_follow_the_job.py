@@ -18,7 +18,6 @@ from models.projects import ProjectCostCode, add_project_cost_codes
 from models.sync import ErpExport, SyncEvent
 from models.wbs import create_cost_code
 from tests import factories_workflow as f
-from tests.actors import SETUP
 
 
 def blockers(session, record) -> list[ErrorCode]:

@@ -179,7 +179,8 @@ def test_nested_direct_costs_page_by_date_and_id_while_costs_arrive(gql, session
     for n, day in enumerate((5, 5, 5, 9, 12)):
         add(day, n)
     query = (
-        "query($id: ID!, $after: String) { node(id: $id) { ... on Project { directCosts(first: 2, after: $after) "
+        "query($id: ID!, $after: String) { node(id: $id) { ... on Project { "
+        "directCosts(first: 2, after: $after) "
         "{ totalCount pageInfo { hasNextPage endCursor } nodes { description } } } } }"
     )
     pid = to_global_id("Project", project.id)
@@ -249,7 +250,8 @@ def test_a_records_exports_by_record_id_and_in_its_sync_block(gql, session, make
     # read like the outbox: a commitments reader without STANDARD on ERP Integrations sees null
     reader = gql.as_(make_actor("Rita Reader", {Tool.COMMITMENTS: PermissionLevel.READ_ONLY}))
     body = reader.execute(
-        "query($id: ID!) { node(id: $id) { ... on Commitment { number sync { status exports { status } } } } }",
+        "query($id: ID!) { node(id: $id) { ... on Commitment { number sync { status exports { status } } } "
+        "} }",
         {"id": cid},
     )
     assert body["data"]["node"] == {"number": "SC-001", "sync": {"status": "EXPORTING", "exports": None}}

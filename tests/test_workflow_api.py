@@ -400,8 +400,8 @@ def test_sync_preflight_lists_every_blocker_with_its_fix(gql, people, session):
 
 
 PREFLIGHT = (
-    "query($id: ID!) { syncPreflight(id: $id) { status canSend blockers { code fix } warnings { code message fix } "
-    "} }"
+    "query($id: ID!) { syncPreflight(id: $id) { status canSend blockers { code fix } "
+    "warnings { code message fix } } }"
 )
 
 
