@@ -138,6 +138,21 @@ def test_the_erp_may_assign_its_own_key_where_it_owns_them_but_never_a_held_one(
     assert (export.origin_id, c.origin_id, c.sync_status) == ("7002", "7002", SyncStatus.SYNCED)
 
 
+def test_a_failed_export_releases_the_key_it_proposed(session):
+    proj, ven, concrete, rebar, sub, mat = f.synced_world(session)
+    other = f.project(session, "24-002", "Other job", synced=True, erp_job_id="J-200")
+    first = f.commitment(session, proj, ven, number="SC-001", lines=[(concrete, sub, "1", None, None, "")])
+    export_id = accepted(session, first)
+    assert first.origin_id == "SC-001"
+    wf.fail_export(session, FILE_CONNECTOR, export_id, ["Subcontract numbers are numeric in Sage"])
+    session.commit()
+    assert (first.sync_status, first.origin_id) == (SyncStatus.FAILED_TO_EXPORT, None)
+    # the ERP never took it: another commitment may go under that number
+    second = f.commitment(session, other, ven, number="SC-001", lines=[(concrete, sub, "1", None, None, "")])
+    accepted(session, second)
+    assert second.origin_id == "SC-001"
+
+
 def test_accept_refuses_a_commitment_whose_number_another_commitment_holds_as_its_key(session):
     proj, ven, concrete, rebar, sub, mat = f.synced_world(session)
     other = f.project(session, "24-002", "Other job", synced=True, erp_job_id="J-200")

@@ -14,6 +14,7 @@ from models.base import utcnow
 from models.enums import ExportStatus
 from models.errors import DomainError, ErrorCode
 from models.policy import CONNECTOR, OUTBOX, Actor, require
+from models import registry
 from models.registry import load_record
 from models.sync import ErpExport
 from models.workflow import keys
@@ -126,7 +127,8 @@ def fail_export(
     connector: str | None = None,
 ) -> ErpExport:
     """The ERP refused the record: export FAILED, record FAILED_TO_EXPORT with the ERP's messages.
-    Failing a failed export returns it unchanged."""
+    A key the export proposed (the record's number) is released; a key the approver typed stays
+    with the record until it is accepted again. Failing a failed export returns it unchanged."""
     require(actor, CONNECTOR, "Failing an ERP export")
     texts = [m.strip() for m in messages if m and m.strip()]
     export = get_export(session, actor, export_id, for_update=True)
@@ -145,6 +147,9 @@ def fail_export(
     record_event(session, record, "fail", target, actor, "; ".join(texts))
     if connector and not export.connector:
         export.connector = connector
+    if keys.key_source(registry.spec_of(record)) != keys.KeySource.APPROVER:
+        # the key the export proposed was only reserved: the ERP does not have the record
+        record.origin_id = None
     record.sync_messages = texts
     export.status = ExportStatus.FAILED
     export.messages = texts
