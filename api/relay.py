@@ -7,6 +7,7 @@ import base64
 import binascii
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -267,7 +268,7 @@ class Keyset:
             raise TypeError("a paged statement must be ordered, ending with a unique column")
         return cls(tuple(keys))
 
-    @property
+    @functools.cached_property
     def tag(self) -> str:
         """Binds a cursor to this order: a cursor of another list is refused, not misread."""
         text = ",".join(f"{k.name}:{k.kind}:{int(k.descending)}" for k in self.keys)
