@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models import registry
 from models.base import utcnow
 from models.enums import ExportStatus
 from models.errors import DomainError, ErrorCode
 from models.policy import CONNECTOR, OUTBOX, Actor, require
-from models import registry
 from models.registry import load_record
 from models.sync import ErpExport
 from models.workflow import keys
