@@ -256,7 +256,7 @@ class _Run:
                         ACTOR,
                         connector=CONNECTOR,
                         holder=self.holder,
-                        folder=str(self.folder),
+                        folder=str(self.folder.absolute()),  # recovery may run elsewhere
                         file_name=name,
                         temp_name=temp.name,
                         export_ids=export_ids,
