@@ -25,7 +25,8 @@ def connector_run(
     ),
 ) -> None:
     """Write every queued ERP export into ERP-importable CSV files (one per ERP entity) and
-    acknowledge them. Safe to re-run after a crash: nothing is written twice."""
+    acknowledge them. One run at a time per company (a second one does nothing); safe to re-run
+    after a crash: the delivery journal makes sure nothing is written twice."""
     from exporters.connectors.file import run_file_connector
     from exporters.digest_mail import send_due_digest
 
@@ -39,12 +40,14 @@ def connector_run(
             except DomainError as exc:
                 typer.echo(f"Error ({exc.code}): {exc.message}", err=True)
                 raise typer.Exit(1) from None
+            if run.skipped:
+                typer.echo(f"nothing done: {run.skipped}")
             for path in run.files:
                 typer.echo(f"wrote {path}")
             typer.echo(
                 f"{len(run.acknowledged)} export(s) acknowledged"
                 + (f" ({len(run.recovered)} from an interrupted run)" if run.recovered else "")
-                + (f", {len(run.requeued)} requeued" if run.requeued else "")
+                + (f", {len(run.failed)} failed (ERP key taken)" if run.failed else "")
             )
             for error in run.errors:
                 typer.echo(f"error: {error}", err=True)

@@ -29,7 +29,7 @@ from email.utils import formataddr, make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.audit import acting_as
+from models.audit import acting_factory
 from models.base import utcnow
 from models.company import CompanySettings, get_settings
 from models.db import transaction
@@ -249,6 +249,7 @@ def send_due_digest(
     so a later run retries."""
     now = now or utcnow()
     today = now.date()
+    factory = acting_factory(factory, DIGEST_SENDER)
     with transaction(factory) as session:
         settings = session.scalar(
             select(CompanySettings).where(CompanySettings.id == 1).with_for_update()
@@ -265,7 +266,6 @@ def send_due_digest(
         settings.digest_last_sent_on = today
     try:
         with factory() as session:
-            acting_as(session, DIGEST_SENDER)
             delivery = send_digests(session, DIGEST_SENDER, config, now)
     except DomainError:
         with transaction(factory) as session:

@@ -158,6 +158,12 @@ APPROVED_ESTIMATE_CHANGE = Table(
     "JC Approved Estimate Changes",
     header=(
         Field("Job", "Project (Job ID)", lambda m, x: _job_id(m.budget.project), reference=True),
+        Field(
+            "Change Order",
+            "Budget Modification #",
+            attr("number"),
+            added="the budget change's number, so the estimate change in Sage can be matched to it",
+        ),
         Field("Description", "Budget Change Notes", attr("notes")),
         Field("Date", "System Date at Time of Export", lambda m, x: x.today, DATE),
     ),
@@ -168,6 +174,7 @@ APPROVED_ESTIMATE_CHANGE = Table(
         Field("Amount", "Budget Change (negative on From, positive on To)", attr("amount"), MONEY),
     ),
     line_items=modification_sides,
+    origin_key="Change Order",
 )
 
 COMMITMENT = Table(
@@ -202,6 +209,8 @@ COMMITMENT = Table(
     ),
     line_items=lambda c, x: c.lines,
     origin_key="Commitment",
+    total="Amount",
+    line_amount="Line Amount",
 )
 
 COMMITMENT_CHANGE_ORDER = Table(
@@ -234,6 +243,8 @@ COMMITMENT_CHANGE_ORDER = Table(
     ),
     line_items=lambda co, x: co.lines,
     origin_key="Change Order",
+    total="Amount",
+    line_amount="Line Amount",
 )
 
 AP_INVOICE = Table(
@@ -332,11 +343,13 @@ PRIME_CONTRACT_CHANGE_ORDER = Table(
         Field("Category", "Cost Type", cost_type),
         Field("Line Description", "Description", attr("description")),
         Field("Units", "Qty", attr("quantity"), QTY),
-        Field("Unit Price", "Unit Cost", attr("unit_cost"), MONEY),
+        Field("Unit Cost", "Unit Cost", attr("unit_cost"), MONEY),
         Field("Line Amount", "Amount (revises the contract amount of the item)", attr("amount"), MONEY),
     ),
     line_items=lambda co, x: co.lines,
     origin_key="Change Order",
+    total="Amount",
+    line_amount="Line Amount",
     notes=(
         "The approved change revises the contract amount; the miscellaneous worksheet (JC) carries it "
         "to the job's cost codes and categories.",

@@ -13,6 +13,7 @@ from models.commitments import (
 )
 from models.company import CompanySettings
 from models.costs import DirectCost, UnplacedJobCost
+from models.delivery import ConnectorLease, ErpDelivery
 from models.directory import Vendor
 from models.imports import ImportRun
 from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
@@ -38,9 +39,11 @@ __all__ = [
     "CommitmentChangeOrderLine",
     "CommitmentLine",
     "CompanySettings",
+    "ConnectorLease",
     "CostCode",
     "CostType",
     "DirectCost",
+    "ErpDelivery",
     "ErpExport",
     "ImportRun",
     "PrimeContract",

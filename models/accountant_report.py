@@ -188,7 +188,8 @@ def _start(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-def _rows(session: Session, raw: Sequence[Any]) -> list[AccountantRow]:
+def rows_of(session: Session, raw: Sequence[Any]) -> list[AccountantRow]:
+    """The report rows of raw ``report_query`` results (records, labels and projects loaded at once)."""
     records = registry.load_records(session, [(r.record_type, r.record_id) for r in raw])
     project_ids = {r.project_id for r in raw if r.project_id is not None}
     projects = (
@@ -221,14 +222,10 @@ def _rows(session: Session, raw: Sequence[Any]) -> list[AccountantRow]:
     return rows
 
 
-def report_rows(
-    session: Session, actor: Actor, filters: AccountantFilters, *, limit: int | None = None, offset: int = 0
-) -> list[AccountantRow]:
-    """The rows (a page of them with ``limit``/``offset``), oldest first."""
-    stmt = report_query(actor, filters)
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
-    return _rows(session, session.execute(stmt).all())
+def report_rows(session: Session, actor: Actor, filters: AccountantFilters) -> list[AccountantRow]:
+    """Every row, oldest first. A page of them: ``rows_of`` over a keyset page of ``report_query``
+    (ordered by time, then the unique step id)."""
+    return rows_of(session, session.execute(report_query(actor, filters)).all())
 
 
 def iter_report_rows(
@@ -238,7 +235,7 @@ def iter_report_rows(
     stmt = report_query(actor, filters)
     result = session.execute(stmt.execution_options(yield_per=chunk))
     for part in result.partitions(chunk):
-        yield from _rows(session, part)
+        yield from rows_of(session, part)
 
 
 def report_totals(session: Session, actor: Actor, filters: AccountantFilters) -> AccountantTotals:

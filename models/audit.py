@@ -117,6 +117,16 @@ def sessions_acting_as(factory: sessionmaker[Session], actor: Actor) -> sessionm
     return factory
 
 
+def acting_factory(factory: sessionmaker[Session], actor: Actor) -> sessionmaker[Session]:
+    """A factory like ``factory`` (same engine and options) whose sessions act as ``actor``;
+    ``factory`` itself is left as it was (a process may share it with other actors)."""
+    if actor is None:
+        raise TypeError("an actor is required: a user or a named system actor")
+    options = dict(factory.kw)
+    info = {**(options.pop("info", None) or {}), ACTOR_KEY: actor}
+    return sessionmaker(class_=factory.class_, info=info, **options)
+
+
 def actor_of(session: Session) -> Actor | None:
     actor: Actor | None = session.info.get(ACTOR_KEY)
     return actor

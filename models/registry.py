@@ -2,7 +2,8 @@
 rest of the code asks about it: its model, the tool that owns it, how a message names it and how
 the approver's queue labels it, how to find its project, its GraphQL type name (also the prefix of
 its global IDs, written here literally so renaming a class never changes an ID a client stored),
-its preflight checks, what each ERP does with it, the ERP key the approver types when accepting it,
+its preflight checks, what each ERP does with it, its ERP key (typed by the approver when
+accepting, the record's own number, or assigned by the ERP; and the scope in which it is unique),
 and its rows in the approver's queue.
 
 Nothing else lists record types: adding one (prime contracts, say) is one entry here plus its
@@ -36,7 +37,7 @@ from models.errors import DomainError, ErrorCode
 from models.invoices import SubcontractorInvoice, invoice_totals
 from models.prime_contracts import PrimeContract, PrimeContractChangeOrder
 from models.prime_contracts import lines_total as prime_lines_total
-from models.projects import Project, SubJob
+from models.projects import Project, SubJob, mark_job_cost_codes
 from models.wbs import CostCode
 
 S100 = ErpSystem.SAGE_100_CONTRACTOR
@@ -89,6 +90,14 @@ class RecordTypeSpec:
     # the money a record carries to the ERP (what the accountant report shows); None for records
     # without an amount (projects, vendors, ...)
     amount: Callable[[Any], Decimal | None] = lambda r: None
+    # the ERP key is unique among the records of the type that share this column's value (None: in
+    # the whole company); see models.workflow.keys
+    key_scope: str | None = None
+    # the ERP assigns the key (a record number): an acknowledgement may give another key than the
+    # export proposed. Otherwise the key is the approver's or the record's own, and must match.
+    erp_owns_key: bool = False
+    # called when the record is accepted, in the same transaction (after its export is stored)
+    on_accept: Callable[[Session, Any], None] | None = None
 
     def capability(self, system: ErpSystem) -> Capability:
         support = self.erp[ErpSystem(system)]
@@ -141,6 +150,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
             "a job is created in one system and synced to the other, never in both",
         ),
         queue=QueueSource(lambda: Project.id),
+        on_accept=mark_job_cost_codes,
         erp={
             S100: ErpSupport(
                 "Job (3-5 Jobs)",
@@ -168,6 +178,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         project_id=lambda r: r.project_id,
         preflight=checks.check_sub_job,
         queue=QueueSource(lambda: SubJob.project_id),
+        key_scope="project_id",
         erp={
             S100: ErpSupport(
                 "Phase",
@@ -242,6 +253,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         project_id=lambda r: r.project_id,
         preflight=checks.check_budget,
         queue=QueueSource(lambda: Budget.project_id),
+        key_scope="project_id",
         erp_origin_is_final=False,
         amount=lambda r: sum((line.original_amount for line in r.lines), Decimal("0.00")),
         erp={
@@ -268,13 +280,15 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         Tool.BUDGET,
         "budget modification",
         "BudgetModification",
-        label=lambda r: f"Budget modification {r.id} ({r.amount:.2f})",
+        label=lambda r: f"Budget modification {r.number} ({r.amount:.2f})",
         project_id=lambda r: r.budget.project_id,
         preflight=checks.check_budget_modification,
         amount=lambda r: r.amount,
         queue=QueueSource(
             lambda: Budget.project_id, lambda: ((Budget, Budget.id == BudgetModification.budget_id),)
         ),
+        key_scope="budget_id",
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "Change Order, Budget and Sub Change Details (6-4-1)",
@@ -297,6 +311,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         preflight=checks.check_commitment,
         amount=lambda r: commitment_lines_total(r.lines),
         queue=QueueSource(lambda: Commitment.project_id),
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "Subcontract (6-7-1) / Purchase Order (6-6-1)",
@@ -327,6 +342,8 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
             lambda: Commitment.project_id,
             lambda: ((Commitment, Commitment.id == CommitmentChangeOrder.commitment_id),),
         ),
+        key_scope="commitment_id",
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "Subcontract Change Order / Purchase Order lines",
@@ -354,6 +371,8 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
             lambda: Commitment.project_id,
             lambda: ((Commitment, Commitment.id == SubcontractorInvoice.commitment_id),),
         ),
+        key_scope="commitment_id",
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "AP Invoice (4-2)",
@@ -381,6 +400,9 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         preflight=checks.check_prime_contract,
         amount=lambda r: prime_lines_total(r.lines),
         queue=QueueSource(lambda: PrimeContract.project_id),
+        # the Sage 300 contract ID: contracts come from the ERP, and one contract is on one project
+        # only, so the ID is unique in the company
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "Prime contract (not synced)",
@@ -411,6 +433,10 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
             lambda: PrimeContract.project_id,
             lambda: ((PrimeContract, PrimeContract.id == PrimeContractChangeOrder.prime_contract_id),),
         ),
+        # the change order number Sage 300 files it under (the export proposes the PCCO's number),
+        # unique within its contract, as commitment change orders within their commitment
+        key_scope="prime_contract_id",
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "Owner change order (not synced)",

@@ -30,6 +30,8 @@ class User(Timestamped, Base):
     email: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
     # the seeds' "Can Push to Accounting" granular privilege
     can_push_to_accounting: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # the ERP connector privilege: the account a sync agent signs in with (acknowledge, fail)
+    acts_as_connector: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     permissions: Mapped[list[UserPermission]] = relationship(
@@ -217,14 +219,17 @@ def set_permissions(
     levels: Mapping[Tool, PermissionLevel],
     *,
     can_push_to_accounting: bool | None = None,
+    acts_as_connector: bool | None = None,
 ) -> User:
     """Set the user's level on each tool of ``levels`` (others unchanged), and the 'can push to
-    accounting' privilege when given. MANAGE_USERS."""
+    accounting' and ERP connector privileges when given. MANAGE_USERS."""
     policy.require(actor, policy.MANAGE_USERS, "Changing permissions")
     for tool, level in levels.items():
         user.set_level(tool, PermissionLevel(level))
     if can_push_to_accounting is not None:
         user.can_push_to_accounting = can_push_to_accounting
+    if acts_as_connector is not None:
+        user.acts_as_connector = acts_as_connector
     session.flush()
     return user
 
@@ -247,6 +252,7 @@ def create_user(
     email: str,
     levels: dict[Tool, PermissionLevel] | None = None,
     can_push_to_accounting: bool = False,
+    acts_as_connector: bool = False,
 ) -> User:
     """A new active user with ``levels`` per tool (NONE for the others); MANAGE_USERS."""
     policy.require(actor, policy.MANAGE_USERS, "Creating a user")
@@ -255,7 +261,12 @@ def create_user(
         raise DomainError(ErrorCode.INVALID_VALUE, f"'{email}' is not an email address", "email")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise DomainError(ErrorCode.DUPLICATE, f"A user with email {email} already exists", "email")
-    user = User(name=name.strip(), email=email, can_push_to_accounting=can_push_to_accounting)
+    user = User(
+        name=name.strip(),
+        email=email,
+        can_push_to_accounting=can_push_to_accounting,
+        acts_as_connector=acts_as_connector,
+    )
     for tool, level in (levels or {}).items():
         user.set_level(tool, level)
     session.add(user)

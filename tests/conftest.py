@@ -163,13 +163,14 @@ class Actor:
 
 @pytest.fixture
 def make_actor(session_factory):
-    """Create a user with the given levels and return it with a fresh API token."""
+    """Create a user with the given levels (and privileges) and return it with a fresh API token."""
 
     def _make(
         name: str = "User",
         levels: dict[Tool, PermissionLevel] | None = None,
         approver: bool = False,
         email: str | None = None,
+        connector: bool = False,
     ) -> Actor:
         with session_factory() as s:
             user = create_user(
@@ -179,6 +180,7 @@ def make_actor(session_factory):
                 email=email or f"{name.lower().replace(' ', '.')}.{next(_counter)}@example.com",
                 levels=levels or {},
                 can_push_to_accounting=approver,
+                acts_as_connector=connector,
             )
             token = issue_token(s, SETUP, user)
             s.commit()

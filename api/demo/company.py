@@ -95,6 +95,14 @@ class _Loader:
         record.origin_id = origin_id
         record.synced_at = self.at(days_ago)
         self._event(record, "import", SyncStatus.SYNCED, ERP_SYNC, record.synced_at, "Imported from Sage 100")
+        self._job_codes(record)
+
+    @staticmethod
+    def _job_codes(record: SyncState) -> None:
+        """A synced job's cost codes are in Sage (its budget there has them)."""
+        if isinstance(record, Project):
+            for link in record.project_cost_codes:
+                link.in_job_export = True
 
     def sent(self, record: SyncState, days_ago: float) -> None:
         pm = self.users["pm@pacificridge.example"]
@@ -107,6 +115,7 @@ class _Loader:
         self.sent(record, days_ago)
         record.decided_at, record.decided_by_id = self.at(days_ago - 0.5), approver.id
         self._event(record, "accept", SyncStatus.EXPORTING, approver, record.decided_at)
+        self._job_codes(record)
         record.origin_id, record.synced_at = origin_id, self.at(days_ago - 0.6)
         self._event(
             record,
@@ -256,6 +265,7 @@ def load_demo_company(session: Session) -> _Loader:
             email=u.email,
             levels=u.levels,
             can_push_to_accounting=u.approver,
+            acts_as_connector=u.connector,
         )
         for u in DEMO_USERS
     }

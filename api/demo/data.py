@@ -21,6 +21,7 @@ class DemoUser:
     email: str
     levels: dict[Tool, PermissionLevel]
     approver: bool
+    connector: bool = False
 
 
 _R, _S, _A = PermissionLevel.READ_ONLY, PermissionLevel.STANDARD, PermissionLevel.ADMIN
@@ -56,6 +57,16 @@ DEMO_USERS = (
             Tool.PRIME_CONTRACTS: _A,
         },
         approver=True,
+    ),
+    # the account the sync agent on the Sage server signs in with: it pulls the outbox and reports
+    # back (acknowledgeErpExport, failErpExport), and nothing else
+    DemoUser(
+        "sync agent",
+        "Sage sync agent",
+        "agent@pacificridge.example",
+        {Tool.ERP_INTEGRATIONS: _A},
+        approver=False,
+        connector=True,
     ),
 )
 

@@ -42,8 +42,8 @@ class AuditQueries:
             line = next((a for a in audited_models().values() if a.entity == type_name), None)
             if line is None:
                 raise GraphQLError(
-                    f"'{record_id}' is a {type_name} ID: an audit trail is kept for financial records "
-                    "and their lines",
+                    f"'{str(record_id)[:100]}' is a {type_name[:40]} ID: an audit trail is kept for "
+                    "financial records and their lines",
                     extensions={"code": ErrorCode.INVALID_ID.value, "field": "recordId"},
                 )
             spec = registry.spec(line.record_type)

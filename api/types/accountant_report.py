@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import strawberry
 
 from api.context import Info
-from api.relay import Connection, _offset, build_connection, check_page_size
+from api.relay import Connection, build_connection, page_rows
 from api.types.enums import RecordType
 from models import accountant_report as m
 
@@ -95,16 +95,12 @@ class AccountantReport:
     totals: AccountantReportTotals
     _filters: strawberry.Private[m.AccountantFilters]
 
-    @strawberry.field(description="The rows, a page at a time (at most 200).")
+    @strawberry.field(description="The rows, a page at a time (at most 200), by keyset: oldest first.")
     def rows(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[AccountantReportRow]:
-        limit = check_page_size(first)
-        offset = _offset(after)
-        rows = (
-            m.report_rows(info.context.session, info.context.actor, self._filters, limit=limit, offset=offset)
-            if limit
-            else []
-        )
-        total = self.totals.overall.count
-        return build_connection([AccountantReportRow.from_domain(r) for r in rows], offset, total)
+        ctx = info.context
+        stmt = m.report_query(ctx.actor, self._filters)
+        raw, cursors, total, has_next = page_rows(ctx.session, stmt, first, after, scalars=False)
+        rows = [AccountantReportRow.from_domain(r) for r in m.rows_of(ctx.session, raw)]
+        return build_connection(rows, cursors, total, has_next=has_next, after=after)

@@ -82,6 +82,9 @@ def _line_with_net(info: Info, line_id: int) -> BudgetLine:
     description="Moves an amount from one budget line to another of the same budget.",
 )
 class BudgetModification(Audited, Node):
+    number: str = strawberry.field(
+        description="The budget change order #: unique on the budget, carried by the ERP export."
+    )
     amount: Decimal
     notes: str
     sync: SyncInfo
@@ -93,6 +96,7 @@ class BudgetModification(Audited, Node):
     def from_row(cls, row: m.BudgetModification) -> BudgetModification:
         return cls(
             id=to_global_id(BUDGET_MODIFICATION, row.id),
+            number=row.number,
             amount=row.amount,
             notes=row.notes,
             sync=SyncInfo.from_row(row),

@@ -11,7 +11,6 @@ from api.dataloaders import costs as cost_loaders
 from api.dataloaders import projects as loaders
 from api.permissions import check
 from api.relay import Connection, Node, build_connection, check_page_size, register_node, to_global_id
-from api.relay import _offset as offset_of  # the cursor format is relay's own
 from api.types.audit import Audited
 from api.types.enums import CommitmentKind, CommitmentStatus, DirectCostType
 from api.types.sync import SyncInfo
@@ -177,8 +176,8 @@ class Project(Audited, Node):
         return [PrimeContract.from_row(r) for r in rows]
 
     @strawberry.field(
-        description="Job-cost transactions from the ERP, oldest first, one page at a time (read with "
-        "the budget: READ_ONLY on Budget).",
+        description="Job-cost transactions from the ERP, oldest first (by item date, then id), one page "
+        "at a time by keyset (read with the budget: READ_ONLY on Budget).",
     )
     async def direct_costs(
         self,
@@ -191,8 +190,15 @@ class Project(Audited, Node):
         from api.types.costs import DirectCost
 
         limit = check_page_size(first)
-        offset = offset_of(after)
-        rows, total = await info.context.loaders.get(cost_loaders.direct_cost_pages).load(
-            (self._pk, limit, offset, type)
+        order = cost_loaders.DIRECT_COST_ORDER
+        values = order.decode(after) if after is not None else None
+        rows, total, has_next = await info.context.loaders.get(cost_loaders.direct_cost_pages).load(
+            (self._pk, limit, values, type)
         )
-        return build_connection([DirectCost.from_row(r) for r in rows], offset, total)
+        return build_connection(
+            [DirectCost.from_row(r) for r in rows],
+            [order.cursor(r) for r in rows],
+            total,
+            has_next=has_next,
+            after=after,
+        )

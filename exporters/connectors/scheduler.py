@@ -6,7 +6,8 @@ with it the approvers' daily digest e-mail when it is due (``exporters.digest_ma
     scheduler.stop()
 
 A failed run is reported to ``on_error`` and the next run happens on schedule: the connector is
-crash-safe, so a later run picks up whatever an earlier one left.
+crash-safe, so a later run picks up whatever an earlier one left. Schedulers in several processes
+(or cron beside one) do not deliver twice: one run at a time holds the database lease.
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ class ConnectorScheduler:
             try:
                 run = run_file_connector(self.factory, self.folder)
                 self.runs += 1
-                if run.files or run.errors:
+                if run.skipped:
+                    log.info("file connector run skipped: %s", run.skipped)
+                elif run.files or run.errors:
                     log.info("file connector wrote %s, errors %s", [p.name for p in run.files], run.errors)
                 if self.on_run:
                     self.on_run(run)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 15:34:12.121300
+Create Date: 2026-11-27 16:14:30.400052
 """
 
 from alembic import op
@@ -41,6 +41,13 @@ def upgrade() -> None:
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company_settings'))
     )
+    op.create_table('connector_leases',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('holder', sa.String(length=64), nullable=True),
+    sa.Column('acquired_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_connector_leases'))
+    )
     op.create_table('cost_types',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=8), nullable=False),
@@ -53,11 +60,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cost_types')),
     sa.UniqueConstraint('code', name=op.f('uq_cost_types_code'))
     )
+    op.create_table('erp_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connector', sa.String(length=32), nullable=False),
+    sa.Column('folder', sa.String(length=1000), nullable=False),
+    sa.Column('file_name', sa.String(length=255), nullable=False),
+    sa.Column('temp_name', sa.String(length=255), nullable=False),
+    sa.Column('export_ids', sa.JSON(), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('PREPARED', 'VISIBLE', name='delivery_status', native_enum=False, length=16), nullable=False),
+    sa.Column('holder', sa.String(length=64), nullable=False),
+    sa.Column('prepared_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('visible_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_erp_deliveries')),
+    sa.UniqueConstraint('file_name', name=op.f('uq_erp_deliveries_file_name'))
+    )
+    with op.batch_alter_table('erp_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_erp_deliveries_status'), ['status'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('can_push_to_accounting', sa.Boolean(), nullable=False),
+    sa.Column('acts_as_connector', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -365,6 +391,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('cost_code_id', sa.Integer(), nullable=False),
+    sa.Column('in_job_export', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['cost_code_id'], ['cost_codes.id'], name=op.f('fk_project_cost_codes_cost_code_id_cost_codes')),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_cost_codes_project_id_projects'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project_cost_codes')),
@@ -595,6 +622,7 @@ def upgrade() -> None:
     op.create_table('budget_modifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('budget_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
     sa.Column('from_line_id', sa.Integer(), nullable=False),
     sa.Column('to_line_id', sa.Integer(), nullable=False),
     sa.Column('amount', sa.Numeric(precision=15, scale=2), nullable=False),
@@ -617,7 +645,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['from_line_id'], ['budget_lines.id'], name=op.f('fk_budget_modifications_from_line_id_budget_lines')),
     sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_budget_modifications_sent_by_id_users')),
     sa.ForeignKeyConstraint(['to_line_id'], ['budget_lines.id'], name=op.f('fk_budget_modifications_to_line_id_budget_lines')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_modifications'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_modifications')),
+    sa.UniqueConstraint('budget_id', 'number', name=op.f('uq_budget_modifications_budget_id_number'))
     )
     with op.batch_alter_table('budget_modifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_budget_modifications_origin_id'), ['origin_id'], unique=False)
@@ -836,6 +865,11 @@ def downgrade() -> None:
     op.drop_table('audit_entries')
     op.drop_table('api_tokens')
     op.drop_table('users')
+    with op.batch_alter_table('erp_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_erp_deliveries_status'))
+
+    op.drop_table('erp_deliveries')
     op.drop_table('cost_types')
+    op.drop_table('connector_leases')
     op.drop_table('company_settings')
     # ### end Alembic commands ###
