@@ -15,6 +15,7 @@ from models.db import make_sessionmaker
 from models.enums import CommitmentStatus, ExportStatus, PermissionLevel, SyncStatus, Tool
 from models.sync import ErpExport, SyncEvent
 from tests import factories_workflow as f
+from tests.actors import FILE_CONNECTOR
 
 A, S, R = PermissionLevel.ADMIN, PermissionLevel.STANDARD, PermissionLevel.READ_ONLY
 
@@ -151,3 +152,71 @@ def test_the_domain_send_needs_the_mapper_when_direct_exports_are_on(session, wo
     assert record.sync_status == SyncStatus.EXPORTING and record.exported_directly
     events = session.scalars(select(SyncEvent.action).where(SyncEvent.record_id == record.id)).all()
     assert events == ["send", "direct_export"]
+
+
+REJECT = """
+mutation($ids: [ID!]!) { rejectErpExport(input: {ids: $ids, reason: "Wrong retainage"}) { results { ok } } }
+"""
+
+
+def history_of(session, record) -> list[str]:
+    return list(
+        session.scalars(
+            select(SyncEvent.action)
+            .where(SyncEvent.record_type == record.RECORD_TYPE, SyncEvent.record_id == record.id)
+            .order_by(SyncEvent.id)
+        )
+    )
+
+
+def test_a_resend_goes_straight_to_the_outbox_and_direct_exports_keep_the_key_rules(
+    client, session, world, people
+):
+    """sendToErp resends a rejected or failed record; with direct exports on the resend skips the
+    approver as a first send does, and the key the export proposes is claimed as at accept."""
+    sc1, sc2 = world["sc1"], world["sc2"]
+    [first] = send(client, people["pm"], sc1)
+    assert first["item"]["sync"]["status"] == "READY_TO_EXPORT"
+    [rejected] = gql(client, people["approver"], REJECT, {"ids": [to_global_id("Commitment", sc1.id)]})[
+        "rejectErpExport"
+    ]["results"]
+    assert rejected["ok"]
+    gql(client, people["erp_admin"], SETTINGS, {"input": {"directExports": True}})
+
+    [resent] = send(client, people["pm"], sc1)
+    assert resent["ok"] and resent["item"]["sync"]["status"] == "EXPORTING"
+    session.expire_all()
+    assert history_of(session, sc1) == ["send", "reject", "resend", "direct_export"]
+    export = session.scalar(select(ErpExport).where(ErpExport.record_id == sc1.id))
+    assert (export.status, export.origin_id, session.get(type(sc1), sc1.id).origin_id) == (
+        ExportStatus.PENDING,
+        "SC-1",
+        "SC-1",
+    )
+
+    # the ERP refuses it; fixed and sent again, it goes out again under its number
+    workflow.fail_export(session, FILE_CONNECTOR, export.id, ["Vendor on hold in Sage"])
+    session.commit()
+    [again] = send(client, people["pm"], sc1)
+    assert again["ok"] and again["item"]["sync"]["status"] == "EXPORTING"
+    session.expire_all()
+    assert history_of(session, sc1)[-3:] == ["fail", "resend", "direct_export"]
+    statuses = session.scalars(
+        select(ErpExport.status).where(ErpExport.record_id == sc1.id).order_by(ErpExport.id)
+    ).all()
+    assert statuses == [ExportStatus.FAILED, ExportStatus.PENDING]
+
+    # a number another commitment holds as its ERP key: refused, nothing sent, nothing exported
+    held = f.commitment(session, sc2.project, sc2.vendor, number="SC-9", lines=[])
+    f.mark_synced(held, "SC-2")
+    session.commit()
+    [clash] = send(client, people["pm"], sc2)
+    assert not clash["ok"] and [e["code"] for e in clash["errors"]] == ["DUPLICATE_ORIGIN_ID"]
+    session.expire_all()
+    record = session.get(type(sc2), sc2.id)
+    assert (record.sync_status, record.origin_id, history_of(session, record)) == (
+        SyncStatus.NOT_SENT,
+        None,
+        [],
+    )
+    assert session.scalar(select(ErpExport).where(ErpExport.record_id == sc2.id)) is None
