@@ -285,3 +285,44 @@ def test_the_csv_and_xlsx_match_the_graphql_answer(client, world, accountant):
     for by_type in answer["totals"]["byRecordType"]:
         count, amount = subtotals[f"Total {by_type['recordType']}"]
         assert count == by_type["count"] and amount == pytest.approx(float(by_type["amount"]))
+
+
+PAGE = """
+query($after: String) {
+  accountantReport {
+    rows(first: 3, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { at action label }
+    }
+  }
+}
+"""
+
+
+def test_rows_page_by_keyset_while_records_move_on(client, session, world, accountant):
+    """The rows page by (time, step): a step recorded while an accountant pages is on a later page,
+    and no row is skipped or repeated; a cursor that is not one of the report's is INVALID_CURSOR."""
+
+    def page(after):
+        body = client.post(
+            "/graphql", json={"query": PAGE, "variables": {"after": after}}, headers=accountant.headers
+        ).json()
+        return body
+
+    seen, after, pages = [], None, 0
+    while True:
+        rows = page(after)["data"]["accountantReport"]["rows"]
+        seen += [(n["at"], n["action"], n["label"]) for n in rows["nodes"]]
+        pages += 1
+        if pages == 1:
+            workflow.send(session, world["pm"], f.vendor(session, "Late Electric"))
+            session.commit()
+        if not rows["pageInfo"]["hasNextPage"]:
+            break
+        after = rows["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == 11 and rows["totalCount"] == 11
+    assert seen == sorted(seen, key=lambda r: r[0]) and seen[-1][1:] == ("send", "Late Electric")
+
+    for cursor in ("garbage", "b2Zmc2V0OjE=", to_global_id("Project", 1)):
+        body = page(cursor)
+        assert body["data"]["accountantReport"] is None
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_CURSOR", (cursor, body)
