@@ -237,3 +237,22 @@ def test_the_trail_is_append_only_and_needs_an_actor(engine, session, world):
     with make_sessionmaker(engine)() as checked:
         assert checked.get(Vendor, world["vendor"].id).city == "Anaheim"
         assert checked.scalar(select(func.count()).select_from(AuditEntry)) == count
+
+
+def test_a_system_process_names_its_actor_without_changing_the_shared_factory(engine, world):
+    """The file connector and the scheduled digest open their sessions through ``acting_factory``:
+    their changes name them, and the factory they were given is left without an actor."""
+    from tests.actors import FILE_CONNECTOR
+
+    shared = make_sessionmaker(engine)
+    connector_sessions = audit.acting_factory(shared, FILE_CONNECTOR)
+    with connector_sessions() as s:
+        assert audit.actor_of(s) is FILE_CONNECTOR
+        s.get(Vendor, world["vendor"].id).city = "Orange"
+        s.commit()
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert (entry.actor_name, entry.actor_id, entry.changes["city"]["new"]) == ("file", None, "Orange")
+    with shared() as s:
+        assert audit.actor_of(s) is None
+    with pytest.raises(TypeError):
+        audit.acting_factory(shared, None)

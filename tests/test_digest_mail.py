@@ -199,3 +199,47 @@ def test_costbridge_digest_send(engine, world, smtp):
     assert len(inbox.messages) == 2
     printed = CliRunner().invoke(cli, ["digest"], env=env)
     assert printed.exit_code == 0 and "2 item(s) waiting for acceptance" in printed.output
+
+
+def test_the_digest_and_the_connector_lease_never_wait_for_each_other(session_factory, world, smtp, tmp_path):
+    """The connector process runs the digest after each connector run, outside the run's lease, with
+    its own day claim: while another process holds the lease the digest still goes out, once; the
+    digest neither takes nor frees the lease; and the day claim never keeps a run from the lease."""
+    import threading
+    import time
+
+    from exporters.connectors.file import LEASE, run_file_connector
+    from exporters.connectors.scheduler import start_file_connector
+    from models.base import utcnow
+    from models.delivery import acquire_lease, lease_of, release_lease
+
+    inbox, _port = smtp
+    with session_factory() as s:
+        update_erp_settings(s, COMMAND_LINE, digest_enabled=True, digest_hour_utc=0)
+        s.commit()
+    assert acquire_lease(session_factory, LEASE, "another-process", 300, utcnow())
+
+    runs, errors, enough = [], [], threading.Event()
+
+    def on_run(run):
+        runs.append(run)
+        if len(runs) >= 3:
+            enough.set()
+
+    scheduler = start_file_connector(session_factory, 0.05, tmp_path, on_run=on_run, on_error=errors.append)
+    try:
+        assert enough.wait(30)
+    finally:
+        scheduler.stop()
+    assert errors == [] and all(run.skipped for run in runs)
+    assert len(inbox.messages) == 2  # one per approver with items, once for the day
+    with session_factory() as s:
+        assert s.get(CompanySettings, 1).digest_last_sent_on == utcnow().date()
+        assert lease_of(s, LEASE).holder == "another-process"
+
+    # the other process gives the lease back: the next run takes it, the digest is not sent again
+    release_lease(session_factory, LEASE, "another-process", utcnow())
+    started = time.monotonic()
+    run = run_file_connector(session_factory, tmp_path)
+    assert run.skipped is None and run.errors == [] and time.monotonic() - started < 10
+    assert send_due_digest(session_factory) is None and len(inbox.messages) == 2
