@@ -305,8 +305,9 @@ class WorkflowMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="A connector delivered an export: the record becomes SYNCED (ADMIN on ERP Integrations). "
-        "Acknowledging twice returns the same result.",
+        description="A connector delivered an export: the record becomes SYNCED with its ERP key (ADMIN on "
+        "ERP Integrations and the ERP_CONNECTOR privilege). The key rules of accept apply. Acknowledging "
+        "twice returns the same result.",
     )
     def acknowledge_erp_export(self, info: Info, input: AcknowledgeErpExportInput) -> ErpExportPayload:
         ctx = info.context
@@ -320,7 +321,8 @@ class WorkflowMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="The ERP refused an export: the record becomes FAILED_TO_EXPORT with the messages "
-        "(ADMIN on ERP Integrations). Failing twice returns the same result.",
+        "(ADMIN on ERP Integrations and the ERP_CONNECTOR privilege). Failing twice returns the same "
+        "result.",
     )
     def fail_erp_export(self, info: Info, input: FailErpExportInput) -> ErpExportPayload:
         ctx = info.context
