@@ -1,7 +1,7 @@
-"""`costbridge import budget|vendors|job-costs|erp-cost-codes|erp-jobs|erp-estimates FILE`: the same
-imports as the GraphQL mutations, run as the command-line system actor, with a progress bar that
-counts rows phase by phase (percent, rows per second, time left) and a summary that fits the
-terminal: the rows read and what became of each, the unplaced and failed rows by reason, the
+"""`costbridge import budget|vendors|job-costs|prime-contracts|erp-cost-codes|erp-jobs|erp-estimates
+FILE`: the same imports as the GraphQL mutations, run as the command-line system actor, with a
+progress bar that counts rows phase by phase (percent, rows per second, time left) and a summary that
+fits the terminal: the rows read and what became of each, the unplaced and failed rows by reason, the
 control total of the money column, and after a refusal that nothing was written and which option
 would load the good rows. Exit code 1 when the import failed.
 """
@@ -35,7 +35,8 @@ from models.errors import DomainError, ErrorCode
 from models.policy import COMMAND_LINE
 
 import_app = typer.Typer(
-    help="Import budgets, the ERP's set-up (cost codes, jobs, vendors, estimates) and ERP job costs.",
+    help="Import budgets, the ERP's set-up (cost codes, jobs, vendors, estimates), ERP job costs and "
+    "Sage 300 CRE contract files.",
     no_args_is_help=True,
 )
 
@@ -161,6 +162,7 @@ def _run(kind: str, path: Path, dry_run: bool, reject_failed_rows: bool, project
     from importers.limits import limits_from_env
     from importers.pipeline import ImportOptions
     from importers.plan import ErrorPolicy
+    from importers.prime_contracts import import_prime_contracts
     from importers.vendors import import_vendors
     from models.projects import Project
 
@@ -196,6 +198,8 @@ def _run(kind: str, path: Path, dry_run: bool, reject_failed_rows: bool, project
                     run = import_erp_cost_codes(session, COMMAND_LINE, data, path.name, options)
                 elif kind == "erp-jobs":
                     run = import_erp_jobs(session, COMMAND_LINE, data, path.name, options)
+                elif kind == "prime-contracts":
+                    run = import_prime_contracts(session, COMMAND_LINE, data, path.name, options)
                 else:
                     run = import_job_costs(session, COMMAND_LINE, data, path.name, options)
                 summary = RunSummary.of(run)
@@ -406,6 +410,15 @@ def erp_estimates_cmd(
 ) -> None:
     """Load the ERP's estimate of one job into its project's budget."""
     _run("erp-estimates", file, dry_run, reject_failed_rows, project)
+
+
+@import_app.command("prime-contracts")
+def prime_contracts_cmd(
+    file: Path = FileArg, dry_run: bool = DryRun, reject_failed_rows: bool = RejectFailed
+) -> None:
+    """Load a Sage 300 CRE contract file (Contracts module, one row per contract item) into prime
+    contracts."""
+    _run("prime-contracts", file, dry_run, reject_failed_rows)
 
 
 def register(app: typer.Typer) -> None:

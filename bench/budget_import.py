@@ -20,6 +20,7 @@ from _harness import Databases, arguments, clock, report, server_cpu  # noqa: E4
 from sqlalchemy import insert, select  # noqa: E402
 
 from importers.budget import import_budget  # noqa: E402
+from models.audit import sessions_acting_as  # noqa: E402
 from models.budgets import Budget  # noqa: E402
 from models.db import make_sessionmaker  # noqa: E402
 from models.policy import COMMAND_LINE  # noqa: E402
@@ -48,7 +49,7 @@ def make_csv() -> bytes:
 
 def fresh_db(databases: Databases):
     engine = databases.fresh()
-    factory = make_sessionmaker(engine)
+    factory = sessions_acting_as(make_sessionmaker(engine), COMMAND_LINE)
     with factory() as s:
         s.execute(insert(CostCode), [{"code": c, "description": c, "division": c[:2]} for c in CODES])
         s.execute(insert(CostType), [{"code": t, "name": f"Type {t}"} for t in TYPES])

@@ -21,6 +21,7 @@ from _harness import ROOT, Databases, arguments, clock, peak_mib, report, server
 from sqlalchemy import insert  # noqa: E402
 
 from importers.job_costs import import_job_costs  # noqa: E402
+from models.audit import sessions_acting_as  # noqa: E402
 from models.db import make_sessionmaker  # noqa: E402
 from models.directory import Vendor  # noqa: E402
 from models.enums import Origin, SyncStatus  # noqa: E402
@@ -127,7 +128,7 @@ def bare_read(_clock) -> float:
 def whole_import(databases: Databases, _clock) -> tuple[float, float]:
     """(this process's time, the PostgreSQL backend's CPU) for one import into a fresh database."""
     engine = databases.fresh()
-    factory = make_sessionmaker(engine)
+    factory = sessions_acting_as(make_sessionmaker(engine), COMMAND_LINE)
     with factory() as session:
         seed(session)
     data = FILE.read_bytes()
@@ -146,7 +147,7 @@ def peak() -> None:
     """One SQLite import in this (fresh) process; prints the peak resident memory it reached."""
     with Databases("sqlite") as databases:
         engine = databases.fresh()
-        factory = make_sessionmaker(engine)
+        factory = sessions_acting_as(make_sessionmaker(engine), COMMAND_LINE)
         with factory() as session:
             seed(session)
         before = peak_mib()

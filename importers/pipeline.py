@@ -9,6 +9,7 @@ commits; nothing here commits per row. Progress goes to ``ImportOptions.progress
 from __future__ import annotations
 
 import gc
+import logging
 import operator
 import re
 import threading
@@ -30,11 +31,13 @@ from importers.limits import DEFAULT_LIMITS, ImportLimits
 from importers.plan import CellReporter, ErrorPolicy, Outcome, Plan, RunStatus, Table
 from importers.progress import READ, ProgressCallback, Reporter
 from importers.runs import finish_run, start_run
+from models.audit import acting_as
 from models.enums import ImportKind
 from models.errors import ErrorCode
 from models.imports import ImportRun
 from models.policy import Actor
 
+log = logging.getLogger("costbridge.imports")
 _TOTAL_LABEL = re.compile(r"^(grand\s+|sub\s*-?)?totals?\b|\btotals?\s*:?$", re.IGNORECASE)
 
 
@@ -142,6 +145,7 @@ def _run_import(
             project_id=importer.project_id,
         )
 
+    acting_as(session, actor)
     run = new_run()
     counts = {o.value: 0 for o in Outcome}
     progress = importer.progress = Reporter(options.progress)
@@ -175,6 +179,8 @@ def _run_import(
     counts[Outcome.CREATE] = len(plan.creates)
     counts[Outcome.UPDATE] = len(plan.updates)
     counts[Outcome.UNCHANGED] = plan.unchanged
+    # kind-specific counts, which may also restate an outcome (a plan that lists what it writes in
+    # bigger units than rows, such as prime contracts, gives its row counts here)
     counts.update(plan.extra_counts)
     run.control_total, run.failed_total = control_totals(table, importer, plan.error_rows)
 
@@ -207,11 +213,12 @@ def _run_import(
         importer.after_apply(session, run)
     except IntegrityError as exc:
         session.rollback()
+        log.info("import of %s conflicted with a concurrent change: %s", file_name, exc.orig)
         run = new_run()
         run.control_total, run.failed_total = control_totals(table, importer, plan.error_rows)
         issue = RowIssue(
             ErrorCode.CONCURRENT_UPDATE,
-            f"The data changed while the file was being imported; nothing was written, retry. ({exc.orig})",
+            "The data changed while the file was being imported; nothing was written, retry.",
         )
         return _failed(run, counts, [issue], warnings, options, planned=True)
     hand_back(everything=False)
@@ -240,8 +247,9 @@ def _failed(
         # nothing is written: what would have been created or updated is reported, not counted as done
         counts = {k: v for k, v in counts.items() if not k.startswith("UNPLACED:")}
         counts.update({"CREATE": 0, "UPDATE": 0, "UNCHANGED": 0})
-        if "UNPLACED" in counts:
-            counts["UNPLACED"] = 0
+        for written in ("UNPLACED", "CONTRACTS"):
+            if written in counts:
+                counts[written] = 0
     status = RunStatus.DRY_RUN if options.dry_run else RunStatus.FAILED
     return finish_run(
         run,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selecti
 
 from models import policy
 from models.base import Base, Timestamped, UTCDateTime, utcnow
+from models.db import commit_if_not_busy
 from models.enums import PermissionLevel, Tool
 from models.errors import DomainError, ErrorCode
 
@@ -29,6 +30,8 @@ class User(Timestamped, Base):
     email: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
     # the seeds' "Can Push to Accounting" granular privilege
     can_push_to_accounting: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # the ERP connector privilege: the account a sync agent signs in with (acknowledge, fail)
+    acts_as_connector: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     permissions: Mapped[list[UserPermission]] = relationship(
@@ -108,7 +111,8 @@ def hash_token(token: str) -> str:
 def authenticate(session: Session, token: str, now: dt.datetime | None = None) -> User | None:
     """The active user a bearer token belongs to, or None (unknown, revoked or expired token, or
     a disabled user). Records the token's last use at most once per LAST_USE_RESOLUTION, and then
-    commits that stamp on ``session`` (called before the request does any work of its own)."""
+    commits that stamp on ``session`` (called before the request does any work of its own); a
+    database busy with another writer skips the stamp rather than delay or fail the sign-in."""
     if not token:
         return None
     found = session.execute(
@@ -123,7 +127,7 @@ def authenticate(session: Session, token: str, now: dt.datetime | None = None) -
     if not api_token.usable(now):
         return None
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USE_RESOLUTION:
-        session.execute(
+        stamp = (
             update(ApiToken)
             .where(
                 ApiToken.id == api_token.id,
@@ -132,7 +136,9 @@ def authenticate(session: Session, token: str, now: dt.datetime | None = None) -
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-        session.commit()
+        # the stamp waits for no other writer: while the database is busy (a long import on
+        # SQLite) it is skipped, and the next request a minute on records it
+        commit_if_not_busy(session, lambda s: s.execute(stamp))
     return user
 
 
@@ -213,14 +219,17 @@ def set_permissions(
     levels: Mapping[Tool, PermissionLevel],
     *,
     can_push_to_accounting: bool | None = None,
+    acts_as_connector: bool | None = None,
 ) -> User:
     """Set the user's level on each tool of ``levels`` (others unchanged), and the 'can push to
-    accounting' privilege when given. MANAGE_USERS."""
+    accounting' and ERP connector privileges when given. MANAGE_USERS."""
     policy.require(actor, policy.MANAGE_USERS, "Changing permissions")
     for tool, level in levels.items():
         user.set_level(tool, PermissionLevel(level))
     if can_push_to_accounting is not None:
         user.can_push_to_accounting = can_push_to_accounting
+    if acts_as_connector is not None:
+        user.acts_as_connector = acts_as_connector
     session.flush()
     return user
 
@@ -243,6 +252,7 @@ def create_user(
     email: str,
     levels: dict[Tool, PermissionLevel] | None = None,
     can_push_to_accounting: bool = False,
+    acts_as_connector: bool = False,
 ) -> User:
     """A new active user with ``levels`` per tool (NONE for the others); MANAGE_USERS."""
     policy.require(actor, policy.MANAGE_USERS, "Creating a user")
@@ -251,7 +261,12 @@ def create_user(
         raise DomainError(ErrorCode.INVALID_VALUE, f"'{email}' is not an email address", "email")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise DomainError(ErrorCode.DUPLICATE, f"A user with email {email} already exists", "email")
-    user = User(name=name.strip(), email=email, can_push_to_accounting=can_push_to_accounting)
+    user = User(
+        name=name.strip(),
+        email=email,
+        can_push_to_accounting=can_push_to_accounting,
+        acts_as_connector=acts_as_connector,
+    )
     for tool, level in (levels or {}).items():
         user.set_level(tool, level)
     session.add(user)

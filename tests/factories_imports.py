@@ -103,6 +103,7 @@ MUTATIONS = {
     "budget": ("importBudget", "ImportBudgetInput"),
     "vendors": ("importVendors", "ImportVendorsInput"),
     "job-costs": ("importJobCosts", "ImportJobCostsInput"),
+    "prime-contracts": ("importPrimeContracts", "ImportPrimeContractsInput"),
     "erp-cost-codes": ("importErpCostCodes", "ImportErpCostCodesInput"),
     "erp-jobs": ("importErpJobs", "ImportErpJobsInput"),
     "erp-estimates": ("importErpEstimates", "ImportErpEstimatesInput"),
@@ -114,7 +115,10 @@ def upload(client, actor, kind: str, file_name: str, content: bytes, **input_val
     import json
 
     name, input_type = MUTATIONS[kind]
-    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {IMPORT_FIELDS} }} }}"
+    fields = IMPORT_FIELDS
+    if kind == "prime-contracts":  # its loads also count the contracts they write
+        fields = fields.replace("unplaced }", "unplaced contracts rows }")
+    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {fields} }} }}"
     variables = {"input": {"file": None, **input_values}}
     response = client.post(
         "/graphql",

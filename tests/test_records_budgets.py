@@ -357,3 +357,26 @@ def test_update_onto_an_existing_line_is_a_duplicate(gql, session_factory):
             setup.pk["cc:02-200"],
             "5.00",
         )
+
+
+def test_budget_change_orders_are_numbered(gql, session_factory):
+    setup = seed(session_factory)
+    a = add(gql, setup)["budgetLine"]["id"]
+    b = add(gql, setup, code="02-200")["budgetLine"]["id"]
+    gql.data(LOCK, {"input": {"projectId": setup.project}})
+    numbered = (
+        "mutation($input: CreateBudgetModificationInput!) { createBudgetModification(input: $input) "
+        "{ budgetModification { number amount } errors { code field } } }"
+    )
+    move = {"projectId": setup.project, "fromLineId": a, "toLineId": b, "amount": "5"}
+    numbers = [
+        gql.data(numbered, {"input": {**move, **extra}})["createBudgetModification"]
+        for extra in ({}, {"number": " BCO-7 "}, {})
+    ]
+    assert [n["budgetModification"]["number"] for n in numbers] == ["1", "BCO-7", "2"]
+    taken = gql.data(numbered, {"input": {**move, "number": "bco-7"}})["createBudgetModification"]
+    assert taken == {
+        "budgetModification": None,
+        "errors": [{"code": "DUPLICATE_CHANGE_ORDER_NUMBER", "field": "number"}],
+    }
+    assert count(session_factory, budgets.BudgetModification) == 3

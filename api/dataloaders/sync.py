@@ -1,4 +1,4 @@
-"""Loaders for sync state: each record's SyncEvent history, and users by id."""
+"""Loaders for sync state: each record's SyncEvent history, its ERP exports, and users by id."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.dataloaders import by_id, group_by, keys_from
 from models import registry
-from models.sync import SyncEvent
+from models.sync import ErpExport, SyncEvent
 from models.users import User
 
 SYNCABLE_MODELS = registry.models()
@@ -21,6 +21,16 @@ def sync_history(session: Session, keys: Sequence[tuple[str, int]]) -> list[list
         select(SyncEvent)
         .where(tuple_(SyncEvent.record_type, SyncEvent.record_id).in_(list(set(keys))))
         .order_by(SyncEvent.id)
+    ).all()
+    return group_by(rows, lambda e: (str(e.record_type), e.record_id), keys)
+
+
+@keys_from(*((model, lambda r: (str(r.RECORD_TYPE), r.id)) for model in SYNCABLE_MODELS))
+def exports_by_record(session: Session, keys: Sequence[tuple[str, int]]) -> list[list[ErpExport]]:
+    rows = session.scalars(
+        select(ErpExport)
+        .where(tuple_(ErpExport.record_type, ErpExport.record_id).in_(list(set(keys))))
+        .order_by(ErpExport.id)
     ).all()
     return group_by(rows, lambda e: (str(e.record_type), e.record_id), keys)
 

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from api.context import Info
 from api.permissions import Requires
 from api.relay import Connection, paginate
+from api.serving.inputs import check_search
 from api.types.directory import Vendor
 from api.types.enums import SyncStatus
 from api.types.projects import Project
@@ -19,7 +20,9 @@ from models.policy import WBS_READ, reading
 
 
 def _like(search: str) -> str:
-    escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = (
+        check_search(search).strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    )
     return f"%{escaped}%"
 
 
