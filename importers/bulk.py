@@ -3,9 +3,10 @@
 SQLAlchemy's Core executemany builds and processes a parameter dict per row (most of a 100k-row
 load's write time). Here the caller gets each column's own bind processor (the conversion
 SQLAlchemy itself would apply: enum to name, Decimal to the backend's form, dates to SQLite text),
-memoised for repeating values, and builds plain tuples once. On SQLite they go to one DBAPI
-executemany, with the values every row shares written once into the statement; on PostgreSQL they
-stream through COPY."""
+memoised for repeating values, and builds plain tuples (or whole columns) once. On SQLite they go to
+one DBAPI executemany, with the values every row shares written once into the statement; on
+PostgreSQL they stream through COPY (``bulk_pg``: whole columns as COPY text, and references a load
+resolved itself proven once per referenced row)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
+
+from importers import bulk_pg
 
 
 def table_of(model: type[Any]) -> Table:
@@ -100,6 +103,36 @@ def insert_rows(
         conn.exec_driver_sql(sql, chunk)
         if written is not None:
             written(len(chunk))
+
+
+def insert_columns(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    values: Sequence[Sequence[Any]],
+    shared: dict[str, Any] | None = None,
+    written: Callable[[int], None] | None = None,
+    *,
+    references_resolved: bool = False,
+) -> None:
+    """``insert_rows`` for rows held column by column (``values[j]`` is ``columns[j]`` of every row).
+    ``references_resolved``: every foreign-key value was looked up in this transaction, so on
+    PostgreSQL each referenced row is locked and checked once instead of once per inserted row."""
+    shared = shared or {}
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name != "postgresql":
+        insert_rows(session, table, columns, list(zip(*values, strict=True)), shared, written)
+        return
+    if not values or not len(values[0]):
+        return
+    preparer = dialect.identifier_preparer
+    names = [*columns, *shared]
+    target = "{} ({})".format(preparer.format_table(table), ", ".join(preparer.quote(c) for c in names))
+    if references_resolved:
+        bulk_pg.copy_with_proven_references(conn, table, target, values, columns, shared, _CHUNK, written)
+    else:
+        bulk_pg.copy_columns(conn, target, values, tuple(shared.values()), _CHUNK, written)
 
 
 def _literal(value: Any) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from importers import cells
-from importers.bulk import column_converter, converter, insert_rows, table_of, update_by_id
+from importers.bulk import column_converter, converter, insert_columns, insert_rows, table_of, update_by_id
 from importers.cells import CellError
 from importers.errors import Reason
 from importers.failed_rows import ref_of, unplaced_ref
@@ -323,23 +323,24 @@ class JobCostImporter:
         # amounts at whole cents are floats already; the backends take them as they are
         as_float_ok = set(map(type, batch.amounts)) <= {float}
         direct = batch.take([i for i, r in enumerate(reasons) if not r]) if unplaced else batch
-        insert_rows(
+        # every id was looked up in this transaction (Resolver): the references are proven
+        insert_columns(
             session,
             direct_table,
             _DIRECT_COLUMNS,
-            zip(
+            (
                 direct.project_ids, direct.sub_job_ids, direct.cost_code_ids, direct.cost_type_ids,
-                map(as_type, direct.kinds), map(as_date, direct.dates), direct.descriptions,
+                list(map(as_type, direct.kinds)), list(map(as_date, direct.dates)), direct.descriptions,
                 direct.vendor_ids, [v or None for v in direct.invoices],
                 direct.amounts if as_float_ok else as_amounts(direct.amounts),
                 [t or None for t in direct.transactions], direct.keys,
-                strict=True,
             ),
             {
                 "status": converter(session, direct_table, "status")(DirectCostStatus.APPROVED),
                 "import_run_id": run.id, "created_at": now, "updated_at": now,
             },
             self.progress.advance,
+            references_resolved=True,
         )  # fmt: skip
         if any(t is not None for t in direct.targets):
             self._mark_placed(session, direct, run, now)
