@@ -221,10 +221,11 @@ class CodeIndex(Generic[V]):
 def text_column(column: Sequence[Any], max_len: int) -> list[str] | None:
     """A column of short text cells, stripped, when none needs more (a neutralising quote)."""
     try:
+        # of the values a reader gives, only text has a length
         longest = max(map(len, column), default=0)
     except TypeError:
         return None  # a cell that is not text
-    if longest > max_len or set(map(type, column)) != {str}:
+    if longest > max_len:
         return None
     stripped: list[str] = list(map(str.strip, column))
     # one search of the joined column finds any value starting with a quote

@@ -184,7 +184,8 @@ class _CountedSheet:
             return False  # a '>' inside text or a value: '/>' no longer marks tag ends for sure
         ends = piece.count(b"</")
         self.depth += lt - 2 * ends - piece.count(b"/>")
-        if not 0 <= self.depth <= MAX_DEPTH or _PREFIXED_CELL.search(piece):
+        # (a prefixed cell needs a ':'; most pieces have none, and looking for one byte is cheap)
+        if not 0 <= self.depth <= MAX_DEPTH or (b":" in piece and _PREFIXED_CELL.search(piece)):
             return False
         shape = self.shape
         if self.narrow:
