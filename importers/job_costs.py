@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -246,9 +247,14 @@ class JobCostImporter:
         descriptions, vendors, invoices, transactions = texts
         # vendor and invoice belong to AP rows only
         not_ap = {k for k in set(kinds) if k not in AP_TYPES}
-        if not_ap:
+        if not_ap and failed:  # a cell that failed to parse has no text
             vendors = ["" if k in not_ap else v for v, k in zip(vendors, kinds, strict=True)]
             invoices = ["" if k in not_ap else v for v, k in zip(invoices, kinds, strict=True)]
+        elif not_ap:
+            # a text times its row's flag: itself on an AP row, '' on the others (C-level maps)
+            ap = list(map({k: k not in not_ap for k in set(kinds)}.__getitem__, kinds))
+            vendors = list(map(operator.mul, vendors, ap))
+            invoices = list(map(operator.mul, invoices, ap))
         placed_later: list[list[Any]] = [[], [], [], [], [], [], []]  # ids, reasons, targets: below
         batch = _Batch(numbers, [], jobs, sub_jobs, codes, types, list(columns[4]), kinds, dates,
                        descriptions, vendors, invoices, amounts, transactions, *placed_later)  # fmt: skip
@@ -292,7 +298,7 @@ class JobCostImporter:
                     keep.append(i)
             plan.unchanged = len(keys) - len(failed) - len(keep)
             batch = batch.take(keep)
-        corrections = sum(1 for t in batch.targets if t is not None)
+        corrections = len(batch.targets) - batch.targets.count(None)
         plan.updates = [None] * corrections  # counted as updates; written from the batch
         plan.creates = batch
         unplaced = [i for i, r in enumerate(batch.reasons) if r]
@@ -342,7 +348,7 @@ class JobCostImporter:
             self.progress.advance,
             references_resolved=True,
         )  # fmt: skip
-        if any(t is not None for t in direct.targets):
+        if direct.targets.count(None) != len(direct.targets):
             self._mark_placed(session, direct, run, now)
         if not unplaced:
             self.progress.finish()

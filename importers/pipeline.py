@@ -282,8 +282,8 @@ def control_totals(
 
 def _sum_cents(values: list[Any]) -> int:
     # fast path, the usual spreadsheet column: number cells that are whole cents, summed as integers
-    if values and all(v.__class__ is float for v in values) and max(map(abs, values)) < 1e12:
-        scaled = [v * 100 for v in values]
+    if values and set(map(type, values)) == {float} and max(map(abs, values)) < 1e12:
+        scaled = list(map((100.0).__mul__, values))
         cents = list(map(round, scaled))
         if max(map(abs, map(operator.sub, scaled, cents))) < 1e-6:
             return sum(cents)
