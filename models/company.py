@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Enum, Integer, String, select
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Enum, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, Timestamped
@@ -27,6 +29,9 @@ class CompanySettings(Timestamped, Base):
     # The file connector's output folder and schedule (seconds; 0 = on demand only).
     export_folder: Mapped[str] = mapped_column(String(500), nullable=False, default="erp-exports")
     export_interval_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The file connector's layouts, per ERP system: {"SAGE_100_CONTRACTOR": {"*": "sage100-dis",
+    # "Subcontract": "named"}}; "*" is the company's default, the other keys ERP entities.
+    file_layouts: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
 
 def get_settings(session: Session) -> CompanySettings:

@@ -7,6 +7,7 @@ rules themselves are in ``models.preflight_checks``; the record-type registry sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,7 +19,19 @@ from models.erp import ERP_NAMES
 from models.errors import ErrorCode
 from models.preflight_checks import Blocker, CheckContext, Preflight, sage300_code_problem
 
-__all__ = ["Blocker", "Preflight", "preflight", "sage300_code_problem"]
+__all__ = ["Blocker", "Preflight", "preflight", "register_payload_check", "sage300_code_problem"]
+
+# Rules that look at what the record's export would be: they need the ERP mapping, which lives in
+# ``exporters`` (models imports none of the others), so the exporters package registers them when
+# it is imported (the file layouts' rule: exporters/layouts.py). They run once the record's own
+# rules pass: the payload of a record that breaks those is not worth checking.
+PayloadCheck = Callable[[Session, Any, CompanySettings, Preflight], None]
+_PAYLOAD_CHECKS: list[PayloadCheck] = []
+
+
+def register_payload_check(check: PayloadCheck) -> None:
+    if check not in _PAYLOAD_CHECKS:
+        _PAYLOAD_CHECKS.append(check)
 
 
 def preflight(
@@ -49,6 +62,9 @@ def preflight(
         return result
     _resend_notice(result, record, entry.noun)
     entry.preflight(CheckContext(session, settings, result), record)
+    if not result.blockers:
+        for check in _PAYLOAD_CHECKS:
+            check(session, record, settings, result)
     return result
 
 

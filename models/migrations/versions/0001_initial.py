@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 15:08:05.151078
+Create Date: 2026-11-27 16:13:08.685068
 """
 
 from alembic import op
@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('uses_phases', sa.Boolean(), nullable=False),
     sa.Column('export_folder', sa.String(length=500), nullable=False),
     sa.Column('export_interval_seconds', sa.Integer(), nullable=False),
+    sa.Column('file_layouts', sa.JSON(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company_settings'))
