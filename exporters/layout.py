@@ -77,7 +77,9 @@ class FieldType:
 
 
 def String(length: int | None, label: str | None = None, *, quoted: bool = True) -> FieldType:  # noqa: N802
-    return FieldType(STRING, label or (f"String ({length})" if length else "Text"), length=length, quoted=quoted)
+    return FieldType(
+        STRING, label or (f"String ({length})" if length else "Text"), length=length, quoted=quoted
+    )
 
 
 def Numeric(digits: int | None = None, places: int = 0, label: str | None = None) -> FieldType:  # noqa: N802
@@ -243,7 +245,9 @@ class Layout:
         for record, row in self.rows(payload):
             for column in record.columns:
                 problem = cell(column, row)[1]
-                if problem is not None and not (problem.code == ErrorCode.REQUIRED and column.value in pending):
+                if problem is not None and not (
+                    problem.code == ErrorCode.REQUIRED and column.value in pending
+                ):
                     found.append(_worded(self, record, column, problem))
         return _unique(found)
 
@@ -308,7 +312,9 @@ def cell(column: Column, row: Mapping[str, str]) -> tuple[str, Problem | None]:
         try:
             day = dt.date.fromisoformat(raw[:10])
         except ValueError:
-            return raw, Problem(ErrorCode.INVALID_DATE, column.value or column.name, f"{raw!r} is not a date", "", kind.label)
+            return raw, Problem(
+                ErrorCode.INVALID_DATE, column.value or column.name, f"{raw!r} is not a date", "", kind.label
+            )
         return day.strftime(kind.date_format), None
     if kind.kind == INTEGER:
         if not _INTEGER.fullmatch(raw):
@@ -372,7 +378,9 @@ def _derive_inputs(column: Column) -> tuple[str, ...]:
     return tuple(inputs)
 
 
-def derived(inputs: Sequence[str], fn: Callable[[Mapping[str, str]], str]) -> Callable[[Mapping[str, str]], str]:
+def derived(
+    inputs: Sequence[str], fn: Callable[[Mapping[str, str]], str]
+) -> Callable[[Mapping[str, str]], str]:
     """A ``Column.derive`` function that names the payload columns it reads."""
     fn.inputs = tuple(inputs)  # type: ignore[attr-defined]
     return fn
@@ -448,4 +456,3 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     for p in problems:
         seen.setdefault((p.code.value, p.message), p)
     return list(seen.values())
-

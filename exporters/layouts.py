@@ -74,7 +74,9 @@ def layout_for(settings: CompanySettings, system: ErpSystem, entity: str) -> Lay
 
 def default_layout(settings: CompanySettings, system: ErpSystem | None = None) -> FileLayout:
     system = ErpSystem(system or settings.erp_system)
-    return erp_settings.file_layout_choices(settings, system).get(erp_settings.DEFAULT_LAYOUT, FileLayout.NAMED)
+    return erp_settings.file_layout_choices(settings, system).get(
+        erp_settings.DEFAULT_LAYOUT, FileLayout.NAMED
+    )
 
 
 def entity_layouts(settings: CompanySettings) -> list[EntityLayout]:
@@ -133,4 +135,3 @@ def check_layout(session: Session, record: Any, settings: CompanySettings, resul
 def export_problems(layout: Layout, payload: Mapping[str, Any]) -> list[Problem]:
     """What keeps an accepted export from its file (the connector fails it instead of writing it)."""
     return [p for p in layout.problems(payload) if not p.warning]
-

@@ -15,8 +15,9 @@ amounts with two decimals. Text is quoted, numbers are not, as in the templates'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from exporters.layout import (
-    BLOCK,
     DERIVED,
     HEADER_DETAIL,
     KEEP,
@@ -44,26 +45,32 @@ NATIVE = FileLayout.SAGE100_NATIVE
 _EID = "https://eidynamics.com/Software/ProductInfo/S100CDIS/"
 _HELP = "https://help-sage100contractor.na.sage.com/Sage100Contractor/US/21_2/Content/Modules/6-Project_Management/"
 
-DIS_VENDORS = Source("EI Dynamics, Sage 100 Contractor Data Integration Suite: 4-4 Vendors", _EID + "Sage100Vendors")
-DIS_BUDGETS = Source("EI Dynamics, Sage 100 Contractor Data Integration Suite: 6-2 Budgets", _EID + "Sage100Budgets")
+DIS_VENDORS = Source(
+    "EI Dynamics, Sage 100 Contractor Data Integration Suite: 4-4 Vendors", _EID + "Sage100Vendors"
+)
+DIS_BUDGETS = Source(
+    "EI Dynamics, Sage 100 Contractor Data Integration Suite: 6-2 Budgets", _EID + "Sage100Budgets"
+)
 DIS_COST_CODES = Source(
     "EI Dynamics, Sage 100 Contractor Data Integration Suite: 6-5 Cost Codes", _EID + "Sage100CostCodes"
 )
 DIS_SUBCONTRACTS = Source(
-    "EI Dynamics, Sage 100 Contractor Data Integration Suite: 6-7-1 Subcontracts", _EID + "Sage100Subcontracts"
+    "EI Dynamics, Sage 100 Contractor Data Integration Suite: 6-7-1 Subcontracts",
+    _EID + "Sage100Subcontracts",
 )
 HELP_COST_CODES = Source("Sage 100 Contractor help: Importing cost codes", _HELP + "Importing_cost_codes.htm")
 
 JOB_NO = Numeric(label="Numeric")
 COST_CODE = Numeric(9, 3)
 COST_TYPE = Choice(
-    [str(n) for n in range(1, 10)], "Numeric 1-9 (1 Material, 2 Labor, 3 Equipment, 4 Subcontract, 5 Other, 6-9 user)"
+    [str(n) for n in range(1, 10)],
+    "Numeric 1-9 (1 Material, 2 Labor, 3 Equipment, 4 Subcontract, 5 Other, 6-9 user)",
 )
 AMOUNT = Numeric(10, 2)
 DATE = Date("%Y-%m-%d", "Date yyyy-mm-dd")
 
 
-def _short_name(row):
+def _short_name(row: Mapping[str, str]) -> str:
     return (row.get("Name") or "")[:30].rstrip()
 
 
@@ -140,7 +147,8 @@ BUDGET = Layout(
                     "Set Budget (1=Yes;0=No)",
                     Numeric(),
                     const="0",
-                    rule="0, as in the template's file example: the accountant sets the original budget in Sage",
+                    rule="0, as in the template's file example: the accountant sets the original budget "
+                    "in Sage",
                 ),
                 Column("recnum", "Job No", JOB_NO, "Job", required=True),
                 Column(
@@ -200,6 +208,7 @@ COST_CODE_DIS = Layout(
     ),
 )
 
+_NO_VALUE = "empty placeholder: CostBridge's subcontract export has no such value"
 _SC_HEADER_PLACEHOLDERS = (
     ("COL8", "Job Phase No", Numeric()),
     ("COL9", "Cost Division", Numeric()),
@@ -240,7 +249,12 @@ SUBCONTRACT = Layout(
                 Column("COL6", "Job No", JOB_NO, "Job", required=True),
                 Column("COL7", "Subcontract Description", String(50), "Description", required=True),
                 *(
-                    Column(name, meaning, kind, rule="empty placeholder: CostBridge's subcontract export has no such value")
+                    Column(
+                        name,
+                        meaning,
+                        kind,
+                        rule="empty placeholder: CostBridge's subcontract export has no such value",
+                    )
                     for name, meaning, kind in _SC_HEADER_PLACEHOLDERS
                 ),
             ),
@@ -260,9 +274,9 @@ SUBCONTRACT = Layout(
                     AMOUNT,
                     "Amount",
                     published=False,
-                    rule="not in the published pages read (the detail record's columns after COL6 could not be "
-                    "read): CostBridge writes the line amount here so no money is lost; check the column "
-                    "against the template before the first import",
+                    rule="not in the published pages read (the detail record's columns after COL6 could "
+                    "not be read): CostBridge writes the line amount here so no money is lost; check the "
+                    "column against the template before the first import",
                 ),
             ),
         ),
@@ -305,7 +319,8 @@ COST_CODE_NATIVE = Layout(
                     "Description",
                     String(50),
                     "Description",
-                    rule="length as the Data Integration Suite's PJCC cdenme gives it for the same Sage field",
+                    rule="length as the Data Integration Suite's PJCC cdenme gives it for the same Sage "
+                    "field",
                 ),
                 Column("Unit", "Unit", KEEP, rule="Sage's placeholder: keeps what Sage has"),
                 Column("Division", "Division", Numeric(), "Division", required=True),
@@ -319,7 +334,7 @@ COST_CODE_NATIVE = Layout(
     extension="qte",
     notes=(
         "No header line: Sage reads every line as a cost code, in the order Cost Code#, Description, Unit, "
-        'Division, Comp Code1, Wage Max, Comp Code2, Department. Columns CostBridge has no value for carry '
+        "Division, Comp Code1, Wage Max, Comp Code2, Department. Columns CostBridge has no value for carry "
         'the placeholder " " that Sage\'s help gives for leaving a column as it is.',
         "Cost divisions are imported first, from their own window (Division#, Description); CostBridge "
         "keeps no division records (a code's division is its first section, with no description), so it "

@@ -30,6 +30,8 @@ ESTIMATING_CATEGORY = Source(
 )
 
 _SIGNED = Signed(8, 2, "8.2 signed")
+_UNDESCRIBED = "(not described)"
+_AS_EXAMPLE = 'empty, as in the publication\'s example (bare for fields 9-10, "" for 11-12)'
 
 ESTIMATE = Layout(
     FileLayout.SAGE300_ESTIMATING,
@@ -55,10 +57,30 @@ ESTIMATE = Layout(
                 Column("6", "Item quantity", _SIGNED, "Units"),
                 Column("7", "Unit description", String(4), "Unit of Measure"),
                 Column("8", "Amount", _SIGNED, "Amount"),
-                Column("9", "(not described)", Signed(8, 2, "empty"), rule="empty, as in the publication's example"),
-                Column("10", "(not described)", Signed(8, 2, "empty"), rule="empty, as in the publication's example"),
-                Column("11", "(not described)", String(None, "empty"), rule='"", as in the publication\'s example'),
-                Column("12", "(not described)", String(None, "empty"), rule='"", as in the publication\'s example'),
+                Column(
+                    "9",
+                    "(not described)",
+                    Signed(8, 2, "empty"),
+                    rule="empty, as in the publication's example",
+                ),
+                Column(
+                    "10",
+                    "(not described)",
+                    Signed(8, 2, "empty"),
+                    rule="empty, as in the publication's example",
+                ),
+                Column(
+                    "11",
+                    "(not described)",
+                    String(None, "empty"),
+                    rule='"", as in the publication\'s example',
+                ),
+                Column(
+                    "12",
+                    "(not described)",
+                    String(None, "empty"),
+                    rule='"", as in the publication\'s example',
+                ),
             ),
         ),
     ),

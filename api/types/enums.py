@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # to a type checker each is the domain enum strawberry regist
         DirectCostType,
         ErpSystem,
         ExportStatus,
+        FileLayout,
         ImportKind,
         InvoiceStatus,
         Origin,
@@ -41,6 +42,12 @@ else:
     Tool = strawberry.enum(enums.Tool, name="Tool")
     ExportStatus = strawberry.enum(enums.ExportStatus, name="ExportStatus")
     ImportKind = strawberry.enum(enums.ImportKind, name="ImportKind")
+    FileLayout = strawberry.enum(
+        enums.FileLayout,
+        name="FileLayout",
+        description="How the file connector lays an ERP entity's files out: NAMED (columns named as in the "
+        "mapping) or an import the ERP runs itself (docs/workflow.md, File layouts).",
+    )
 
 
 @strawberry.enum(name="PermissionLevel")

@@ -13,9 +13,10 @@ from api.context import Info
 from api.errors import ErrorCodeType, UserError
 from api.permissions import check, denied
 from api.relay import NODE_REGISTRY, Edge, Node, PageInfo, register_node, to_global_id
-from api.types.enums import Country, ErpSystem, ExportStatus, RecordType, SyncStatus
+from api.types.enums import Country, ErpSystem, ExportStatus, FileLayout, RecordType, SyncStatus
 from api.types.projects import Project
 from api.types.sync import SyncInfo
+from exporters import layouts as file_layouts
 from models import erp as erp_model
 from models import registry, workflow
 from models.company import CompanySettings
@@ -96,10 +97,21 @@ class SyncBlocker:
     message: str
     fix: str
     field: str | None
+    limit: str | None = strawberry.field(
+        default=None,
+        description="For a value that does not fit its target field, the field's limit as its file "
+        'layout states it ("String (50)", "Numeric (9,3)").',
+    )
 
     @classmethod
     def from_domain(cls, blocker: Blocker) -> SyncBlocker:
-        return cls(code=blocker.code, message=blocker.message, fix=blocker.fix, field=blocker.field)
+        return cls(
+            code=blocker.code,
+            message=blocker.message,
+            fix=blocker.fix,
+            field=blocker.field,
+            limit=blocker.limit,
+        )
 
 
 @strawberry.type
@@ -137,6 +149,14 @@ class ErpCapability:
     notes: str
 
 
+@strawberry.type(description="The layout one ERP entity's files are written in, and the layouts on offer.")
+class ErpEntityLayout:
+    entity: str = strawberry.field(description="The ERP entity, as exports name it (erpEntity).")
+    layout: FileLayout = strawberry.field(description="The layout its files are written in now.")
+    chosen: bool = strawberry.field(description="Chosen for this entity (else the company default applies).")
+    available: list[FileLayout]
+
+
 @strawberry.type(description="The ERP this company runs and how CostBridge talks to it.")
 class Erp:
     system: ErpSystem
@@ -145,6 +165,13 @@ class Erp:
     uses_phases: bool
     capabilities: list[ErpCapability]
     out_of_scope: list[str]
+    file_layout: FileLayout = strawberry.field(
+        description="The file connector's default layout for this ERP; entities it has no confirmed layout "
+        "for stay NAMED."
+    )
+    file_layouts: list[ErpEntityLayout] = strawberry.field(
+        description="Per ERP entity, the layout its files are written in."
+    )
     _export_folder: strawberry.Private[str]
     _export_interval_seconds: strawberry.Private[int]
 
@@ -170,6 +197,13 @@ class Erp:
             system_name=erp_model.ERP_NAMES[system],
             country=settings.country,
             uses_phases=settings.uses_phases,
+            file_layout=file_layouts.default_layout(settings),
+            file_layouts=[
+                ErpEntityLayout(
+                    entity=e.entity, layout=e.layout, chosen=e.chosen, available=list(e.available)
+                )
+                for e in file_layouts.entity_layouts(settings)
+            ],
             _export_folder=settings.export_folder,
             _export_interval_seconds=settings.export_interval_seconds,
             capabilities=[

@@ -263,7 +263,9 @@ class _Run:
         for system, entity, export_id, payload in rows:
             layout = layout_for(settings, ErpSystem(system), entity)
             profile = layout.profile if layout is not None else FileLayout.NAMED
-            file_key = payload["header"].get(layout.file_per) if layout is not None and layout.file_per else None
+            file_key = (
+                payload["header"].get(layout.file_per) if layout is not None and layout.file_per else None
+            )
             groups.setdefault((system, entity, profile, file_key), []).append(export_id)
         return [Group(*key, ids) for key, ids in groups.items()]
 
@@ -273,7 +275,8 @@ class _Run:
         if layout is None:
             return f"{_slug(group.system)}-{_slug(group.entity)}-{stamp}.csv"
         per = f"-{_slug(layout.file_per)}-{_slug(group.file_key or '')}" if layout.file_per else ""
-        return f"{_slug(group.system)}-{_slug(group.entity)}-{layout.profile.value}{per}-{stamp}.{layout.extension}"
+        base = f"{_slug(group.system)}-{_slug(group.entity)}-{layout.profile.value}{per}"
+        return f"{base}-{stamp}.{layout.extension}"
 
     def write(self, group: Group, temp: Path, exports: Sequence[ErpExport]) -> int:
         layout = group.layout
