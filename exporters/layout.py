@@ -282,8 +282,8 @@ def cell(column: Column, row: Mapping[str, str]) -> tuple[str, Problem | None]:
     """The text a column writes for ``row``, or why the value does not fit the column's type."""
     kind = column.type
     if column.const is not None:
-        raw = column.const
-    elif column.derive is not None:
+        return column.const, None  # the layout's own code, written as the publication shows it
+    if column.derive is not None:
         raw = column.derive(row)
     elif column.value is not None:
         raw = row.get(column.value) or ""
