@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from api.relay import to_global_id
 from exporters import layouts, sage100, sage100_layouts, sage300, sage300_layouts
 from exporters.connectors import file as connector
 from exporters.mapping import build_payload, table_named
@@ -438,3 +439,59 @@ def test_every_entity_without_a_layout_says_why_it_stays_named():
 def only(blockers):
     assert len(blockers) == 1, [(b.code, b.field, b.message) for b in blockers]
     return blockers[0]
+
+
+# --- GraphQL -----------------------------------------------------------------------------------------
+
+LAYOUTS_QUERY = "{ erp { fileLayout fileLayouts { entity layout chosen available } } }"
+UPDATE = (
+    "mutation($i: UpdateErpSettingsInput!) { updateErpSettings(input: $i) { erp { fileLayout "
+    "fileLayouts { entity layout chosen } } errors { code field message } } }"
+)
+
+
+def test_layouts_are_erp_settings_over_graphql_and_preflight_shows_the_limit(gql, session):
+    proj, concrete, rebar, t = sage100_world(session)
+    acme = f.vendor(session, synced=True, erp_id="2018")
+    record = f.commitment(
+        session, proj, acme, title="y" * 51, lines=[(concrete, t["4"], "5", None, None, "a")]
+    )
+    session.commit()
+    erp = gql.data(LAYOUTS_QUERY)["erp"]
+    assert erp["fileLayout"] == "NAMED"
+    by_entity = {e["entity"]: e for e in erp["fileLayouts"]}
+    assert by_entity["Cost Code"]["available"] == ["NAMED", "SAGE100_DIS", "SAGE100_NATIVE"]
+    assert by_entity["Job"] == {"entity": "Job", "layout": "NAMED", "chosen": False, "available": ["NAMED"]}
+
+    refused = gql.data(UPDATE, {"i": {"fileLayouts": [{"entity": "Job", "layout": "SAGE100_DIS"}]}})
+    assert refused["updateErpSettings"]["erp"] is None
+    assert [(e["code"], e["field"]) for e in refused["updateErpSettings"]["errors"]] == [
+        ("INVALID_VALUE", "fileLayouts")
+    ]
+    out = gql.data(
+        UPDATE,
+        {
+            "i": {
+                "fileLayout": "SAGE100_DIS",
+                "fileLayouts": [{"entity": "Subcontract", "layout": "SAGE100_DIS"}],
+            }
+        },
+    )["updateErpSettings"]
+    assert out["errors"] == []
+    by_entity = {e["entity"]: e for e in out["erp"]["fileLayouts"]}
+    assert out["erp"]["fileLayout"] == "SAGE100_DIS"
+    assert by_entity["Subcontract"] == {"entity": "Subcontract", "layout": "SAGE100_DIS", "chosen": True}
+    assert by_entity["AP Vendor"] == {"entity": "AP Vendor", "layout": "SAGE100_DIS", "chosen": False}
+
+    preflight_query = (
+        "query($id: ID!) { syncPreflight(id: $id) { canSend blockers { code field limit message fix } } }"
+    )
+    result = gql.data(preflight_query, {"id": to_global_id("Commitment", record.id)})["syncPreflight"]
+    assert result["canSend"] is False
+    [blocker] = result["blockers"]
+    assert (blocker["code"], blocker["field"], blocker["limit"]) == (
+        "VALUE_TOO_LONG",
+        "Description",
+        "String (50)",
+    )
+    assert "51 characters" in blocker["message"]
