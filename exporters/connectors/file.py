@@ -142,14 +142,19 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]
     return count
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write a laid-out file at ``path`` (its line ends as they are) and fsync it and its folder."""
+def write_lines(path: Path, lines: Iterable[str]) -> int:
+    """Write a laid-out file at ``path`` line by line (line ends as they are) and fsync it and its
+    folder. Returns the lines written."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
-        handle.write(text)
+        for line in lines:
+            handle.write(line)
+            count += 1
         handle.flush()
         os.fsync(handle.fileno())
     _fsync_folder(path.parent)
+    return count
 
 
 @dataclass(frozen=True)
@@ -287,9 +292,8 @@ class _Run:
                 columns.extend(c for c in export.payload["columns"] if c not in columns)
                 rows.extend(payload_rows(export.payload))
             return write_csv(temp, columns, rows)
-        text, count = layout.render([export.payload for export in exports], self.now.date())
-        write_text(temp, text)
-        return count
+        written = write_lines(temp, layout.lines((export.payload for export in exports), self.now.date()))
+        return layout.data_rows(written)
 
     def deliver(self, group: Group) -> None:
         """Write one file, journal it, make it visible, acknowledge it. Exports an agent closed
