@@ -1,124 +1,89 @@
-"""The Starlette application: GraphQL at /graphql (GraphiQL on GET), bearer-token auth, one
-database session per request, and the file download routes."""
+"""The ASGI application: GraphQL at /graphql (GraphiQL on GET outside production), the file download
+routes, and /healthz.
+
+Request path: ``ServingMiddleware`` gives the request an id and reads and caps its body; the route
+then runs all its database work (token lookup included) as one job on the worker pool, sized with
+the database pool (``api.serving``). ``app_from_env`` is the factory ``costbridge serve`` hands to
+uvicorn, which calls it once in each worker process.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import asynccontextmanager
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from starlette.types import ASGIApp
 
-from api.context import Context, request_actor
 from api.schema import schema
-from importers.limits import limits_from_env
-from models.db import make_engine, make_sessionmaker
-from models.users import authenticate
-
-# room for the multipart envelope and the GraphQL operation around the uploaded file
-MULTIPART_OVERHEAD_BYTES = 1024 * 1024
-
-
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return None
-
-
-class SessionAuthMiddleware:
-    """Opens the request's session, resolves the bearer token, and closes the session after.
-
-    Every request except the GraphiQL page (GET /graphql with an HTML Accept) and /healthz needs a
-    valid token; a missing or unknown one gets HTTP 401 before any GraphQL runs.
-    """
-
-    def __init__(self, app: ASGIApp, factory: sessionmaker[Session], max_body_bytes: int) -> None:
-        self.app = app
-        self.factory = factory
-        self.max_body_bytes = max_body_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        session = self.factory()
-        try:
-            token = bearer_token(request)
-            user = authenticate(session, token) if token else None
-            public = request.url.path == "/healthz" or (
-                request.method == "GET"
-                and request.url.path == "/graphql"
-                and "text/html" in request.headers.get("accept", "")
-            )
-            if user is None and not public:
-                response = JSONResponse(
-                    {
-                        "errors": [
-                            {"message": "Authentication required: a valid 'Authorization: Bearer' token"}
-                        ]
-                    },
-                    status_code=401,
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-                await response(scope, receive, send)
-                return
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > self.max_body_bytes:
-                response = JSONResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": f"Request body over {self.max_body_bytes} bytes",
-                                "code": "FILE_TOO_LARGE",
-                            }
-                        ]
-                    },
-                    status_code=413,
-                )
-                await response(scope, receive, send)
-                return
-            scope.setdefault("state", {})
-            scope["state"]["session"] = session
-            scope["state"]["user"] = user
-            await self.app(scope, receive, send)
-        finally:
-            session.rollback()
-            session.close()
-
-
-class CostBridgeGraphQL(GraphQL):
-    async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
-        return Context(
-            request=request, response=response, session=request.state.session, actor=request_actor(request)
-        )
+from api.serving.failures import REQUEST_ID, code_for_status, error_response, failure_response
+from api.serving.graphql_http import GraphQLEndpoint
+from api.serving.middleware import ServingMiddleware
+from api.serving.session import Services
+from api.serving.workers import DatabaseWorkers
+from api.settings import Settings, current_settings
+from models.db import make_engine, make_sessionmaker, pool_capacity, set_statement_timeout
 
 
 async def healthz(_request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-def create_app(engine: Engine | None = None, **_: Any) -> Starlette:
+def _request_id(request: Request) -> str:
+    return getattr(request.state, "request_id", None) or REQUEST_ID.get()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = code_for_status(exc.status_code)
+    return error_response(exc.status_code, code, str(exc.detail), _request_id(request), exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return failure_response(exc, _request_id(request), request.url.path)
+
+
+def create_app(engine: Engine | None = None, settings: Settings | None = None) -> ASGIApp:
+    """The application over ``engine`` (default: the configured database, disposed on shutdown)."""
+    settings = settings or current_settings()
+    owned = engine is None
     engine = engine or make_engine()
     factory = make_sessionmaker(engine)
-    graphql_app = CostBridgeGraphQL(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
+    factory.configure(info={"db_retry_seconds": settings.db_retry_seconds})
+    set_statement_timeout(factory, settings.statement_timeout_ms)
+    workers = DatabaseWorkers(pool_capacity(engine), settings.queue_timeout_seconds)
+    services = Services(factory=factory, workers=workers, settings=settings)
     from api import downloads
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette):
+        try:
+            yield
+        finally:
+            workers.shutdown()
+            if owned:
+                engine.dispose()
 
     routes = [
         Route("/healthz", healthz),
-        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route("/graphql", GraphQLEndpoint(schema, services), methods=["GET", "POST"]),
         *downloads.routes,
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )
     app.state.engine = engine
     app.state.session_factory = factory
-    # the HTTP cap follows the import file cap (COSTBRIDGE_IMPORT_MAX_FILE_BYTES)
-    max_body = limits_from_env().max_file_bytes + MULTIPART_OVERHEAD_BYTES
-    return SessionAuthMiddleware(app, factory, max_body)  # type: ignore[return-value]
+    app.state.services = services
+    return ServingMiddleware(app, settings)
+
+
+def app_from_env() -> ASGIApp:
+    """The application as the environment configures it (uvicorn's factory, one per process)."""
+    return create_app()

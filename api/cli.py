@@ -8,14 +8,14 @@ from typing import NoReturn
 
 import typer
 
-from models.db import database_url, make_engine, make_sessionmaker, migrate, normalize_url
+from models.db import database_url, is_sqlite_url, make_engine, make_sessionmaker, migrate, normalize_url
 
 app = typer.Typer(
     help=(
         "CostBridge: the bridge between construction project management and construction accounting "
         "(Sage 100 Contractor, Sage 300 CRE).\n\n"
-        "The database is COSTBRIDGE_DATABASE_URL (default: the SQLite file costbridge.db in the working "
-        "directory; PostgreSQL with postgresql://user:password@host/dbname). "
+        "The database is COSTBRIDGE_DATABASE_URL (default, also when set but empty: the SQLite file "
+        "costbridge.db in the working directory; PostgreSQL with postgresql://user:password@host/dbname). "
         "Start with: costbridge serve --demo"
     ),
     no_args_is_help=True,
@@ -80,6 +80,17 @@ def export_schema(
         typer.echo(sdl, nl=False)
 
 
+def _log_config() -> dict:
+    """uvicorn's logging, plus the application's own loggers (errors under their request ids)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["costbridge"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
 @app.command("serve")
 def serve(
     host: str = typer.Option(
@@ -91,48 +102,92 @@ def serve(
         "--demo",
         help="Load the demo company when the database has no projects, and print demo tokens.",
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        envvar="COSTBRIDGE_WORKERS",
+        min=1,
+        help="API processes (uvicorn's process model). More than one needs PostgreSQL; SQLite is the "
+        "embedded single-machine database and takes one.",
+    ),
     connector_every: int = typer.Option(
         None,
         "--connector-every",
         envvar="COSTBRIDGE_CONNECTOR_INTERVAL",
-        help="Run the file connector every N seconds while serving (default: the company's "
-        "export interval setting; 0 turns it off).",
+        help="Run the file connector every N seconds while serving (default: the company's export "
+        "interval setting with one worker, off with several; 0 turns it off). In production run it "
+        "as its own process instead: costbridge connector run --every N.",
     ),
+    access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request."),
 ) -> None:
     """Migrate the database, optionally load demo data, and serve the GraphQL API.
 
-    GraphiQL is at http://HOST:PORT/graphql in a browser, a health check at /healthz. Every API
-    request needs the header Authorization: Bearer <token> (from `users create` or --demo).
+    GraphiQL is at http://HOST:PORT/graphql in a browser (not with COSTBRIDGE_ENV=production), a
+    health check at /healthz. Every API request needs the header Authorization: Bearer <token>
+    (from `users create` or --demo).
     """
     import uvicorn
 
-    from api.app import create_app
+    from api.settings import SettingsError, load_settings
 
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        _fail("INVALID_SETTING", str(exc))
+    if workers > 1 and is_sqlite_url(database_url()):
+        _fail(
+            "WORKERS_NEED_POSTGRESQL",
+            "SQLite is the embedded, single-machine database and is served by one process; for "
+            "--workers above 1 set COSTBRIDGE_DATABASE_URL to a PostgreSQL database.",
+        )
     engine = _engine()
     migrate(engine)
     if demo:
         from api.demo import load_demo_if_empty
 
         load_demo_if_empty(make_sessionmaker(engine), _say)
-    factory = make_sessionmaker(engine)
     if connector_every is None:
-        from models.company import get_settings
+        if workers > 1:
+            connector_every = 0
+            _say("file connector: not run by a multi-worker server; run `costbridge connector run --every N`")
+        else:
+            from models.company import get_settings
 
-        with factory() as session:
-            connector_every = get_settings(session).export_interval_seconds
-            session.commit()
-    scheduler = None
+            with make_sessionmaker(engine)() as session:
+                connector_every = get_settings(session).export_interval_seconds
+                session.commit()
+    engine.dispose()
+    scheduler = connector_engine = None
     if connector_every > 0:
         from exporters.connectors.scheduler import start_file_connector
 
-        scheduler = start_file_connector(factory, connector_every)
+        # its own small pool: the API's connections stay the API's
+        connector_engine = make_engine(pool_size=1, max_overflow=1)
+        scheduler = start_file_connector(make_sessionmaker(connector_engine), connector_every)
         _say(f"file connector runs every {connector_every} s")
-    _say(f"CostBridge on http://{host}:{port}/graphql  (database: {_shown_url()})")
+    _say(
+        f"CostBridge on http://{host}:{port}/graphql  (database: {_shown_url()}; {settings.mode} mode; "
+        f"{workers} worker{'s' if workers > 1 else ''})"
+    )
+    if is_sqlite_url(database_url()):
+        _say("SQLite: the embedded single-machine set-up (one process); production runs PostgreSQL")
     try:
-        uvicorn.run(create_app(engine=engine), host=host, port=port, log_level="info")
+        uvicorn.run(
+            "api.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            log_config=_log_config(),
+            access_log=access_log,
+            server_header=False,
+        )
     finally:
         if scheduler is not None:
             scheduler.stop()
+        if connector_engine is not None:
+            connector_engine.dispose()
 
 
 @app.command("demo")

@@ -69,14 +69,15 @@ def export_budget(
     """A project's budget: the import columns, then the read-only figures (re-imports cleanly)."""
 
     def action(session):
-        pid = reports.find_project(session, project).id
-        lines = budget_export.budget_export_lines(session, COMMAND_LINE, pid)
+        found = reports.find_project(session, project)
+        lines = budget_export.budget_export_lines(session, COMMAND_LINE, found.id)
+        info = budget_export.budget_book(session, COMMAND_LINE, found)
         path = _output(output, f"budget-{project}.{fmt.value}")
         _write(
             path,
             fmt,
             lambda: budget_export.budget_csv(lines),
-            lambda f: budget_export.write_budget_xlsx(lines, f),
+            lambda f: budget_export.write_budget_xlsx(lines, f, info),
         )
 
     _run(action)
@@ -87,9 +88,14 @@ def export_budget_template(
     fmt: FileFormat = FORMAT,
     output: Path = typer.Option(None, "--output", "-o", help="File to write."),
 ) -> None:
-    """The empty budget import template."""
-    path = _output(output, f"budget-template.{fmt.value}")
-    _write(path, fmt, budget_export.template_csv, budget_export.write_template_xlsx)
+    """The empty budget import template (XLSX: instructions, drop-downs of the company's codes)."""
+
+    def action(session):
+        info = budget_export.budget_book(session, COMMAND_LINE)
+        path = _output(output, f"budget-template.{fmt.value}")
+        _write(path, fmt, budget_export.template_csv, lambda f: budget_export.write_template_xlsx(f, info))
+
+    _run(action)
 
 
 @export_app.command("vendors")
@@ -119,7 +125,8 @@ def export_job_cost_report(
     fmt: FileFormat = FORMAT,
     output: Path = typer.Option(None, "--output", "-o", help="File to write."),
 ) -> None:
-    """A project's job-cost report (XLSX adds the totals row and the budget-vs-JTD chart sheet)."""
+    """A project's job-cost report (XLSX: the printable report with division subtotals, and the
+    budget vs projected cost chart)."""
 
     def action(session):
         report = reports.job_cost_report(session, COMMAND_LINE, reports.find_project(session, project).id)

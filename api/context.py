@@ -1,5 +1,6 @@
 """The per-request context: database session, the actor (the authenticated user, or the anonymous
-actor every check refuses), and the DataLoaders."""
+actor every check refuses), the request id (it names the request in the server log), and the
+DataLoaders."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
 from api.dataloaders import Loaders
+from models.audit import acting_as
 from models.company import CompanySettings, get_settings
 from models.policy import ANONYMOUS, Actor, Need
 from models.users import User
@@ -28,11 +30,14 @@ class Context:
     response: Response | None
     session: Session
     actor: Actor
+    request_id: str = "-"
     loaders: Loaders = field(init=False)
     _allowed: dict[Need, bool] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.session)
+        # whatever this request changes, the audit trail names its actor
+        acting_as(self.session, self.actor)
 
     def allows(self, need: Need) -> bool:
         """Whether the actor meets ``need``, asked of the policy once per request."""

@@ -30,6 +30,8 @@ from models.policy import Actor, Need
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
+# primary keys are 32-bit integer columns (PostgreSQL's integer): anything larger is not an id
+MAX_ID = 2**31 - 1
 
 T = TypeVar("T")
 
@@ -43,11 +45,15 @@ def from_global_id(gid: str | strawberry.ID, *expected: str, field: str | None =
     try:
         type_name, _, raw_pk = base64.urlsafe_b64decode(str(gid).encode()).decode().partition(":")
         pk = int(raw_pk)
+        if not 0 <= pk <= MAX_ID:
+            raise ValueError
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise DomainError(ErrorCode.INVALID_ID, f"'{gid}' is not a valid ID", field) from None
+        raise DomainError(ErrorCode.INVALID_ID, f"'{str(gid)[:100]}' is not a valid ID", field) from None
     if expected and type_name not in expected:
         raise DomainError(
-            ErrorCode.INVALID_ID, f"'{gid}' is a {type_name} ID, expected {' or '.join(expected)}", field
+            ErrorCode.INVALID_ID,
+            f"'{str(gid)[:100]}' is a {type_name[:40]} ID, expected {' or '.join(expected)}",
+            field,
         )
     return type_name, pk
 
@@ -165,16 +171,18 @@ class Connection(Generic[T]):
 # from the statement's ORDER BY: a list ordered by name or by a cost code's sort key carries the
 # name or sort key and the id in its cursors.
 
-INVALID_CURSOR = "INVALID_CURSOR"
 MAX_CURSOR_LENGTH = 2000
 MAX_CURSOR_TEXT = 500
 # primary keys and other integer keys are 32-bit integer columns; a cursor value outside that
 # range is not one of ours
 MIN_INT, MAX_INT = -(2**31), 2**31 - 1
+MAX_DECIMAL = Decimal(10) ** 15
 
 
 def invalid_cursor(cursor: str) -> GraphQLError:
-    return GraphQLError(f"'{cursor[:100]}' is not a valid cursor", extensions={"code": INVALID_CURSOR})
+    return GraphQLError(
+        f"'{cursor[:100]}' is not a valid cursor", extensions={"code": ErrorCode.INVALID_CURSOR.value}
+    )
 
 
 @dataclass(frozen=True)
@@ -217,9 +225,13 @@ class SortKey:
             return dt.date.fromisoformat(raw)
         if self.kind == "decimal":
             try:
-                return Decimal(raw)
+                number = Decimal(raw)
             except InvalidOperation:
                 raise ValueError from None
+            # money columns are Numeric(15, 2): NaN, infinities and wider values are not ours
+            if not number.is_finite() or abs(number) >= MAX_DECIMAL:
+                raise ValueError
+            return number
         return raw
 
 

@@ -1,34 +1,43 @@
 """The strawberry schema: Query and Mutation composed from one mixin per area, plus the limits
-(depth, aliases, tokens) that keep a public GraphQL endpoint safe."""
+(tokens, fields, aliases, depth, cost, string lengths: ``api.serving.limits``) that keep a public
+GraphQL endpoint safe."""
 
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from api.mutations.imports import ImportMutations
+from api.mutations.prime_contracts import PrimeContractMutations
 from api.mutations.records import RecordMutations
 from api.mutations.workflow import WorkflowMutations
+from api.queries.accountant_report import AccountantReportQueries
+from api.queries.audit import AuditQueries
 from api.queries.core import CoreQueries
 from api.queries.imports import ImportQueries
 from api.queries.records import RecordQueries
 from api.queries.reports import ReportQueries
 from api.queries.workflow import WorkflowQueries
 from api.relay import NODE_REGISTRY
-
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 6000
+from api.serving.limits import OperationLimits
 
 
 @strawberry.type
-class Query(CoreQueries, RecordQueries, WorkflowQueries, ImportQueries, ReportQueries):
+class Query(
+    CoreQueries,
+    RecordQueries,
+    WorkflowQueries,
+    ImportQueries,
+    ReportQueries,
+    AccountantReportQueries,
+    AuditQueries,
+):
     pass
 
 
 @strawberry.type
-class Mutation(RecordMutations, WorkflowMutations, ImportMutations):
+class Mutation(RecordMutations, WorkflowMutations, ImportMutations, PrimeContractMutations):
     pass
 
 
@@ -38,16 +47,20 @@ def _node_types() -> list[type]:
     return sorted({entry.strawberry_type for entry in NODE_REGISTRY.values()}, key=lambda c: c.__name__)
 
 
-schema = strawberry.Schema(
+class CostBridgeSchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        # errors are coded and the unexpected ones logged, under the request id, by the HTTP layer
+        # (api.serving.failures); strawberry's own logging would repeat them without the id
+        return None
+
+
+schema = CostBridgeSchema(
     query=Query,
     mutation=Mutation,
     types=_node_types(),
     config=StrawberryConfig(auto_camel_case=True),
-    extensions=[
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-    ],
+    # limits first: a refused document is never validated; then validation, cached by document
+    extensions=[OperationLimits, lambda: ValidationCache(maxsize=256)],
 )
 
 

@@ -1,6 +1,5 @@
 """Benchmark: the job-cost report of a project with 1M direct costs against the bare SQL aggregate
-over the same rows (limit 1.5x), and the peak memory of streaming an XLSX export of 1M rows vs
-100k rows (flat means a ratio near 1).
+over the same rows (limit 1.5x). XLSX writing speed and memory are in bench/xlsx_export.py.
 
 The SQLite database (migrated with models.db.migrate, ~200 budget lines, commitments, invoices and
 1M direct costs) is cached in bench/.data/ and reused when present. Run:
@@ -11,8 +10,8 @@ The SQLite database (migrated with models.db.migrate, ~200 budget lines, commitm
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
-import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -23,11 +22,14 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
+from models.db import MIGRATIONS_DIR, make_engine, make_sessionmaker, migrate  # noqa: E402
+from models.natural_sort import natural_sort_key  # noqa: E402
 from models.policy import COMMAND_LINE  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
-DB_PATH = DATA / "job_cost_report_1m.db"
+# the cached database is rebuilt whenever the schema (the initial migration) changes
+_SCHEMA = hashlib.sha256((MIGRATIONS_DIR / "versions" / "0001_initial.py").read_bytes()).hexdigest()[:10]
+DB_PATH = DATA / f"job_cost_report_1m-{_SCHEMA}.db"
 DIRECT_COSTS = 1_000_000
 BATCH = 50_000
 LIMIT = 1.5
@@ -73,9 +75,9 @@ def build(path: Path) -> None:
             for c in range(CODES_PER_DIVISION):
                 codes.append((len(codes) + 1, f"{d:02d}-{100 + c * 10}", f"Code {d:02d}-{c}", f"{d:02d}"))
         cur.executemany(
-            "INSERT INTO cost_codes (id, code, description, division, active, sync_status, origin,"
-            " sync_messages, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
-            [(*c, *sync, now, now) for c in codes],
+            "INSERT INTO cost_codes (id, code, description, division, sort_key, active, sync_status, origin,"
+            " sync_messages, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+            [(*c, natural_sort_key(c[1]), *sync, now, now) for c in codes],
         )
         cur.executemany(
             "INSERT INTO cost_types (id, code, name, origin, active, created_at, updated_at)"
@@ -195,57 +197,6 @@ def time_report() -> float:
     return full / bare
 
 
-# --- XLSX memory: each size in a fresh interpreter ------------------------------------------------
-
-
-def xlsx_child(rows: int) -> None:
-    """Stream ``rows`` direct-cost-like rows to an XLSX file; print the growth of the process's peak
-    resident memory over its level after imports and a warm-up write (bytes), and the seconds."""
-    import resource
-    import tempfile
-
-    from exporters.tabular import MONEY, Column, write_xlsx
-
-    columns = (
-        Column("Item Date"),
-        Column("Cost Code"),
-        Column("Cost Type"),
-        Column("Description", width=30),
-        Column("Vendor", width=20),
-        Column("Amount", MONEY),
-    )
-    day = dt.date(2026, 1, 1)
-
-    def generate(count: int):
-        for i in range(count):
-            yield (
-                day,
-                f"{i % 50:02d}-100",
-                "1",
-                f"Transaction {i}",
-                "ACME Concrete",
-                Decimal(i % 99999) / 100,
-            )
-
-    with tempfile.TemporaryFile() as handle:
-        write_xlsx(handle, "Warm-up", columns, generate(1_000))
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as handle:
-        write_xlsx(handle, "Direct Costs", columns, generate(rows))
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print((peak - baseline) * 1024, peak * 1024, f"{elapsed:.1f}")
-
-
-def xlsx_peak(rows: int) -> tuple[int, int, str]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--xlsx-child", str(rows)], check=True, capture_output=True, text=True
-    )
-    growth, peak, seconds = out.stdout.strip().splitlines()[-1].split()
-    return int(growth), int(peak), seconds
-
-
 def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     if not DB_PATH.exists():
@@ -255,18 +206,8 @@ def main() -> None:
     else:
         print(f"reusing {DB_PATH}")
     ratio = time_report()
-    (small_growth, small, small_s), (large_growth, large, large_s) = xlsx_peak(100_000), xlsx_peak(1_000_000)
-    mib = 2**20
-    print(
-        f"xlsx peak RSS: 100k rows {small / mib:.1f} MiB (+{small_growth / mib:.1f} MiB while writing, "
-        f"{small_s} s), "
-        f"1M rows {large / mib:.1f} MiB (+{large_growth / mib:.1f} MiB, {large_s} s)"
-    )
-    print(f"report ratio {ratio:.2f} (limit {LIMIT}); xlsx peak 1M/100k {large / small:.2f}")
+    print(f"report ratio {ratio:.2f} (limit {LIMIT})")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--xlsx-child":
-        xlsx_child(int(sys.argv[2]))
-    else:
-        main()
+    main()

@@ -33,6 +33,7 @@ _SCOPES = {
     "project_id": "the project",
     "budget_id": "the budget",
     "commitment_id": "the commitment",
+    "prime_contract_id": "the prime contract",
 }
 
 
@@ -49,11 +50,18 @@ def keys_markdown() -> str:
     for spec in registry.REGISTRY:
         source = key_source(spec)
         key = spec.origin_id.label if spec.origin_id is not None else keys.get(spec.record_type, "")
+        comes_from = _SOURCES[source]
         changeable = (
             "yes (the ERP assigns it)" if source == KeySource.ERP else "no: refused (ORIGIN_ID_MISMATCH)"
         )
+        if not any(support.export_supported for support in spec.erp.values()):
+            # import only (prime contracts): the key is the one the ERP's record comes in with
+            comes_from, changeable = (
+                "the ERP's own key, as the record comes in (import only)",
+                "never exported",
+            )
         rows.append(
-            f"| {spec.noun} | {_cell(key)} | {_SOURCES[source]} | {_SCOPES[spec.key_scope]} | {changeable} |"
+            f"| {spec.noun} | {_cell(key)} | {comes_from} | {_SCOPES[spec.key_scope]} | {changeable} |"
         )
     return "\n".join(rows)
 

@@ -1,12 +1,9 @@
-"""Streaming tabular writers shared by every file export: CSV (csv module) and XLSX (openpyxl in
-write-only mode).
+"""Columns, cell values and the streaming CSV writer shared by every file export (the XLSX writer
+is exporters/workbook.py).
 
-Both take an iterator of rows and a file-like object and never hold the whole file in memory:
-CSV is written row by row, XLSX streams each sheet's rows into openpyxl's temporary part files.
-
-CSV cells are neutralised against formula injection (a text cell starting with = + - @, tab or
-CR gets a leading single quote); numbers, including negative amounts, are written as numbers.
-XLSX text is always stored as text (never a formula), so it needs no prefix.
+CSV is written row by row and never holds the whole file in memory. Cells are neutralised against
+formula injection (a text cell starting with = + - @, tab or CR gets a leading single quote);
+numbers, including negative amounts, are written as numbers.
 """
 
 from __future__ import annotations
@@ -17,31 +14,38 @@ import enum
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 TEXT = "text"
 MONEY = "money"
 NUMBER = "number"
 PERCENT = "percent"
+COUNT = "count"
+DATE = "date"
 
 # Accounting-style currency: negatives in red with a minus sign, two decimals.
 MONEY_FORMAT = '"$"#,##0.00;[Red]-"$"#,##0.00'
-NUMBER_FORMAT = "#,##0.####"
-# percent figures are stored as 66.67 (meaning 66.67 %), as the report computes them
-PERCENT_FORMAT = '0.00"%"'
-_FORMATS = {MONEY: MONEY_FORMAT, NUMBER: NUMBER_FORMAT, PERCENT: PERCENT_FORMAT}
+# quantities and unit costs: at least two decimals, up to four
+NUMBER_FORMAT = "#,##0.00##"
+# XLSX percent cells hold the fraction (0.2187) and show it as 21.87 %; the report computes
+# percentages as 21.87, so the writer divides by 100
+PERCENT_FORMAT = "0.00%"
+COUNT_FORMAT = "#,##0"
+DATE_FORMAT = "yyyy-mm-dd"
+NUMERIC_KINDS = (MONEY, NUMBER, PERCENT, COUNT)
 
 _INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _CSV_BATCH_ROWS = 500
+
+# How a subtotal or total row fills a column: SUM (SUBTOTAL 9 over the group's rows), or a function
+# of (cell, span) returning a formula, where cell(header) is that column's cell on the summary row
+# and span(header) the group's range of that column.
+SUM = "sum"
+CellRef = Callable[[str], str]
+SummaryFormula = Callable[[CellRef, CellRef], str]
 
 
 @dataclass(frozen=True)
@@ -49,13 +53,30 @@ class Column:
     header: str
     kind: str = TEXT
     width: float | None = None
+    # summary rows: SUM, a SummaryFormula, or None (the value given, as a plain cell)
+    total: str | SummaryFormula | None = None
+    # a note shown on the header cell (XLSX comment), e.g. that the importer ignores the column
+    note: str | None = None
+    # "required": the importer needs it; "ignored": the importer reads past it
+    role: str | None = None
+    # number format of the column's summary cells when it differs from its kind's
+    summary_format: str | None = None
+    # horizontal alignment of the header and the cells when the kind's default does not suit
+    align: str | None = None
 
     @property
-    def display_width(self) -> float:
-        if self.width is not None:
-            return self.width
-        floor = 15 if self.kind == MONEY else 10
-        return max(floor, len(self.header) + 3)
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+    @property
+    def summary(self) -> str | SummaryFormula | None:
+        if self.total is not None:
+            return self.total
+        return SUM if self.kind in (MONEY, COUNT) else None
+
+
+REQUIRED = "required"
+IGNORED = "ignored"
 
 
 # --- cell values ------------------------------------------------------------------------------------
@@ -71,7 +92,8 @@ def neutralise(text: str) -> str:
 def _decimal_text(value: Decimal) -> str:
     # fixed notation (never 1E+3); quantities lose trailing zeros, money keeps its cents
     text = format(value, "f")
-    if "." in text and value.as_tuple().exponent < -2:
+    exponent = value.as_tuple().exponent  # a letter only for NaN and infinity, never money
+    if "." in text and isinstance(exponent, int) and exponent < -2:
         text = text.rstrip("0").rstrip(".")
     return text
 
@@ -130,125 +152,3 @@ def write_csv(
 def iter_bytes(chunks: Iterable[str], encoding: str = "utf-8") -> Iterator[bytes]:
     for chunk in chunks:
         yield chunk.encode(encoding)
-
-
-# --- XLSX -------------------------------------------------------------------------------------------
-
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-_TOTAL_FONT = Font(bold=True)
-TOTAL_LABEL = "Total"
-
-
-def _clean_text(value: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
-
-
-@dataclass
-class XlsxWriter:
-    """A write-only workbook: add sheets one after another, then ``save`` to a binary file object."""
-
-    workbook: Workbook = field(default_factory=lambda: Workbook(write_only=True))
-
-    def add_table(
-        self,
-        title: str,
-        columns: Sequence[Column],
-        rows: Iterable[Sequence[Any]],
-        *,
-        totals: Sequence[Any] | Callable[[dict[int, Decimal]], Sequence[Any]] | None = None,
-    ):
-        """One sheet: bold frozen header, autofilter over header + rows, typed cells with currency
-        formats, optional bold totals row (explicit values, or a function of the money column
-        sums accumulated while streaming). Returns the worksheet and the number of data rows."""
-        ws = self.workbook.create_sheet(title=title[:31])
-        # sheet views and column widths are written before the first row in write-only mode
-        ws.freeze_panes = "A2"
-        for index, column in enumerate(columns, 1):
-            ws.column_dimensions[get_column_letter(index)].width = column.display_width
-        ws.append([self._header_cell(ws, c.header) for c in columns])
-
-        kinds = [c.kind for c in columns]
-        sums: dict[int, Decimal] = {i: Decimal(0) for i, k in enumerate(kinds) if k == MONEY}
-        count = 0
-        for row in rows:
-            ws.append(self._cells(ws, kinds, row))
-            for i in sums:
-                value = row[i]
-                if value is not None:
-                    sums[i] += value
-            count += 1
-        last_column = get_column_letter(len(columns))
-        ws.auto_filter.ref = f"A1:{last_column}{count + 1}"
-        if totals is not None:
-            values = totals(sums) if callable(totals) else totals
-            ws.append(self._cells(ws, kinds, values, font=_TOTAL_FONT))
-        return ws, count
-
-    def save(self, fileobj: IO[bytes]) -> None:
-        self.workbook.save(fileobj)
-
-    # cells --------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _header_cell(ws, header: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=_clean_text(header))
-        cell.data_type = "s"
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        return cell
-
-    @staticmethod
-    def _cells(ws, kinds: Sequence[str], row: Sequence[Any], font: Font | None = None) -> list[Any]:
-        out: list[Any] = []
-        for kind, value in zip(kinds, row, strict=False):
-            if value is None or value == "":
-                out.append(None)
-                continue
-            if isinstance(value, enum.Enum):
-                value = value.value
-            if isinstance(value, bool):
-                value = "Yes" if value else "No"
-            if isinstance(value, str):
-                cell = WriteOnlyCell(ws, value=_clean_text(value))
-                # text is text: "=SUM(...)" from a user must never become a live formula
-                cell.data_type = "s"
-            elif kind in _FORMATS and isinstance(value, Decimal | int | float):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = _FORMATS[kind]
-            elif font is None:
-                out.append(value)
-                continue
-            else:
-                cell = WriteOnlyCell(ws, value=value)
-            if font is not None:
-                cell.font = font
-            out.append(cell)
-        return out
-
-
-def write_xlsx(
-    fileobj: IO[bytes],
-    title: str,
-    columns: Sequence[Column],
-    rows: Iterable[Sequence[Any]],
-    *,
-    totals: Sequence[Any] | Callable[[dict[int, Decimal]], Sequence[Any]] | None = None,
-) -> int:
-    """A one-sheet workbook; returns the number of data rows written."""
-    writer = XlsxWriter()
-    _ws, count = writer.add_table(title, columns, rows, totals=totals)
-    writer.save(fileobj)
-    return count
-
-
-def sum_totals(columns: Sequence[Column], label: str = TOTAL_LABEL):
-    """A ``totals`` function: the label in the first column, each money column's sum below it."""
-
-    def build(sums: dict[int, Decimal]) -> list[Any]:
-        values: list[Any] = [sums.get(i) for i in range(len(columns))]
-        values[0] = label
-        return values
-
-    return build

@@ -1,4 +1,4 @@
-"""Bulk inserts for the big loads: one DBAPI executemany of plain tuples.
+"""Bulk inserts for the big loads: DBAPI executemany of plain tuples, in large chunks.
 
 SQLAlchemy's Core executemany builds and processes a parameter dict per row (most of a 100k-row
 load's write time). Here the caller gets each column's own bind processor (the conversion
@@ -41,8 +41,19 @@ def converter(session: Session, table: Table, column: str, *, memo: bool = True)
     return convert
 
 
-def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` (tuples already converted with ``converter``) with one executemany."""
+# rows per executemany: large enough to keep the driver busy, small enough to report progress
+_CHUNK = 20_000
+
+
+def insert_rows(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    written: Callable[[int], None] | None = None,
+) -> None:
+    """Insert ``rows`` (tuples already converted with ``converter``) with executemany, in chunks;
+    ``written`` is told how many rows each chunk wrote."""
     if not rows:
         return
     conn = session.connection()
@@ -54,7 +65,11 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: li
         ", ".join(preparer.quote(c) for c in columns),
         ", ".join([marker] * len(columns)),
     )
-    conn.exec_driver_sql(sql, rows)
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        conn.exec_driver_sql(sql, chunk)
+        if written is not None:
+            written(len(chunk))
 
 
 def update_by_id(session: Session, model: type[Any], changes: list[dict[str, Any]]) -> None:

@@ -28,6 +28,7 @@ from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
 from importers.placement import AP_TYPES, Resolver, place_pending_job_costs, source_type
 from importers.plan import CellReporter, ErrorPolicy, Plan, Row
+from importers.progress import CHECK, MATCH, NO_PROGRESS, PLACE, WRITE
 from models.base import utcnow
 from models.costs import DirectCost, UnplacedJobCost
 from models.enums import DirectCostStatus, DirectCostType, ImportKind
@@ -136,7 +137,9 @@ class JobCostImporter:
     columns = COLUMNS
     ignored = ()
     key_columns = ("job", "cost_code")
+    money_column = "amount"
     project_id = None
+    progress = NO_PROGRESS
 
     def check(self, session: Session) -> None:
         pass
@@ -184,14 +187,14 @@ class JobCostImporter:
         occurrences: dict[str, int] = {}
         seen_tx: dict[str, int] = {}
         parsed = []
-        columns_by_row = zip(
+        assembled = zip(
             range(len(rows)), jobs, sub_jobs, codes, types, sources, dates, amounts,
             descriptions, vendors, invoices, transaction_ids, strict=True,
         )  # fmt: skip
         for (
             i, job, sub_job, cost_code, cost_type, dc_type, item_date, amount,
             description, vendor, invoice, tx,
-        ) in columns_by_row:  # fmt: skip
+        ) in self.progress.each(CHECK, assembled, len(rows)):  # fmt: skip
             if i in failed:
                 continue
             if dc_type not in AP_TYPES:
@@ -221,16 +224,19 @@ class JobCostImporter:
                 plan.fail(cell.issue(numbers[i], key, exc.code, exc.message))
 
         known = _existing_keys(session, [p[0] for p in parsed])
-        unplaced = 0
-        for p in parsed:
+        reasons: dict[str, int] = {}
+        for p in self.progress.each(MATCH, parsed, len(parsed)):
             if p[0] in known:
                 plan.unchanged += 1
                 continue
             placed, vendor_id = resolve(p[1], p[2], p[3], p[4], p[9])
             plan.creates.append((p, placed, vendor_id))
             if placed.reason_code is not None:
-                unplaced += 1
-        plan.extra_counts["UNPLACED"] = unplaced
+                reason = str(placed.reason_code)
+                reasons[reason] = reasons.get(reason, 0) + 1
+        # unplaced rows are created (kept, to be placed later): "of which" CREATE, by reason
+        plan.extra_counts["UNPLACED"] = sum(reasons.values())
+        plan.extra_counts.update({f"UNPLACED:{reason}": n for reason, n in sorted(reasons.items())})
         return plan
 
     def apply(self, session: Session, plan: Plan, run: ImportRun) -> None:
@@ -265,11 +271,14 @@ class JobCostImporter:
                     + (vendor, invoice or None, as_money(amount), tx or None, key, str(placed.reason_code))
                     + (placed.reason, run_id, placed.project_id)
                 )
-        insert_rows(session, direct_table, _DIRECT_COLUMNS, direct)
-        insert_rows(session, kept_table, _KEPT_COLUMNS, kept)
+        self.progress.start(WRITE, len(direct) + len(kept))
+        insert_rows(session, direct_table, _DIRECT_COLUMNS, direct, self.progress.advance)
+        insert_rows(session, kept_table, _KEPT_COLUMNS, kept, self.progress.advance)
+        self.progress.finish()
 
     def after_apply(self, session: Session, run: ImportRun) -> None:
-        place_pending_job_costs(session)
+        self.progress.start(PLACE, None)
+        self.progress.finish(place_pending_job_costs(session))
 
 
 def _existing_keys(session: Session, keys: list[str]) -> set[str]:

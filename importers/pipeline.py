@@ -2,30 +2,38 @@
 
 read -> find the header -> map headers -> skip blank and subtotal rows -> plan (parse, validate,
 CREATE/UPDATE/UNCHANGED/ERROR per row) -> apply in the caller's transaction with bulk statements ->
-record the ImportRun. The caller commits; nothing here commits per row.
+record the ImportRun, with the rows read and the control totals of the money column. The caller
+commits; nothing here commits per row. Progress goes to ``ImportOptions.progress``, phase by phase.
 """
 
 from __future__ import annotations
 
+import logging
+import operator
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from importers import reading
+from importers import cells, reading
+from importers.cells import CellError
 from importers.errors import FileError, RowIssue
 from importers.headers import Column, Layout, find_layout
 from importers.limits import DEFAULT_LIMITS, ImportLimits
 from importers.plan import CellReporter, ErrorPolicy, Outcome, Plan, Row, RunStatus
+from importers.progress import READ, ProgressCallback, Reporter
 from importers.runs import finish_run, start_run
+from models.audit import acting_as
 from models.enums import ImportKind
 from models.errors import ErrorCode
 from models.imports import ImportRun
 from models.policy import Actor
 
+log = logging.getLogger("costbridge.imports")
 _TOTAL_LABEL = re.compile(r"^(grand\s+|sub\s*-?)?totals?\b|\btotals?\s*:?$", re.IGNORECASE)
 
 
@@ -34,6 +42,8 @@ class ImportOptions:
     dry_run: bool = False
     error_policy: ErrorPolicy = ErrorPolicy.ALL_OR_NOTHING
     limits: ImportLimits = field(default_factory=lambda: DEFAULT_LIMITS)
+    # told how far the import has got (importers/progress.py); None: nobody watches
+    progress: ProgressCallback | None = field(default=None, compare=False)
 
 
 class Importer(Protocol):
@@ -51,8 +61,15 @@ class Importer(Protocol):
     @property
     def key_columns(self) -> tuple[str, ...]: ...
 
+    # the column whose amounts the run's control totals add up (None: the kind has none)
+    @property
+    def money_column(self) -> str | None: ...
+
     @property
     def project_id(self) -> int | None: ...
+
+    # set by the pipeline before plan; importers report their row loops through it
+    progress: Reporter
 
     def check(self, session: Session) -> None: ...
 
@@ -86,10 +103,13 @@ def run_import(
             project_id=importer.project_id,
         )
 
+    acting_as(session, actor)
     run = new_run()
     counts = {o.value: 0 for o in Outcome}
+    progress = importer.progress = Reporter(options.progress)
     try:
         importer.check(session)
+        progress.start(READ, None)
         sheet = reading.read_sheet(data, file_name, options.limits)
         layout = find_layout(
             sheet.rows,
@@ -99,9 +119,11 @@ def run_import(
             sheet.merged,
         )
         rows, skipped = _data_rows(sheet.rows, layout, importer, options.limits)
+        progress.finish(len(rows) + len(skipped))
     except FileError as exc:
         return _failed(run, counts, [RowIssue(exc.code, exc.message, exc.row, exc.column)], [], options)
 
+    counts["ROWS"] = len(rows) + len(skipped)
     counts[Outcome.SKIPPED] = len(skipped)
     warnings = layout.warnings + [
         RowIssue(ErrorCode.ROW_SKIPPED, f"Row {n}: a subtotal/total row, not loaded", n) for n in skipped
@@ -113,7 +135,10 @@ def run_import(
     counts[Outcome.CREATE] = len(plan.creates)
     counts[Outcome.UPDATE] = len(plan.updates)
     counts[Outcome.UNCHANGED] = plan.unchanged
+    # kind-specific counts, which may also restate an outcome (a plan that lists what it writes in
+    # bigger units than rows, such as prime contracts, gives its row counts here)
     counts.update(plan.extra_counts)
+    run.control_total, run.failed_total = control_totals(rows, importer, plan.error_rows)
 
     refuse = plan.errors and options.error_policy == ErrorPolicy.ALL_OR_NOTHING
     if options.dry_run:
@@ -133,10 +158,12 @@ def run_import(
         importer.after_apply(session, run)
     except IntegrityError as exc:
         session.rollback()
+        log.info("import of %s conflicted with a concurrent change: %s", file_name, exc.orig)
         run = new_run()
+        run.control_total, run.failed_total = control_totals(rows, importer, plan.error_rows)
         issue = RowIssue(
             ErrorCode.CONCURRENT_UPDATE,
-            f"The data changed while the file was being imported; nothing was written, retry. ({exc.orig})",
+            "The data changed while the file was being imported; nothing was written, retry.",
         )
         return _failed(run, counts, [issue], warnings, options, planned=True)
     status = RunStatus.PARTIAL if plan.errors else RunStatus.SUCCEEDED
@@ -155,13 +182,50 @@ def _failed(
 ) -> ImportRun:
     if planned:
         # nothing is written: what would have been created or updated is reported, not counted as done
-        counts = {**counts, "CREATE": 0, "UPDATE": 0, "UNCHANGED": 0}
-        if "UNPLACED" in counts:
-            counts["UNPLACED"] = 0
+        counts = {k: v for k, v in counts.items() if not k.startswith("UNPLACED:")}
+        counts.update({"CREATE": 0, "UPDATE": 0, "UNCHANGED": 0})
+        for written in ("UNPLACED", "CONTRACTS"):
+            if written in counts:
+                counts[written] = 0
     status = RunStatus.DRY_RUN if options.dry_run else RunStatus.FAILED
     return finish_run(
         run, status=status, counts=counts, errors=errors, warnings=warnings, limits=options.limits
     )
+
+
+def control_totals(
+    rows: list[Row], importer: Importer, error_rows: set[int]
+) -> tuple[Decimal | None, Decimal | None]:
+    """The money column summed over the rows the import accepts, and over the failed rows whose
+    amount can be read (each amount read as the importer reads it: rounded half-up to cents)."""
+    key = importer.money_column
+    if key is None:
+        return None, None
+    position = [c.key for c in importer.columns].index(key)
+    everything = _sum_cents([row.values[position] for row in rows])
+    failed = (
+        _sum_cents([row.values[position] for row in rows if row.number in error_rows]) if error_rows else 0
+    )
+    return Decimal(everything - failed) / 100, Decimal(failed) / 100
+
+
+def _sum_cents(values: list[Any]) -> int:
+    # fast path, the usual spreadsheet column: number cells that are whole cents, summed as integers
+    if values and all(v.__class__ is float for v in values) and max(map(abs, values)) < 1e12:
+        scaled = [v * 100 for v in values]
+        cents = list(map(round, scaled))
+        if max(map(abs, map(operator.sub, scaled, cents))) < 1e-6:
+            return sum(cents)
+    return sum(c for c in map(_cents, values) if c is not None)
+
+
+def _cents(value: Any) -> int | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return int(cells.money(value) * 100)
+    except (CellError, ValueError, ArithmeticError):
+        return None
 
 
 def _data_rows(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from importers.errors import RowIssue
-from importers.limits import ImportLimits
+from importers.limits import DEFAULT_LIMITS, ImportLimits
 from importers.plan import RunStatus
 from models.base import utcnow
 from models.enums import ImportKind
@@ -61,6 +61,42 @@ def finish_run(
     run.warnings = _capped(warnings, limits.max_recorded_errors)
     run.finished_at = utcnow()
     return run
+
+
+def record_failed_run(
+    session: Session,
+    kind: ImportKind,
+    data: bytes,
+    file_name: str,
+    actor: Actor,
+    *,
+    dry_run: bool,
+    error_policy: str,
+    project_id: int | None,
+    code: ErrorCode,
+    message: str,
+) -> ImportRun:
+    """Record an import that stopped before it could record itself (its transaction was rolled
+    back: the database stayed busy, a conflicting change, an unexpected error): FAILED, nothing
+    written, and why. The caller commits."""
+    run = start_run(
+        session,
+        kind,
+        data,
+        file_name,
+        actor,
+        dry_run=dry_run,
+        error_policy=error_policy,
+        project_id=project_id,
+    )
+    return finish_run(
+        run,
+        status=RunStatus.FAILED,
+        counts={},
+        errors=[RowIssue(code, message)],
+        warnings=[],
+        limits=DEFAULT_LIMITS,
+    )
 
 
 def _capped(issues: list[RowIssue], cap: int) -> list[dict[str, Any]]:

@@ -17,6 +17,12 @@ from models.delivery import ConnectorLease, ErpDelivery
 from models.directory import Vendor
 from models.imports import ImportRun
 from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
+from models.prime_contracts import (
+    PrimeContract,
+    PrimeContractChangeOrder,
+    PrimeContractChangeOrderLine,
+    PrimeContractLine,
+)
 from models.projects import Project, ProjectCostCode, SubJob
 from models.sync import ErpExport, SyncEvent
 from models.users import ApiToken, User, UserPermission
@@ -40,6 +46,10 @@ __all__ = [
     "ErpDelivery",
     "ErpExport",
     "ImportRun",
+    "PrimeContract",
+    "PrimeContractChangeOrder",
+    "PrimeContractChangeOrderLine",
+    "PrimeContractLine",
     "Project",
     "ProjectCostCode",
     "SubJob",

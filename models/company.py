@@ -1,14 +1,16 @@
-"""Company settings: which ERP the company runs, its country, and how it uses the ERP."""
+"""Company settings: which ERP the company runs, its country, how it uses the ERP, and how its cost
+codes roll up to divisions."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, Integer, String, select
+from sqlalchemy import JSON, Boolean, Date, Enum, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, Timestamped
-from models.enums import Country, ErpSystem
+from models.enums import Country, DivisionRule, ErpSystem
 
 
 class CompanySettings(Timestamped, Base):
@@ -29,6 +31,24 @@ class CompanySettings(Timestamped, Base):
     # The file connector's output folder and schedule (seconds; 0 = on demand only).
     export_folder: Mapped[str] = mapped_column(String(500), nullable=False, default="erp-exports")
     export_interval_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # How cost codes roll up to the divisions reports subtotal by; the length is used by
+    # LEADING_CHARACTERS only.
+    cost_division_rule: Mapped[DivisionRule] = mapped_column(
+        Enum(DivisionRule, native_enum=False, length=24), nullable=False, default=DivisionRule.FIRST_SECTION
+    )
+    cost_division_length: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+    # ERP direct exports: a sent record skips the approver and goes straight to the outbox.
+    direct_exports: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # The approvers' daily digest by e-mail: sent once a day at or after this hour (UTC) by the
+    # connector process. The SMTP password is never stored: it comes from the environment only.
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    digest_hour_utc: Mapped[int] = mapped_column(Integer, default=7, nullable=False)
+    digest_last_sent_on: Mapped[dt.date | None] = mapped_column(Date)
+    smtp_host: Mapped[str | None] = mapped_column(String(255))
+    smtp_port: Mapped[int | None] = mapped_column(Integer)
+    smtp_security: Mapped[str] = mapped_column(String(16), nullable=False, default="STARTTLS")
+    smtp_username: Mapped[str | None] = mapped_column(String(254))
+    mail_sender: Mapped[str | None] = mapped_column(String(254))
     # The file connector's layouts, per ERP system: {"SAGE_100_CONTRACTOR": {"*": "sage100-dis",
     # "Subcontract": "named"}}; "*" is the company's default, the other keys ERP entities.
     file_layouts: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)

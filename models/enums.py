@@ -26,6 +26,14 @@ class Country(enum.StrEnum):
     CA = "CA"
 
 
+class DivisionRule(enum.StrEnum):
+    """How a cost code rolls up to the division that reports subtotal by (see models/wbs.py)."""
+
+    FIRST_SECTION = "FIRST_SECTION"  # the text before the first '-' or '.': 01-100 -> 01
+    THOUSANDS = "THOUSANDS"  # Sage 100 Contractor style: 2120.000 -> 2000, 15400.000 -> 15000
+    LEADING_CHARACTERS = "LEADING_CHARACTERS"  # the first N characters: 15400 -> 15 (N = 2)
+
+
 class SyncStatus(enum.StrEnum):
     NOT_SENT = "NOT_SENT"
     READY_TO_EXPORT = "READY_TO_EXPORT"
@@ -52,6 +60,8 @@ class RecordType(enum.StrEnum):
     COMMITMENT = "COMMITMENT"
     COMMITMENT_CHANGE_ORDER = "COMMITMENT_CHANGE_ORDER"
     SUBCONTRACTOR_INVOICE = "SUBCONTRACTOR_INVOICE"
+    PRIME_CONTRACT = "PRIME_CONTRACT"
+    PRIME_CONTRACT_CHANGE_ORDER = "PRIME_CONTRACT_CHANGE_ORDER"
 
 
 class CommitmentKind(enum.StrEnum):
@@ -117,6 +127,7 @@ class Tool(enum.StrEnum):
     DIRECTORY = "DIRECTORY"
     INVOICES = "INVOICES"
     REPORTS = "REPORTS"
+    PRIME_CONTRACTS = "PRIME_CONTRACTS"  # prime (owner) contracts and their change orders
 
 
 class ExportStatus(enum.StrEnum):
@@ -136,3 +147,4 @@ class ImportKind(enum.StrEnum):
     ERP_SUB_JOBS = "ERP_SUB_JOBS"
     ERP_ESTIMATES = "ERP_ESTIMATES"
     ERP_COST_CODES = "ERP_COST_CODES"
+    PRIME_CONTRACTS = "PRIME_CONTRACTS"

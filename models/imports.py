@@ -4,12 +4,13 @@ who may read which runs."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, Money, UTCDateTime, utcnow
 from models.enums import ImportKind, Tool
 from models.policy import READ_ONLY, Actor, Need, one_of, reading
 
@@ -27,8 +28,13 @@ class ImportRun(Base):
     error_policy: Mapped[str] = mapped_column(String(32), nullable=False, default="ALL_OR_NOTHING")
     # SUCCEEDED, PARTIAL (some rows rejected by policy), FAILED (nothing written), DRY_RUN
     status: Mapped[str] = mapped_column(String(16), nullable=False)
-    # {"CREATE": n, "UPDATE": n, "UNCHANGED": n, "ERROR": n, "SKIPPED": n}
+    # {"ROWS": n read, "CREATE": n, "UPDATE": n, "UNCHANGED": n, "ERROR": n, "SKIPPED": n, and for job
+    # costs "UNPLACED": n (of CREATE) with "UNPLACED:<reason>": n per reason}
     counts: Mapped[dict[str, int]] = mapped_column(JSON, nullable=False, default=dict)
+    # control totals of the file's money column (budget amount, job-cost amount): over the rows the
+    # import accepts, and over the failed rows whose amount could be read; null for a vendor list
+    control_total: Mapped[Decimal | None] = mapped_column(Money)
+    failed_total: Mapped[Decimal | None] = mapped_column(Money)
     # [{"row": 3, "column": "Amount", "code": "INVALID_AMOUNT", "message": "..."}]
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
@@ -45,6 +51,7 @@ IMPORT_TOOLS: dict[ImportKind, Tool] = {
     ImportKind.ERP_SUB_JOBS: Tool.ERP_INTEGRATIONS,
     ImportKind.ERP_ESTIMATES: Tool.ERP_INTEGRATIONS,
     ImportKind.ERP_COST_CODES: Tool.ERP_INTEGRATIONS,
+    ImportKind.PRIME_CONTRACTS: Tool.PRIME_CONTRACTS,
 }
 # Import runs are listed to readers of at least one of those tools, each run to its tool's readers.
 IMPORT_RUNS_READ = one_of(dict.fromkeys(IMPORT_TOOLS.values()), READ_ONLY)

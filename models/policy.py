@@ -46,6 +46,7 @@ TOOL_LABELS: dict[Tool, str] = {
     Tool.DIRECTORY: "Directory",
     Tool.INVOICES: "Invoices",
     Tool.REPORTS: "Reports",
+    Tool.PRIME_CONTRACTS: "Prime Contract",
 }
 APPROVER_PRIVILEGE = "CAN_PUSH_TO_ACCOUNTING"
 CONNECTOR_PRIVILEGE = "ERP_CONNECTOR"
@@ -316,7 +317,15 @@ def unlinking(tool: Tool) -> Need:
 
 # Cost codes and cost types are the labels every line carries: any project-side reader sees them.
 WBS_READ = one_of(
-    (Tool.PROJECT_ADMIN, Tool.BUDGET, Tool.COMMITMENTS, Tool.INVOICES, Tool.ERP_INTEGRATIONS, Tool.REPORTS),
+    (
+        Tool.PROJECT_ADMIN,
+        Tool.BUDGET,
+        Tool.COMMITMENTS,
+        Tool.INVOICES,
+        Tool.PRIME_CONTRACTS,
+        Tool.ERP_INTEGRATIONS,
+        Tool.REPORTS,
+    ),
     READ_ONLY,
 )
 WBS_EDIT = editing(Tool.PROJECT_ADMIN)
@@ -340,17 +349,30 @@ RECEIVE_ERP_JOBS = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
 IMPORT_JOB_COSTS = at_least(Tool.ERP_INTEGRATIONS, STANDARD)
 PLACE_JOB_COSTS = at_least(Tool.ERP_INTEGRATIONS, STANDARD)
 
-# Reports. The seeds ask, for the project-level ERP job costs and unsyncable direct costs reports,
-# READ_ONLY on Reports and ADMIN on Budget. CostBridge asks READ_ONLY on Budget instead: the report
-# shows budget figures, so Budget readers only; but a read should not require the power to lock and
-# send budgets (a reporting tool's account would otherwise hold write rights).
-JOB_COST_REPORT = reading(Tool.REPORTS) & reading(Tool.BUDGET)
-UNSYNCABLE_DIRECT_COSTS = reading(Tool.REPORTS) & reading(Tool.BUDGET)
+# Prime contracts come in from the ERP (Sage 300 CRE Contracts): the seeds give "Import a Prime
+# Contract from an Integrated ERP System" to STANDARD and ADMIN on ERP Integrations; the importer also
+# reads the prime contracts it loads (nobody loads what they cannot see).
+IMPORT_PRIME_CONTRACTS = at_least(Tool.ERP_INTEGRATIONS, STANDARD) & reading(Tool.PRIME_CONTRACTS)
+
+# Reports. The project-level ERP job costs report and the unsyncable direct costs report, as the
+# seeds scope them: READ_ONLY on Reports AND (ADMIN on Budget OR ADMIN on Prime Contract).
+BUDGET_OR_PRIME_CONTRACT_ADMIN = one_of((Tool.BUDGET, Tool.PRIME_CONTRACTS), ADMIN)
+JOB_COST_REPORT = reading(Tool.REPORTS) & BUDGET_OR_PRIME_CONTRACT_ADMIN
+UNSYNCABLE_DIRECT_COSTS = reading(Tool.REPORTS) & BUDGET_OR_PRIME_CONTRACT_ADMIN
 # The company-level job-cost summary spans every project: ADMIN on ERP Integrations (as the seeds).
 COMPANY_JOB_COST_SUMMARY = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
+# "View an Accountant Report for ERP": ADMIN on ERP Integrations (each record type also only for
+# readers of its tool, as in the approver's queue).
+ACCOUNTANT_REPORT = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
+# The digest e-mail settings, sending the digest now: the ERP settings' need.
+DIGEST_DELIVERY = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
 
 # Users and tokens: the company administrator (ADMIN on every tool) or the command line.
 MANAGE_USERS = Need(all_of=tuple((tool, ADMIN) for tool in Tool))
+
+# Reading the schema itself (introspection) where the server runs in production mode: those who
+# configure the ERP integration; elsewhere the schema is open to every signed-in user.
+INTROSPECT_IN_PRODUCTION = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
 
 
 # --- asking --------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from models.enums import (
 from models.erp import ERP_NAMES
 from models.errors import ErrorCode
 from models.invoices import SubcontractorInvoice
+from models.prime_contracts import PrimeContract, PrimeContractChangeOrder
 from models.projects import Project, ProjectCostCode, SubJob
 from models.wbs import CostCode, CostType
 
@@ -401,3 +402,30 @@ def check_invoice(ctx: CheckContext, invoice: SubcontractorInvoice) -> None:
         )
     ctx.vendor_synced(commitment.vendor)
     ctx.lines(commitment.project, invoice.lines, "invoice")
+
+
+def check_prime_contract(ctx: CheckContext, contract: PrimeContract) -> None:
+    # prime contracts come from the ERP only; preflight refuses them as unsupported before this
+    ctx.project_synced(contract.project)
+
+
+def check_prime_contract_change_order(ctx: CheckContext, change_order: PrimeContractChangeOrder) -> None:
+    contract = change_order.prime_contract
+    if contract.sync_status != SyncStatus.SYNCED:
+        ctx.block(
+            ErrorCode.PRIME_CONTRACT_NOT_SYNCED,
+            f"Prime contract {contract.number} is not synced ({contract.sync_status.value}); change orders "
+            "are exported only on prime contracts synced with the ERP",
+            f"Import prime contract {contract.number} from {ctx.erp} again.",
+            "primeContract",
+        )
+    if change_order.status != ChangeOrderStatus.APPROVED:
+        ctx.block(
+            ErrorCode.CHANGE_ORDER_NOT_APPROVED,
+            f"Change order {change_order.number} is {change_order.status.value}; only APPROVED change orders "
+            "are exported",
+            "Approve the change order, then send it.",
+            "status",
+        )
+    ctx.project_synced(contract.project)
+    ctx.lines(contract.project, change_order.lines, "change order")

@@ -9,14 +9,19 @@ Definitions (docs/reports.md explains them for users):
 - invoiced = subcontractor invoice lines in APPROVED or PAID status (work completed this period +
   materials presently stored; retainage held is still cost)
 - direct costs = every DirectCost (job-cost transaction from the ERP), job to date
-- uncommitted direct costs = the direct costs not tied to a commitment (INVOICE, PAYROLL, EXPENSE);
-  SUBCONTRACTOR_INVOICE direct costs are the ERP's copy of invoiced amounts, so counting them as
-  well would count that cost twice
-- JTD cost = invoiced + uncommitted direct costs
-- projected cost = max(committed, invoiced) + uncommitted direct costs
+- uncommitted direct costs = the direct costs not tied to a commitment (INVOICE, PAYROLL, EXPENSE)
+- cost on commitments = max(invoiced, SUBCONTRACTOR_INVOICE direct costs): the ERP's "AP Cost
+  (with Commitment)" and CostBridge's subcontractor invoices are two records of the same cost, so
+  the larger one counts, never both
+- JTD cost = cost on commitments + uncommitted direct costs
+- projected cost = max(committed, cost on commitments) + uncommitted direct costs: an AP cost that
+  belongs to a commitment does not add to the projection beyond the commitment
 - remaining = revised budget - projected cost
 - percent spent = JTD cost / revised budget x 100 (none when the revised budget is zero)
-- over budget = projected cost > revised budget
+- percent complete = JTD cost / estimate at completion x 100, the estimate at completion being
+  max(revised budget, projected cost) (none when that is zero or less)
+- over budget = projected cost > revised budget; a subtotal or total counts its lines over budget
+  and sums their overruns, so an under-run on one line never hides an overrun on another
 
 Every source is aggregated in SQL (one GROUP BY query per source) and merged here by line key.
 Subtotals and totals are sums of the rows for every money column, so they reconcile to the cent.
@@ -25,6 +30,7 @@ Subtotals and totals are sums of the rows for every money column, so they reconc
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -33,9 +39,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from models.base import ZERO, money
+from models.base import ZERO, money, utcnow
 from models.budgets import Budget, BudgetLine, BudgetModification
 from models.commitments import Commitment, CommitmentChangeOrder, CommitmentChangeOrderLine, CommitmentLine
+from models.company import get_settings
 from models.costs import DirectCost, UnplacedJobCost
 from models.enums import (
     ChangeOrderStatus,
@@ -45,6 +52,7 @@ from models.enums import (
 )
 from models.errors import DomainError, ErrorCode
 from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
+from models.natural_sort import natural_sort_key
 from models.policy import COMPANY_JOB_COST_SUMMARY, JOB_COST_REPORT, UNSYNCABLE_DIRECT_COSTS, Actor, require
 from models.projects import Project, SubJob
 from models.wbs import CostCode, CostType, division_of
@@ -80,7 +88,10 @@ class JobCostFigures:
     jtd_cost: Decimal = ZERO
     projected_cost: Decimal = ZERO
     remaining: Decimal = ZERO
+    over_budget_amount: Decimal = ZERO
+    lines_over_budget: int = 0
     percent_spent: Decimal | None = None
+    percent_complete: Decimal | None = None
     over_budget: bool = False
 
     @classmethod
@@ -93,6 +104,7 @@ class JobCostFigures:
         direct_costs: Decimal = ZERO,
         uncommitted_direct_costs: Decimal = ZERO,
     ) -> JobCostFigures:
+        on_commitments = cost_on_commitments(invoiced, direct_costs - uncommitted_direct_costs)
         figures = cls(
             original_budget=original_budget,
             budget_modifications=budget_modifications,
@@ -101,8 +113,8 @@ class JobCostFigures:
             invoiced=invoiced,
             direct_costs=direct_costs,
             uncommitted_direct_costs=uncommitted_direct_costs,
-            jtd_cost=invoiced + uncommitted_direct_costs,
-            projected_cost=max(committed, invoiced) + uncommitted_direct_costs,
+            jtd_cost=on_commitments + uncommitted_direct_costs,
+            projected_cost=max(committed, on_commitments) + uncommitted_direct_costs,
         )
         figures._finish()
         return figures
@@ -112,27 +124,47 @@ class JobCostFigures:
         """Sum every money column (so a subtotal is exactly the sum of its rows)."""
         total = cls()
         for item in items:
-            for name in MONEY_FIELDS:
+            for name in SUMMED_FIELDS:
                 setattr(total, name, getattr(total, name) + getattr(item, name))
         total._finish_ratios()
         return total
 
     def _finish(self) -> None:
         self.remaining = self.revised_budget - self.projected_cost
+        over = self.projected_cost > self.revised_budget
+        self.lines_over_budget = 1 if over else 0
+        self.over_budget_amount = -self.remaining if over else ZERO
         self._finish_ratios()
 
     def _finish_ratios(self) -> None:
-        self.percent_spent = (
-            None
-            if self.revised_budget == ZERO
-            else (self.jtd_cost / self.revised_budget * HUNDRED).quantize(PERCENT, rounding=ROUND_HALF_UP)
-        )
-        self.over_budget = self.projected_cost > self.revised_budget
+        self.percent_spent = percent(self.jtd_cost, self.revised_budget)
+        self.percent_complete = percent(self.jtd_cost, self.estimate_at_completion)
+        self.over_budget = self.lines_over_budget > 0
+
+    @property
+    def estimate_at_completion(self) -> Decimal:
+        """The budget until the projection exceeds it."""
+        return max(self.revised_budget, self.projected_cost)
 
 
-MONEY_FIELDS = tuple(
-    f.name for f in dataclasses.fields(JobCostFigures) if f.name not in ("percent_spent", "over_budget")
-)
+def cost_on_commitments(invoiced: Decimal, committed_direct_costs: Decimal) -> Decimal:
+    """Cost incurred on commitments, counted once: CostBridge's approved subcontractor invoices and
+    the ERP's AP costs entered against a commitment are two records of the same spending (an
+    exported invoice comes back as an AP cost with commitment; a purchase order is only ever billed
+    in the ERP), so the larger record stands for both."""
+    return max(invoiced, committed_direct_costs)
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part / whole`` x 100 to two decimals, half up; None when ``whole`` is zero or less."""
+    if whole <= ZERO:
+        return None
+    return (part / whole * HUNDRED).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+
+_NOT_SUMMED = ("percent_spent", "percent_complete", "over_budget")
+SUMMED_FIELDS = tuple(f.name for f in dataclasses.fields(JobCostFigures) if f.name not in _NOT_SUMMED)
+MONEY_FIELDS = tuple(name for name in SUMMED_FIELDS if name != "lines_over_budget")
 
 
 @dataclass(slots=True)
@@ -156,6 +188,8 @@ class DivisionSubtotal:
     division: str
     row_count: int
     figures: JobCostFigures
+    # the description of the code that heads the division (2000.000 "Site Work" for 2000), if any
+    name: str = ""
 
 
 @dataclass(slots=True)
@@ -166,6 +200,8 @@ class JobCostReport:
     rows: list[JobCostRow]
     divisions: list[DivisionSubtotal]
     totals: JobCostFigures
+    company_name: str = ""
+    as_of: dt.datetime | None = None
 
 
 @dataclass(slots=True)
@@ -181,6 +217,8 @@ class ProjectSummaryRow:
 class CompanyJobCostSummary:
     rows: list[ProjectSummaryRow]
     totals: JobCostFigures = field(default_factory=JobCostFigures)
+    company_name: str = ""
+    as_of: dt.datetime | None = None
 
 
 # --- SQL aggregation ------------------------------------------------------------------------------
@@ -453,7 +491,7 @@ def _rows(
                 figures=line,
             )
         )
-    rows.sort(key=lambda r: (r.division, r.cost_code, r.sub_job_number or "", r.cost_type_code))
+    rows.sort(key=report_order)
     return rows
 
 
@@ -481,13 +519,17 @@ def job_cost_report(session: Session, actor: Actor, project_id: int) -> JobCostR
     project = get_project(session, project_id)
     figures, budget_keys = line_figures(session, project.id)
     rows = _rows(session, figures, budget_keys)
+    divisions = _divisions(rows)
+    name_divisions(session, divisions)
     return JobCostReport(
         project_id=project.id,
         project_number=project.number,
         project_name=project.name,
         rows=rows,
-        divisions=_divisions(rows),
+        divisions=divisions,
         totals=JobCostFigures.total_of(r.figures for r in rows),
+        company_name=get_settings(session).name,
+        as_of=utcnow(),
     )
 
 
@@ -509,7 +551,56 @@ def company_job_cost_summary(session: Session, actor: Actor) -> CompanyJobCostSu
         )
         for p in projects
     ]
-    return CompanyJobCostSummary(rows=rows, totals=JobCostFigures.total_of(r.figures for r in rows))
+    rows.sort(key=lambda r: (natural_sort_key(r.project_number), r.project_number))
+    return CompanyJobCostSummary(
+        rows=rows,
+        totals=JobCostFigures.total_of(r.figures for r in rows),
+        company_name=get_settings(session).name,
+        as_of=utcnow(),
+    )
+
+
+# --- order and grouping --------------------------------------------------------------------------
+
+
+def report_order(row: JobCostRow) -> tuple[str, ...]:
+    """Division, cost code, sub job, cost type, each in natural order (2120.000 before 15400.000)."""
+    return (
+        natural_sort_key(row.division),
+        natural_sort_key(row.cost_code),
+        row.cost_code,
+        natural_sort_key(row.sub_job_number),
+        row.sub_job_number or "",
+        natural_sort_key(row.cost_type_code),
+        row.cost_type_code,
+    )
+
+
+def division_head(codes: Iterable[tuple[str, str]], division: str) -> str:
+    """The description of the code that heads ``division``: the code that is the division followed
+    only by zeros and delimiters (2000.000 for 2000, 01-000 for 01, 15000 for 15); the shortest
+    wins. Empty when the company list has none."""
+    heads = [
+        (len(code), code, description)
+        for code, description in codes
+        if code.startswith(division) and not code[len(division) :].strip("0.-")
+    ]
+    return min(heads)[2] if heads else ""
+
+
+def name_divisions(session: Session, divisions: list[DivisionSubtotal]) -> None:
+    """Give each division subtotal the description of its heading code, when the list has one."""
+    wanted = {d.division for d in divisions}
+    if not wanted:
+        return
+    codes = session.execute(
+        select(CostCode.code, CostCode.description, CostCode.division).where(CostCode.division.in_(wanted))
+    ).all()
+    by_division: dict[str, list[tuple[str, str]]] = {}
+    for code, description, division in codes:
+        by_division.setdefault(division, []).append((code, description))
+    for subtotal in divisions:
+        subtotal.name = division_head(by_division.get(subtotal.division, ()), subtotal.division)
 
 
 def unsyncable_direct_costs(actor: Actor, project_id: int | None = None) -> AnySelect:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selecti
 
 from models import policy
 from models.base import Base, Timestamped, UTCDateTime, utcnow
+from models.db import commit_if_not_busy
 from models.enums import PermissionLevel, Tool
 from models.errors import DomainError, ErrorCode
 
@@ -110,7 +111,8 @@ def hash_token(token: str) -> str:
 def authenticate(session: Session, token: str, now: dt.datetime | None = None) -> User | None:
     """The active user a bearer token belongs to, or None (unknown, revoked or expired token, or
     a disabled user). Records the token's last use at most once per LAST_USE_RESOLUTION, and then
-    commits that stamp on ``session`` (called before the request does any work of its own)."""
+    commits that stamp on ``session`` (called before the request does any work of its own); a
+    database busy with another writer skips the stamp rather than delay or fail the sign-in."""
     if not token:
         return None
     found = session.execute(
@@ -125,7 +127,7 @@ def authenticate(session: Session, token: str, now: dt.datetime | None = None) -
     if not api_token.usable(now):
         return None
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USE_RESOLUTION:
-        session.execute(
+        stamp = (
             update(ApiToken)
             .where(
                 ApiToken.id == api_token.id,
@@ -134,7 +136,9 @@ def authenticate(session: Session, token: str, now: dt.datetime | None = None) -
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-        session.commit()
+        # the stamp waits for no other writer: while the database is busy (a long import on
+        # SQLite) it is skipped, and the next request a minute on records it
+        commit_if_not_busy(session, lambda s: s.execute(stamp))
     return user
 
 

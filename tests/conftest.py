@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.audit import sessions_acting_as
 from models.db import make_engine, make_sessionmaker, migrate
 from models.enums import PermissionLevel, Tool
 from models.policy import ALL_ADMIN
@@ -133,7 +134,9 @@ def engine(backend, request, tmp_path) -> Iterator[Engine]:
 
 @pytest.fixture
 def session_factory(engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
+    # test set-up writes records directly: its sessions act as the set-up actor (a test of the audit
+    # trail names its own actor with models.audit.acting_as)
+    return sessions_acting_as(make_sessionmaker(engine), SETUP)
 
 
 @pytest.fixture
@@ -194,15 +197,18 @@ def admin(make_actor) -> Actor:
 @pytest.fixture
 def app(engine):
     from api.app import create_app
+    from api.settings import load_settings
 
-    return create_app(engine=engine)
+    # the environment as the test left it when the app was made, whatever ran before
+    return create_app(engine=engine, settings=load_settings())
 
 
 @pytest.fixture
 def client(app):
-    from starlette.testclient import TestClient
+    from tests.leaks import checked_client
 
-    with TestClient(app) as c:
+    # every response any test receives: errors are coded and never show internals
+    with checked_client(app) as c:
         yield c
 
 

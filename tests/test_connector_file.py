@@ -366,7 +366,8 @@ def test_formula_cells_are_neutralised_but_negative_amounts_stay_numeric(session
     assert neutralise("-1+2") == "'-1+2"
 
 
-def test_the_configured_folder_is_used_by_default(session, session_factory, out):
+def test_the_configured_folder_is_used_by_default(session, session_factory, out, monkeypatch):
+    monkeypatch.setenv("COSTBRIDGE_EXPORT_ROOT", str(out))
     accepted_world(session)
     f.configure(session).export_folder = str(out / "drop")
     session.commit()

@@ -31,6 +31,7 @@ from models.enums import (
     Tool,
 )
 from models.invoices import SubcontractorInvoice
+from models.policy import JOB_COST_REPORT, UNSYNCABLE_DIRECT_COSTS
 from models.projects import Project, ProjectCostCode, SubJob
 from models.sync import SyncEvent
 from models.users import ApiToken, User
@@ -106,7 +107,7 @@ def test_demo_company_counts_and_settings(loaded, session):
         ("5", "Other"),
     ]
     clearing = session.scalar(select(CostCode).where(CostCode.code == "2120.000"))
-    assert (clearing.description, clearing.division) == ("Site Clearing", "2120")
+    assert (clearing.description, clearing.division) == ("Site Clearing", "2000")
     projects = session.execute(
         select(Project.number, Project.city, Project.state).order_by(Project.number)
     ).all()
@@ -247,6 +248,7 @@ def test_demo_users_and_their_permissions(loaded, session):
         Tool.COMMITMENTS: PermissionLevel.ADMIN,
         Tool.INVOICES: PermissionLevel.ADMIN,
         Tool.DIRECTORY: PermissionLevel.ADMIN,
+        Tool.PRIME_CONTRACTS: PermissionLevel.ADMIN,
         Tool.ERP_INTEGRATIONS: PermissionLevel.READ_ONLY,
         Tool.REPORTS: PermissionLevel.READ_ONLY,
     }
@@ -255,6 +257,11 @@ def test_demo_users_and_their_permissions(loaded, session):
     assert approver.level(Tool.ERP_INTEGRATIONS) == PermissionLevel.STANDARD
     assert approver.level(Tool.REPORTS) == PermissionLevel.ADMIN
     assert approver.level(Tool.BUDGET) == PermissionLevel.READ_ONLY
+    assert approver.level(Tool.PRIME_CONTRACTS) == PermissionLevel.ADMIN
+    # the README's roles see the project job-cost report (READ_ONLY on Reports and ADMIN on Budget or
+    # Prime Contract, as the seeds scope it)
+    for user in (admin, pm, approver):
+        assert JOB_COST_REPORT.allows(user) and UNSYNCABLE_DIRECT_COSTS.allows(user), user.email
     # the sync agent reports what the ERP did with exports, and does nothing else
     agent = users["agent@pacificridge.example"]
     assert agent.acts_as_connector and not agent.is_accounting_approver

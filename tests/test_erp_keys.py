@@ -71,6 +71,8 @@ def test_where_each_key_comes_from():
         RecordType.COMMITMENT: KeySource.ERP,
         RecordType.COMMITMENT_CHANGE_ORDER: KeySource.ERP,
         RecordType.SUBCONTRACTOR_INVOICE: KeySource.ERP,
+        RecordType.PRIME_CONTRACT: KeySource.ERP,
+        RecordType.PRIME_CONTRACT_CHANGE_ORDER: KeySource.ERP,
     }
 
 
@@ -181,6 +183,39 @@ def test_change_order_numbers_are_keys_per_commitment(session):
         wf.acknowledge_export(session, FILE_CONNECTOR, export_id)
     session.commit()
     assert set(session.scalars(select(ErpExport.origin_id))) == {"1"}
+
+
+def test_pcco_keys_are_the_erps_and_unique_within_their_prime_contract(session):
+    """Sage 300 numbers a prime contract change order itself: the acknowledgement may give its number,
+    never one another PCCO of the same contract holds; another contract's PCCO may share it."""
+    proj, ven, concrete, rebar, sub, mat = f.synced_world(session, f.ErpSystem.SAGE_300_CRE)
+    line = [(concrete, sub, "500.00", None, None, "")]
+    first, second = (f.prime_contract(session, proj, number) for number in ("C-1001", "C-1002"))
+    filed = f.prime_change_order(session, first, number="PCCO-1", lines=line)
+    export_id = accepted(session, filed)
+    assert filed.origin_id == "PCCO-1"  # proposed by the export, reserved at accept
+    export = wf.acknowledge_export(session, FILE_CONNECTOR, export_id, "0007")
+    session.commit()
+    assert (export.origin_id, filed.origin_id) == ("0007", "0007")
+
+    same_contract = f.prime_change_order(session, first, number="PCCO-2", lines=line)
+    export_id = accepted(session, same_contract)
+    refused_ack(session, FILE_CONNECTOR, export_id, "0007", ErrorCode.DUPLICATE_ORIGIN_ID)
+    # proposing a number another PCCO of the contract holds as its key is refused at accept
+    clash = f.prime_change_order(session, first, number="0007", lines=line)
+    wf.send(session, SETUP, clash)
+    session.commit()
+    with pytest.raises(DomainError) as info:
+        wf.accept(session, SETUP, clash, build_payload=build_payload)
+    session.rollback()
+    assert info.value.code == ErrorCode.DUPLICATE_ORIGIN_ID
+    assert (clash.sync_status, clash.origin_id) == (SyncStatus.READY_TO_EXPORT, None)
+
+    other_contract = f.prime_change_order(session, second, number="PCCO-1", lines=line)
+    export_id = accepted(session, other_contract)
+    wf.acknowledge_export(session, FILE_CONNECTOR, export_id, "0007")
+    session.commit()
+    assert (other_contract.sync_status, other_contract.origin_id) == (SyncStatus.SYNCED, "0007")
 
 
 def test_only_the_connector_may_acknowledge_or_fail(session):

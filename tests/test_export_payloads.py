@@ -693,6 +693,19 @@ def test_every_commitment_and_change_order_line_has_its_amount_and_the_total_add
     assert co_out["origin_id"] == "CO-1"
 
 
+def test_a_prime_contract_change_order_carries_its_number_and_its_lines_add_up(session):
+    world = f.synced_world(session, S300)
+    contract = f.prime_contract(session, world[0], "C-1001")
+    pcco = f.prime_change_order(session, contract, number="PCCO-4", lines=_lines(world, COMMITMENT_LINES))
+    out = _assert_lines_add_up(session, pcco, pcco.lines)
+    assert out["header"]["Amount"] == "135797.28" and out["header"]["Change Order"] == "PCCO-4"
+    assert out["origin_id"] == "PCCO-4"
+    deductive = f.prime_change_order(
+        session, contract, number="PCCO-5", lines=_lines(world, CHANGE_ORDER_LINES)
+    )
+    assert _assert_lines_add_up(session, deductive, deductive.lines)["header"]["Amount"] == "1770.76"
+
+
 @pytest.mark.parametrize("erp", [S100, S300])
 def test_accepted_exports_and_their_files_add_up(session, session_factory, tmp_path, erp):
     """Through the workflow and the file connector: in each written file, each record's line

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import event
 
 from models import budgets, commitments, directory, projects, wbs
@@ -40,6 +41,16 @@ QUERY = """
   }
 }
 """
+
+
+@pytest.fixture
+def app(engine):
+    # every nested list of the schema in one page of 200 projects: far over the default query cost
+    # limit (api.serving.limits), which is not what this test is about
+    from api.app import create_app
+    from api.settings import Settings
+
+    return create_app(engine=engine, settings=Settings(query_max_cost=10**9))
 
 
 def build(session_factory, start: int, how_many: int) -> None:

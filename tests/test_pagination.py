@@ -262,3 +262,46 @@ def test_a_records_exports_by_record_id_and_in_its_sync_block(gql, session, make
         ]
         is None
     )
+
+
+def test_cursor_values_out_of_range_are_refused_by_every_kind_of_sort_key():
+    """What a cursor may hold, per key kind: integers within the 32-bit columns, finite decimals
+    within Numeric(15, 2), bounded text, real dates; anything else is not one of ours."""
+    from graphql import GraphQLError
+    from sqlalchemy import Column, Date, Integer, Numeric, String, select, table
+
+    from api.relay import MAX_INT, Keyset
+
+    rows = table(
+        "rows",
+        Column("amount", Numeric(15, 2)),
+        Column("day", Date),
+        Column("name", String),
+        Column("id", Integer),
+    )
+    keyset = Keyset.of(select(rows).order_by(rows.c.amount, rows.c.day, rows.c.name, rows.c.id))
+
+    def cursor(*values) -> str:
+        return _cursor([keyset.tag, *values])
+
+    assert keyset.decode(cursor("-1234.56", "2026-01-31", "A", MAX_INT)) == (
+        Decimal("-1234.56"),
+        dt.date(2026, 1, 31),
+        "A",
+        MAX_INT,
+    )
+    bad = [
+        ("NaN", "2026-01-31", "A", 1),
+        ("Infinity", "2026-01-31", "A", 1),
+        ("1E+15", "2026-01-31", "A", 1),
+        ("-1000000000000000", "2026-01-31", "A", 1),
+        ("1.00", "2026-02-30", "A", 1),
+        ("1.00", "2026-01-31", "x" * 501, 1),
+        ("1.00", "2026-01-31", "A", MAX_INT + 1),
+        ("1.00", "2026-01-31", "A", True),
+        (1, "2026-01-31", "A", 1),
+    ]
+    for values in bad:
+        with pytest.raises(GraphQLError) as info:
+            keyset.decode(cursor(*values))
+        assert info.value.extensions["code"] == "INVALID_CURSOR", values

@@ -110,7 +110,8 @@ def test_add_update_lines_and_totals(gql, session_factory):
         "modificationsAmount": "0.00",
         "revisedAmount": "2000.11",
     }
-    assert [line["originalAmount"] for line in budget["lines"]] == ["2000.00", "0.10", "0.01"]
+    # by cost code, then sub job (none first): 01-100, 01-100 on sub job A, 02-200
+    assert [line["originalAmount"] for line in budget["lines"]] == ["0.01", "2000.00", "0.10"]
     assert lines_count(session_factory) == 3
 
 

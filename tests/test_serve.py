@@ -12,7 +12,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.leaks import check_response
+
 STARTUP_SECONDS = 60
+# every answer this test receives goes through the suite's check for coded, internals-free errors
+http = httpx.Client(event_hooks={"response": [check_response]})
 
 
 def _free_port() -> int:
@@ -50,7 +54,7 @@ def test_serve_demo_over_real_http(tmp_path):
             assert proc.poll() is None, f"server exited: {(tmp_path / 'stderr.log').read_text()}"
             assert time.monotonic() < deadline, "server did not answer /healthz in time"
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).text == "ok":
+                if http.get(f"{base}/healthz", timeout=1).text == "ok":
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
@@ -61,9 +65,9 @@ def test_serve_demo_over_real_http(tmp_path):
         assert any(f"http://127.0.0.1:{port}/graphql" in line for line in lines)
         assert (tmp_path / "costbridge.db").exists()
 
-        unauthenticated = httpx.post(f"{base}/graphql", json={"query": "{ projects { totalCount } }"})
+        unauthenticated = http.post(f"{base}/graphql", json={"query": "{ projects { totalCount } }"})
         assert unauthenticated.status_code == 401
-        response = httpx.post(
+        response = http.post(
             f"{base}/graphql",
             json={"query": "{ projects { totalCount nodes { number name erpJobId sync { status } } } }"},
             headers={"Authorization": f"Bearer {token}"},
@@ -92,7 +96,7 @@ def test_serve_demo_over_real_http(tmp_path):
                 "sync": {"status": "NOT_SENT"},
             },
         ]
-        graphiql = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"})
+        graphiql = http.get(f"{base}/graphql", headers={"Accept": "text/html"})
         assert graphiql.status_code == 200 and "graphiql" in graphiql.text.lower()
 
         _send_and_accept_a_purchase_order(base, token)
@@ -112,7 +116,7 @@ def test_serve_demo_over_real_http(tmp_path):
 
 
 def _graphql(base: str, token: str, query: str, variables: dict | None = None) -> dict:
-    response = httpx.post(
+    response = http.post(
         f"{base}/graphql",
         json={"query": query, "variables": variables or {}},
         headers={"Authorization": f"Bearer {token}"},

@@ -467,7 +467,8 @@ def test_preflight_says_why_for_every_status_and_send_agrees(
         assert counts(session_factory) == before and status_of(session_factory, type(c), c.id) == status
 
 
-def test_erp_configuration_and_settings(gql, people, session):
+def test_erp_configuration_and_settings(gql, people, session, monkeypatch):
+    monkeypatch.setenv("COSTBRIDGE_EXPORT_ROOT", "/srv")
     f.configure(session)
     session.commit()
     erp = gql.as_(people["pm"]).data(
@@ -478,8 +479,11 @@ def test_erp_configuration_and_settings(gql, people, session):
     caps = {c["feature"]: c for c in erp["capabilities"]}
     assert (caps["SUB_JOB"]["exportSupported"], caps["SUB_JOB"]["importSupported"]) == (False, True)
     assert caps["FORECAST_VALUES"]["exportSupported"] is False
-    assert caps["PRIME_CONTRACT"]["notes"] == "Out of scope for now."
-    assert any("Prime contracts" in line for line in erp["outOfScope"])
+    assert (caps["PRIME_CONTRACT"]["exportSupported"], caps["PRIME_CONTRACT"]["importSupported"]) == (
+        False,
+        False,
+    )
+    assert any("Owner invoices" in line for line in erp["outOfScope"])
 
     update = (
         "mutation($i: UpdateErpSettingsInput!) { updateErpSettings(input: $i) { erp { system country "
@@ -512,6 +516,11 @@ def test_erp_configuration_and_settings(gql, people, session):
     assert caps["SUB_JOB"] is True and caps["FORECAST_VALUES"] is True and caps["COST_CODE"] is False
     bad = gql.data(update, {"i": {"exportIntervalSeconds": -5}})["updateErpSettings"]
     assert bad["errors"] == [{"code": "INVALID_VALUE", "field": "exportIntervalSeconds"}]
+    for outside in ("../../..", "/etc", "sage/../../tmp"):
+        refused = gql.data(update, {"i": {"exportFolder": outside}})["updateErpSettings"]
+        assert refused == {"erp": None, "errors": [{"code": "PATH_OUTSIDE_ROOT", "field": "exportFolder"}]}
+    inside = gql.data(update, {"i": {"exportFolder": "sage/../sage-2"}})["updateErpSettings"]
+    assert inside["errors"] == [] and inside["erp"]["exportFolder"] == "sage/../sage-2"
 
 
 def test_approval_digest_query(gql, people, session):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from api.dataloaders import by_id, group_by, keys_from
 from models.budgets import Budget, BudgetLine, BudgetModification
 from models.projects import Project
+from models.wbs import CostCode
 
 
 @keys_from((Project, "id"))
@@ -21,8 +22,14 @@ def budget_by_project(session: Session, project_ids: Sequence[int]) -> list[Budg
 
 @keys_from((Budget, "id"))
 def lines_by_budget(session: Session, budget_ids: Sequence[int]) -> list[list[BudgetLine]]:
+    # by cost code in natural order, as the budget export and the report list them
     rows = session.scalars(
-        select(BudgetLine).where(BudgetLine.budget_id.in_(set(budget_ids))).order_by(BudgetLine.id)
+        select(BudgetLine)
+        .join(CostCode, CostCode.id == BudgetLine.cost_code_id)
+        .where(BudgetLine.budget_id.in_(set(budget_ids)))
+        .order_by(
+            CostCode.sort_key, CostCode.code, BudgetLine.sub_job_key, BudgetLine.cost_type_id, BudgetLine.id
+        )
     ).all()
     return group_by(rows, lambda r: r.budget_id, budget_ids)
 

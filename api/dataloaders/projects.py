@@ -46,7 +46,7 @@ def cost_codes_by_project(session: Session, project_ids: Sequence[int]) -> list[
         select(ProjectCostCode.project_id, CostCode)
         .join(CostCode, CostCode.id == ProjectCostCode.cost_code_id)
         .where(ProjectCostCode.project_id.in_(set(project_ids)))
-        .order_by(CostCode.code)
+        .order_by(CostCode.sort_key, CostCode.code)
     ).all()
     grouped = group_by(rows, lambda r: r[0], project_ids)
     return [[r[1] for r in group] for group in grouped]

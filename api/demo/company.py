@@ -23,6 +23,8 @@ from api.demo.data import (
     RIVERSIDE_BUDGET,
     STANDARD_COST_CODES,
 )
+from models import registry
+from models.audit import acting_as
 from models.base import money, utcnow
 from models.budgets import Budget, BudgetLine, BudgetModification
 from models.commitments import Commitment, CommitmentChangeOrder, CommitmentChangeOrderLine, CommitmentLine
@@ -35,6 +37,7 @@ from models.enums import (
     CommitmentStatus,
     Country,
     DirectCostType,
+    DivisionRule,
     ErpSystem,
     InvoiceStatus,
     Origin,
@@ -45,7 +48,7 @@ from models.policy import DEMO_LOADER, Actor, connector
 from models.projects import Project, ProjectCostCode, SubJob
 from models.sync import SyncState, record_transition
 from models.users import User, create_user
-from models.wbs import CostCode, CostType, division_of
+from models.wbs import CostCode, CostType, division_for
 
 # The system actors the demo history names: the ERP sync that brought records in, and the file
 # connector that delivered the accepted ones.
@@ -80,7 +83,11 @@ class _Loader:
         at: dt.datetime,
         note: str | None = None,
     ) -> None:
-        record_transition(self.session, record, action, to, actor, note=note, at=at, born=action == "import")
+        event = record_transition(
+            self.session, record, action, to, actor, note=note, at=at, born=action == "import"
+        )
+        # the amount the step carried, as the workflow records it (the accountant report shows it)
+        event.amount = registry.spec_of(record).amount(record)
 
     def imported(self, record: SyncState, origin_id: str, days_ago: float) -> None:
         """Born SYNCED: the record came from the ERP."""
@@ -241,11 +248,14 @@ def _codes_of(*budgets) -> set[str]:
 
 def load_demo_company(session: Session) -> _Loader:
     """Create the demo company in an empty database."""
+    acting_as(session, DEMO_LOADER)
     settings = get_settings(session)
     settings.name = COMPANY_NAME
     settings.erp_system = ErpSystem.SAGE_100_CONTRACTOR
     settings.country = Country.US
     settings.uses_phases = False
+    # Sage 100 Contractor cost divisions: 2120.000 and 2200.000 roll up to 2000 (Site Work)
+    settings.cost_division_rule = DivisionRule.THOUSANDS
 
     users = {
         u.email: create_user(
@@ -261,7 +271,9 @@ def load_demo_company(session: Session) -> _Loader:
     }
     types = {code: CostType(code=code, name=name, origin="ERP") for code, name in COST_TYPES}
     codes = {
-        code: CostCode(code=code, description=description, division=division_of(code))
+        code: CostCode(
+            code=code, description=description, division=division_for(code, DivisionRule.THOUSANDS)
+        )
         for code, description in STANDARD_COST_CODES + COSTBRIDGE_COST_CODES
     }
     vendors = {
@@ -555,9 +567,11 @@ def _mission_bay(d: _Loader) -> None:
         "PR-2317-0388",
         sub="1",
     )
+    # the rental invoice was entered in Sage against PO-001 ("AP Cost (with Commitment)"): it is the
+    # purchase order's cost, not a second cost on top of it
     d.direct_cost(
         project,
-        DirectCostType.INVOICE,
+        DirectCostType.SUBCONTRACTOR_INVOICE,
         ("2120.000", "3"),
         35,
         "Skid steer and dumpsters",

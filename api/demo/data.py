@@ -38,6 +38,7 @@ DEMO_USERS = (
             Tool.COMMITMENTS: _A,
             Tool.INVOICES: _A,
             Tool.DIRECTORY: _A,
+            Tool.PRIME_CONTRACTS: _A,
             Tool.ERP_INTEGRATIONS: _R,
             Tool.REPORTS: _R,
         },
@@ -47,7 +48,14 @@ DEMO_USERS = (
         "accounting approver",
         "Dana Whitfield",
         "accounting@pacificridge.example",
-        {**{tool: _R for tool in Tool}, Tool.ERP_INTEGRATIONS: _S, Tool.REPORTS: _A},
+        # ADMIN on Prime Contract: the owner contracts are accounting's, and with READ_ONLY on Reports it
+        # opens the project job-cost reports (the seeds: Reports AND Budget or Prime Contract ADMIN)
+        {
+            **{tool: _R for tool in Tool},
+            Tool.ERP_INTEGRATIONS: _S,
+            Tool.REPORTS: _A,
+            Tool.PRIME_CONTRACTS: _A,
+        },
         approver=True,
     ),
     # the account the sync agent on the Sage server signs in with: it pulls the outbox and reports

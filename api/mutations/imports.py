@@ -1,7 +1,12 @@
 """Import mutations: budget, vendor list and job-cost uploads (multipart, strawberry ``Upload``),
-linking an ERP vendor to a CostBridge vendor, and placing unplaced job costs."""
+linking an ERP vendor to a CostBridge vendor, and placing unplaced job costs.
+
+An import that started and then failed without recording itself (the database stayed busy, a
+conflicting change, an unexpected error) still leaves a FAILED ImportRun saying why."""
 
 from __future__ import annotations
+
+import logging
 
 import strawberry
 from sqlalchemy import func, select
@@ -11,6 +16,7 @@ from api.context import Info
 from api.errors import UserError, run_in_transaction
 from api.permissions import IsAuthenticated
 from api.relay import decode_id
+from api.serving.failures import classify
 from api.types.directory import Vendor
 from api.types.imports import ImportErrorPolicy, ImportRun
 from importers.budget import import_budget
@@ -19,10 +25,14 @@ from importers.limits import limits_from_env
 from importers.pipeline import ImportOptions
 from importers.placement import place_unplaced_job_costs
 from importers.plan import ErrorPolicy
+from importers.runs import record_failed_run
 from importers.vendors import import_vendors, link_vendor
 from models.costs import UnplacedJobCost
+from models.enums import ImportKind
 from models.errors import DomainError, ErrorCode
 from models.projects import Project
+
+log = logging.getLogger("costbridge.imports")
 
 
 @strawberry.input
@@ -74,8 +84,12 @@ class PlaceUnplacedJobCostsPayload:
     errors: list[UserError]
 
 
-async def _read_upload(upload, limit: int) -> tuple[bytes, str]:
-    data = await upload.read(limit + 1)
+def _read_upload(upload, limit: int) -> tuple[bytes, str]:
+    # the operation runs on a database worker thread: the spooled upload is read directly; from
+    # the start, so that a retried operation reads it whole again
+    handle = upload.file
+    handle.seek(0)
+    data = handle.read(limit + 1)
     if len(data) > limit:
         raise DomainError(
             ErrorCode.FILE_TOO_LARGE, f"The file is over the {limit:,}-byte limit; split it", "file"
@@ -83,21 +97,66 @@ async def _read_upload(upload, limit: int) -> tuple[bytes, str]:
     return data, getattr(upload, "filename", None) or "upload"
 
 
-async def _run(info: Info, upload, action) -> ImportPayload:
+# failures of an import that had started: recorded as a FAILED ImportRun (refusals such as a
+# missing permission or an unknown project are answered without one)
+_RECORDED_FAILURES = {
+    ErrorCode.DATABASE_BUSY,
+    ErrorCode.CONCURRENT_UPDATE,
+    ErrorCode.INTERNAL_ERROR,
+    ErrorCode.QUERY_TIMEOUT,
+}
+
+
+def _run(info: Info, input, kind: ImportKind, action, project_id: int | None = None) -> ImportPayload:
     limits = limits_from_env()
-    session = info.context.session
+    ctx = info.context
     try:
-        data, name = await _read_upload(upload, limits.max_file_bytes)
+        data, name = _read_upload(input.file, limits.max_file_bytes)
     except DomainError as exc:
         return ImportPayload(import_run=None, errors=[UserError.from_domain(exc)])
-    run, errors = run_in_transaction(session, lambda s: action(s, data, name, limits))
+    try:
+        run, errors = run_in_transaction(ctx.session, lambda s: action(s, data, name, limits))
+    except Exception as exc:
+        code, message = classify(exc, ctx.request_id, f"import of {name}")
+        run, errors = None, [UserError(code=code, message=message)]
     if run is None:
-        return ImportPayload(import_run=None, errors=errors)
+        failed = None
+        if errors[0].code in _RECORDED_FAILURES:
+            failed = _record_failure(ctx, input, kind, data, name, project_id, errors[0])
+        return ImportPayload(import_run=ImportRun.from_row(failed) if failed else None, errors=errors)
     errors = [
         UserError(code=ErrorCode(e["code"]), message=e["message"], row=e.get("row"), column=e.get("column"))
         for e in run.errors
     ]
     return ImportPayload(import_run=ImportRun.from_row(run), errors=errors)
+
+
+def _record_failure(ctx, input, kind: ImportKind, data: bytes, name: str, project_id, error: UserError):
+    def record(s):
+        known = project_id if project_id is not None and s.get(Project, project_id) is not None else None
+        return record_failed_run(
+            s,
+            kind,
+            data,
+            name,
+            ctx.actor,
+            dry_run=input.dry_run,
+            error_policy=str(ErrorPolicy(input.error_policy)),
+            project_id=known,
+            code=ErrorCode(error.code),
+            message=error.message,
+        )
+
+    try:
+        failed, problems = run_in_transaction(ctx.session, record)
+    except Exception as exc:  # the failure stays in the log, under the request id
+        classify(exc, ctx.request_id, f"recording the failed import of {name}")
+        return None
+    if problems:
+        log.error(
+            "request %s: the failed import of %s could not be recorded: %s", ctx.request_id, name, problems
+        )
+    return failed
 
 
 def _options(input, limits) -> ImportOptions:
@@ -110,34 +169,40 @@ class ImportMutations:
         permission_classes=[IsAuthenticated],
         description="Import a budget file (CSV, XLSX, XLS, XLSB, ODS) into a project's budget.",
     )
-    async def import_budget(self, info: Info, input: ImportBudgetInput) -> ImportPayload:
+    def import_budget(self, info: Info, input: ImportBudgetInput) -> ImportPayload:
         actor = info.context.actor
+        try:
+            project_id = decode_id(input.project_id, "Project", "projectId")
+        except DomainError as exc:
+            return ImportPayload(import_run=None, errors=[UserError.from_domain(exc)])
 
         def action(s, data, name, limits):
-            project = s.get(Project, decode_id(input.project_id, "Project", "projectId"))
+            project = s.get(Project, project_id)
             if project is None:
                 raise DomainError(ErrorCode.NOT_FOUND, "Project not found", "projectId")
             return import_budget(s, actor, project, data, name, _options(input, limits))
 
-        return await _run(info, input.file, action)
+        return _run(info, input, ImportKind.BUDGET, action, project_id)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Load the ERP's AP vendor list.")
-    async def import_vendors(self, info: Info, input: ImportVendorsInput) -> ImportPayload:
+    def import_vendors(self, info: Info, input: ImportVendorsInput) -> ImportPayload:
         actor = info.context.actor
-        return await _run(
+        return _run(
             info,
-            input.file,
+            input,
+            ImportKind.VENDORS,
             lambda s, data, name, limits: import_vendors(s, actor, data, name, _options(input, limits)),
         )
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="Load ERP job-cost transactions as direct costs."
     )
-    async def import_job_costs(self, info: Info, input: ImportJobCostsInput) -> ImportPayload:
+    def import_job_costs(self, info: Info, input: ImportJobCostsInput) -> ImportPayload:
         actor = info.context.actor
-        return await _run(
+        return _run(
             info,
-            input.file,
+            input,
+            ImportKind.JOB_COSTS,
             lambda s, data, name, limits: import_job_costs(s, actor, data, name, _options(input, limits)),
         )
 

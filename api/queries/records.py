@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from api.context import Info
 from api.permissions import Requires
 from api.relay import Connection, paginate
+from api.serving.inputs import check_search
 from api.types.directory import Vendor
 from api.types.enums import SyncStatus
 from api.types.projects import Project
@@ -19,7 +20,9 @@ from models.policy import WBS_READ, reading
 
 
 def _like(search: str) -> str:
-    escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = (
+        check_search(search).strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    )
     return f"%{escaped}%"
 
 
@@ -82,8 +85,9 @@ class RecordQueries:
 
     @strawberry.field(
         permission_classes=[Requires(WBS_READ, "Reading cost codes")],
-        description="The company standard cost code list, by code. search matches code or description. "
-        "Needs READ_ONLY on any project-side tool.",
+        description="The company standard cost code list in natural order (2120.000 before 15400.000, "
+        "01-100 before 01-1000). search matches code or description. Needs READ_ONLY on any "
+        "project-side tool.",
     )
     def cost_codes(
         self,
@@ -96,7 +100,7 @@ class RecordQueries:
         division: str | None = None,
     ) -> Connection[CostCode] | None:
         model = wbs.CostCode
-        stmt = select(model).order_by(model.code, model.id)
+        stmt = select(model).order_by(model.sort_key, model.code, model.id)
         if search:
             like = _like(search)
             stmt = stmt.where(

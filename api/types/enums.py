@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # to a type checker each is the domain enum strawberry regist
         Country,
         DirectCostStatus,
         DirectCostType,
+        DivisionRule,
         ErpSystem,
         ExportStatus,
         FileLayout,
@@ -42,6 +43,7 @@ else:
     Tool = strawberry.enum(enums.Tool, name="Tool")
     ExportStatus = strawberry.enum(enums.ExportStatus, name="ExportStatus")
     ImportKind = strawberry.enum(enums.ImportKind, name="ImportKind")
+    DivisionRule = strawberry.enum(enums.DivisionRule, name="DivisionRule")
     FileLayout = strawberry.enum(
         enums.FileLayout,
         name="FileLayout",

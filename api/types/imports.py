@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import strawberry
 
@@ -47,14 +48,21 @@ class ImportIssue:
         )
 
 
-@strawberry.type(description="How many rows had each outcome.")
+@strawberry.type(
+    description="How many rows had each outcome: create + update + unchanged + error + skipped = rows "
+    "(a FAILED run wrote nothing, so its create, update and unchanged are 0)."
+)
 class ImportCounts:
+    rows: int = strawberry.field(description="Data rows read below the header (blank rows aside).")
     create: int
     update: int
     unchanged: int
     error: int
     skipped: int
     unplaced: int = strawberry.field(description="Job-cost rows kept but not placed (included in create).")
+    contracts: int = strawberry.field(
+        description="Prime contract loads: the contracts written (or, in a dry run, that would be)."
+    )
 
 
 @register_node(
@@ -69,6 +77,13 @@ class ImportRun(Node):
     dry_run: bool
     error_policy: ImportErrorPolicy  # type: ignore[valid-type]
     counts: ImportCounts
+    control_total: Decimal | None = strawberry.field(
+        description="The money column (budget amount, job-cost amount) summed over the rows the import "
+        "accepts: loaded, or that would load (dry run; the good rows of a FAILED run). Null for vendor lists."
+    )
+    failed_total: Decimal | None = strawberry.field(
+        description="The same column summed over the failed rows whose amount could be read."
+    )
     errors: list[ImportIssue]
     warnings: list[ImportIssue]
     project_id: strawberry.ID | None
@@ -88,13 +103,17 @@ class ImportRun(Node):
             dry_run=row.dry_run,
             error_policy=ErrorPolicy(row.error_policy),
             counts=ImportCounts(
+                rows=counts.get("ROWS", 0),
                 create=counts.get("CREATE", 0),
                 update=counts.get("UPDATE", 0),
                 unchanged=counts.get("UNCHANGED", 0),
                 error=counts.get("ERROR", 0),
                 skipped=counts.get("SKIPPED", 0),
                 unplaced=counts.get("UNPLACED", 0),
+                contracts=counts.get("CONTRACTS", 0),
             ),
+            control_total=row.control_total,
+            failed_total=row.failed_total,
             errors=[ImportIssue.from_dict(e) for e in row.errors or []],
             warnings=[ImportIssue.from_dict(w) for w in row.warnings or []],
             project_id=to_global_id("Project", row.project_id) if row.project_id else None,

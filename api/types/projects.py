@@ -11,6 +11,7 @@ from api.dataloaders import costs as cost_loaders
 from api.dataloaders import projects as loaders
 from api.permissions import check
 from api.relay import Connection, Node, build_connection, check_page_size, register_node, to_global_id
+from api.types.audit import Audited
 from api.types.enums import CommitmentKind, CommitmentStatus, DirectCostType
 from api.types.sync import SyncInfo
 from api.types.wbs import CostCode, CostType
@@ -29,11 +30,12 @@ if TYPE_CHECKING:
     from api.types.commitments import Commitment
     from api.types.costs import DirectCost
     from api.types.invoices import SubcontractorInvoice
+    from api.types.prime_contracts import PrimeContract
 
 
 @register_node(m.SubJob, SUB_JOB, reading(Tool.PROJECT_ADMIN))
 @strawberry.type(name=SUB_JOB)
-class SubJob(Node):
+class SubJob(Audited, Node):
     number: str
     name: str
     sync: SyncInfo
@@ -86,7 +88,7 @@ def wbs_refs(row) -> dict:
 
 @register_node(m.Project, PROJECT, reading(Tool.PROJECT_ADMIN))
 @strawberry.type(name=PROJECT, description="A construction project (an ERP job).")
-class Project(Node):
+class Project(Audited, Node):
     number: str
     name: str
     address: str
@@ -158,6 +160,20 @@ class Project(Node):
 
         rows = info.context.loaders.load(invoice_loaders.invoices_by_project, self._pk)
         return [SubcontractorInvoice.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="The project's prime contracts (from Sage 300 CRE Contracts), by contract number "
+        "(READ_ONLY on Prime Contract)."
+    )
+    def prime_contracts(
+        self, info: Info
+    ) -> list[Annotated[PrimeContract, strawberry.lazy("api.types.prime_contracts")]] | None:
+        check(info, reading(Tool.PRIME_CONTRACTS), "Reading prime contracts")
+        from api.dataloaders import prime_contracts as prime_loaders
+        from api.types.prime_contracts import PrimeContract
+
+        rows = info.context.loaders.load(prime_loaders.prime_contracts_by_project, self._pk)
+        return [PrimeContract.from_row(r) for r in rows]
 
     @strawberry.field(
         description="Job-cost transactions from the ERP, oldest first (by item date, then id), one page "

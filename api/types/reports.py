@@ -27,19 +27,35 @@ class JobCostFigures:
     uncommitted_direct_costs: Decimal = strawberry.field(
         description="Direct costs not tied to a commitment (INVOICE, PAYROLL, EXPENSE)."
     )
-    jtd_cost: Decimal = strawberry.field(description="Invoiced + uncommitted direct costs.")
+    jtd_cost: Decimal = strawberry.field(
+        description="Cost on commitments (the larger of invoiced and the ERP's AP costs with commitment) "
+        "+ uncommitted direct costs."
+    )
     projected_cost: Decimal = strawberry.field(
-        description="max(committed, invoiced) + uncommitted direct costs."
+        description="max(committed, cost on commitments) + uncommitted direct costs."
     )
     remaining: Decimal = strawberry.field(description="Revised budget - projected cost.")
-    percent_spent: Decimal | None = strawberry.field(
-        description="JTD cost / revised budget x 100, two decimals; null when the revised budget is 0."
+    over_budget_amount: Decimal = strawberry.field(
+        description="What the lines over budget overrun by, summed (under-runs are not netted against it)."
     )
-    over_budget: bool = strawberry.field(description="Projected cost > revised budget.")
+    lines_over_budget: int = strawberry.field(
+        description="How many lines are over budget (1 or 0 on a line)."
+    )
+    percent_spent: Decimal | None = strawberry.field(
+        description="JTD cost / revised budget x 100, two decimals; null when the revised budget is 0 or "
+        "less."
+    )
+    percent_complete: Decimal | None = strawberry.field(
+        description="JTD cost / max(revised budget, projected cost) x 100, two decimals; null when that is 0."
+    )
+    over_budget: bool = strawberry.field(
+        description="A line: projected cost > revised budget. A subtotal or total: any of its lines is."
+    )
 
     @classmethod
     def from_figures(cls, f: m.JobCostFigures) -> JobCostFigures:
-        return cls(**{name: getattr(f, name) for name in (*m.MONEY_FIELDS, "percent_spent", "over_budget")})
+        names = (*m.SUMMED_FIELDS, "percent_spent", "percent_complete", "over_budget")
+        return cls(**{name: getattr(f, name) for name in names})
 
 
 @strawberry.type
@@ -102,6 +118,7 @@ class JobCostReportRow:
 @strawberry.type
 class JobCostDivisionSubtotal:
     division: str
+    name: str = strawberry.field(description="The description of the code heading the division, or ''.")
     row_count: int
     figures: JobCostFigures
 
@@ -124,7 +141,10 @@ class JobCostReport:
             rows=[JobCostReportRow.from_row(r) for r in report.rows],
             divisions=[
                 JobCostDivisionSubtotal(
-                    division=d.division, row_count=d.row_count, figures=JobCostFigures.from_figures(d.figures)
+                    division=d.division,
+                    name=d.name,
+                    row_count=d.row_count,
+                    figures=JobCostFigures.from_figures(d.figures),
                 )
                 for d in report.divisions
             ],

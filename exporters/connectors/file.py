@@ -46,6 +46,7 @@ from exporters.layout import Layout
 from exporters.layouts import export_problems, find, layout_for
 from exporters.mapping import payload_rows
 from exporters.tabular import neutralise
+from models.audit import acting_factory
 from models.base import utcnow
 from models.company import get_settings
 from models.db import transaction
@@ -63,6 +64,7 @@ from models.delivery import (
 )
 from models.enums import ErpSystem, ExportStatus, FileLayout
 from models.errors import DomainError
+from models.export_root import resolve_export_folder
 from models.policy import connector
 from models.registry import load_record
 from models.sync import ErpExport
@@ -109,7 +111,11 @@ def _slug(text: str) -> str:
 
 
 def export_folder(session: Session, folder: str | Path | None = None) -> Path:
-    return Path(folder) if folder is not None else Path(get_settings(session).export_folder)
+    """``folder`` when the caller (the command line, a test) names one; otherwise the company's
+    setting, which must resolve inside the export root."""
+    if folder is not None:
+        return Path(folder)
+    return resolve_export_folder(get_settings(session).export_folder)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -388,6 +394,8 @@ def run_file_connector(
     export, give the lease back. Returns what it did (``skipped`` when another run holds the lease).
 
     ``now`` stamps the file names; ``clock`` is the lease's clock."""
+    # whatever the run writes, the audit trail and the sync history name the connector
+    factory = acting_factory(factory, ACTOR)
     with factory() as session:
         base = export_folder(session, folder)
     run = _Run(factory, base, now or utcnow(), hooks or ConnectorHooks(), lease_seconds, clock)

@@ -1,4 +1,5 @@
-"""Runs the file connector every N seconds in a background thread (for ``costbridge serve``).
+"""Runs the file connector every N seconds in a background thread (for ``costbridge serve``), and
+with it the approvers' daily digest e-mail when it is due (``exporters.digest_mail``).
 
     scheduler = start_file_connector(session_factory, interval_seconds=60)
     ...
@@ -19,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporters.connectors.file import ConnectorRun, run_file_connector
+from exporters.digest_mail import send_due_digest
 
 log = logging.getLogger("costbridge.connector")
 
@@ -69,6 +71,12 @@ class ConnectorScheduler:
                     self.on_run(run)
             except Exception as exc:  # keep the schedule alive; the next run retries
                 log.exception("file connector run failed")
+                if self.on_error:
+                    self.on_error(exc)
+            try:
+                send_due_digest(self.factory)
+            except Exception as exc:  # a mail server down must not stop the connector
+                log.exception("approval digest failed")
                 if self.on_error:
                     self.on_error(exc)
             self._stop.wait(self.interval)

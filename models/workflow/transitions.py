@@ -43,6 +43,8 @@ TRANSITIONS: dict[str, tuple[frozenset[SyncStatus], SyncStatus]] = {
     "acknowledge": (frozenset({S.EXPORTING}), S.SYNCED),
     "fail": (frozenset({S.EXPORTING}), S.FAILED_TO_EXPORT),
     "unlink": (frozenset({S.SYNCED}), S.NOT_SENT),
+    # ERP direct exports on: the sender's own send goes on to the outbox, no approver step
+    "direct_export": (frozenset({S.READY_TO_EXPORT}), S.EXPORTING),
 }
 
 _HINTS = {
@@ -104,7 +106,9 @@ def check_transition(record: Any, action: str) -> SyncStatus:
 def record_event(
     session: Session, record: Any, action: str, target: SyncStatus, actor: Actor, note: str | None
 ) -> SyncEvent:
-    return record_transition(session, record, action, target, actor, note=note)
+    event = record_transition(session, record, action, target, actor, note=note)
+    event.amount = registry.spec_of(record).amount(record)
+    return event
 
 
 def _lock(session: Session, record: Any) -> None:
@@ -129,34 +133,76 @@ def _require_clear(
 # --- the field side: send, retrieve, resend -----------------------------------------------------
 
 
-def send(session: Session, actor: Actor, record: Any, note: str | None = None) -> Any:
+def send(
+    session: Session,
+    actor: Actor,
+    record: Any,
+    note: str | None = None,
+    *,
+    build_payload: PayloadBuilder | None = None,
+) -> Any:
     """NOT_SENT -> READY_TO_EXPORT, for the accounting approver to decide. Needs ADMIN on the
     record's tool and no preflight blockers. A REJECTED or FAILED_TO_EXPORT record is resent; a
-    record already with the ERP is refused with preflight's own blocker (ALREADY_SENT, ...)."""
+    record already with the ERP is refused with preflight's own blocker (ALREADY_SENT, ...). With
+    ERP direct exports on, the record goes on to the outbox at once (see ``_export_directly``), a
+    resend too; ``build_payload`` maps it then."""
     _require(actor, administering(registry.spec_of(record).tool), "Sending", record)
     _lock(session, record)
     if can_do(record, "resend"):
-        return resend(session, actor, record, note)
+        return resend(session, actor, record, note, build_payload=build_payload)
     if not can_do(record, "send"):
         _require_clear(session, record)
     target = check_transition(record, "send")
     _require_clear(session, record)
     record_event(session, record, "send", target, actor, note)
     _mark_sent(record, actor)
+    _export_directly(session, actor, record, build_payload)
     session.flush()
     return record
 
 
-def resend(session: Session, actor: Actor, record: Any, note: str | None = None) -> Any:
-    """REJECTED or FAILED_TO_EXPORT -> READY_TO_EXPORT, once the sender fixed the record."""
+def resend(
+    session: Session,
+    actor: Actor,
+    record: Any,
+    note: str | None = None,
+    *,
+    build_payload: PayloadBuilder | None = None,
+) -> Any:
+    """REJECTED or FAILED_TO_EXPORT -> READY_TO_EXPORT, once the sender fixed the record (and on to
+    the outbox with direct exports on, as ``send``)."""
     _require(actor, administering(registry.spec_of(record).tool), "Resending", record)
     _lock(session, record)
     target = check_transition(record, "resend")
     _require_clear(session, record)
     record_event(session, record, "resend", target, actor, note)
     _mark_sent(record, actor)
+    _export_directly(session, actor, record, build_payload)
     session.flush()
     return record
+
+
+def _export_directly(
+    session: Session, actor: Actor, record: Any, build_payload: PayloadBuilder | None
+) -> ErpExport | None:
+    """With ERP direct exports on, a just-sent record skips the approver: READY_TO_EXPORT ->
+    EXPORTING with its ErpExport, the sender recorded as the decider. Preflight already ran in the
+    send. A record whose ERP key the approver types (a project's Job ID, a vendor's Vendor ID) still
+    waits for the approver: only accounting assigns ERP keys."""
+    settings = get_settings(session)
+    if not settings.direct_exports or registry.spec_of(record).origin_id is not None:
+        return None
+    if build_payload is None:
+        raise TypeError("direct exports are on: send needs build_payload to map the record")
+    export = _open_export(session, actor, record, settings, build_payload)
+    target = check_transition(record, "direct_export")
+    record_event(
+        session, record, "direct_export", target, actor, "Direct export: sent to the outbox without approval"
+    )
+    record.decided_at = utcnow()
+    record.decided_by_id = actor.user_id
+    record.exported_directly = True
+    return export
 
 
 def _mark_sent(record: Any, actor: Actor) -> None:
@@ -166,6 +212,7 @@ def _mark_sent(record: Any, actor: Actor) -> None:
     record.decided_by_id = None
     record.reject_reason = None
     record.sync_messages = []
+    record.exported_directly = False
 
 
 def retrieve(session: Session, actor: Actor, record: Any, note: str | None = None) -> Any:
@@ -223,8 +270,22 @@ def accept(
     except BlockedError:
         record.origin_id = previous
         raise
+    export = _open_export(session, actor, record, settings, build_payload)
+    record_event(session, record, "accept", target, actor, note)
+    record.decided_at = utcnow()
+    record.decided_by_id = actor.user_id
+    session.flush()
+    return export
+
+
+def _open_export(
+    session: Session, actor: Actor, record: Any, settings: CompanySettings, build_payload: PayloadBuilder
+) -> ErpExport:
+    """The outbox row of an accepted (or directly exported) record, mapped to the ERP's fields,
+    with the ERP key the export proposes claimed and the type's acceptance step run."""
+    spec = registry.spec_of(record)
     entity, payload = build_payload(session, record, settings)
-    if typed is None:
+    if spec.origin_id is None:
         # the key the export proposes (the record's number) is claimed now, by the same rule the
         # acknowledgement applies, so no two records go to the ERP under one key
         proposed = keys.clean_key(payload.get("origin_id"), keys.key_label(spec), None)
@@ -244,12 +305,8 @@ def accept(
         created_at=utcnow(),
     )
     session.add(export)
-    record_event(session, record, "accept", target, actor, note)
-    record.decided_at = utcnow()
-    record.decided_by_id = actor.user_id
     if spec.on_accept is not None:
         spec.on_accept(session, record)
-    session.flush()
     return export
 
 
@@ -304,5 +361,6 @@ def unlink(session: Session, actor: Actor, record: Any, note: str | None = None)
     record.decided_at = None
     record.decided_by_id = None
     record.sync_messages = []
+    record.exported_directly = False
     session.flush()
     return record

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 16:13:08.685068
+Create Date: 2026-11-27 16:48:15.898862
 """
 
 from alembic import op
@@ -26,6 +26,17 @@ def upgrade() -> None:
     sa.Column('uses_phases', sa.Boolean(), nullable=False),
     sa.Column('export_folder', sa.String(length=500), nullable=False),
     sa.Column('export_interval_seconds', sa.Integer(), nullable=False),
+    sa.Column('cost_division_rule', sa.Enum('FIRST_SECTION', 'THOUSANDS', 'LEADING_CHARACTERS', name='divisionrule', native_enum=False, length=24), nullable=False),
+    sa.Column('cost_division_length', sa.Integer(), nullable=False),
+    sa.Column('direct_exports', sa.Boolean(), nullable=False),
+    sa.Column('digest_enabled', sa.Boolean(), nullable=False),
+    sa.Column('digest_hour_utc', sa.Integer(), nullable=False),
+    sa.Column('digest_last_sent_on', sa.Date(), nullable=True),
+    sa.Column('smtp_host', sa.String(length=255), nullable=True),
+    sa.Column('smtp_port', sa.Integer(), nullable=True),
+    sa.Column('smtp_security', sa.String(length=16), nullable=False),
+    sa.Column('smtp_username', sa.String(length=254), nullable=True),
+    sa.Column('mail_sender', sa.String(length=254), nullable=True),
     sa.Column('file_layouts', sa.JSON(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -93,12 +104,32 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
     )
+    op.create_table('audit_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entity', sa.String(length=40), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=False),
+    sa.Column('record_type', sa.String(length=32), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=8), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_name', sa.String(length=200), nullable=False),
+    sa.Column('at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_entries_actor_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
+    )
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_entries_at'), ['at'], unique=False)
+        batch_op.create_index('ix_audit_entries_entity', ['entity', 'entity_id'], unique=False)
+        batch_op.create_index('ix_audit_entries_record', ['record_type', 'record_id'], unique=False)
+
     op.create_table('cost_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('description', sa.String(length=200), nullable=False),
     sa.Column('division', sa.String(length=32), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('sort_key', sa.String(length=400), nullable=False),
     sa.Column('sync_status', sa.Enum('NOT_SENT', 'READY_TO_EXPORT', 'EXPORTING', 'SYNCED', 'FAILED_TO_EXPORT', 'REJECTED', name='sync_status', native_enum=False, length=32), nullable=False),
     sa.Column('origin', sa.Enum('COSTBRIDGE', 'ERP', name='origin', native_enum=False, length=32), nullable=False),
     sa.Column('origin_id', sa.String(length=64), nullable=True),
@@ -107,6 +138,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -118,11 +150,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cost_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cost_codes_origin_id'), ['origin_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cost_codes_sort_key'), ['sort_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_cost_codes_sync_status'), ['sync_status'], unique=False)
 
     op.create_table('erp_exports',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('record_type', sa.Enum('PROJECT', 'SUB_JOB', 'VENDOR', 'COST_CODE', 'BUDGET', 'BUDGET_MODIFICATION', 'COMMITMENT', 'COMMITMENT_CHANGE_ORDER', 'SUBCONTRACTOR_INVOICE', name='record_type', native_enum=False, length=32), nullable=False),
+    sa.Column('record_type', sa.Enum('PROJECT', 'SUB_JOB', 'VENDOR', 'COST_CODE', 'BUDGET', 'BUDGET_MODIFICATION', 'COMMITMENT', 'COMMITMENT_CHANGE_ORDER', 'SUBCONTRACTOR_INVOICE', 'PRIME_CONTRACT', 'PRIME_CONTRACT_CHANGE_ORDER', name='record_type', native_enum=False, length=32), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
     sa.Column('open_key', sa.String(length=64), nullable=True),
     sa.Column('erp_system', sa.String(length=32), nullable=False),
@@ -162,6 +195,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -177,7 +211,7 @@ def upgrade() -> None:
 
     op.create_table('sync_events',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('record_type', sa.Enum('PROJECT', 'SUB_JOB', 'VENDOR', 'COST_CODE', 'BUDGET', 'BUDGET_MODIFICATION', 'COMMITMENT', 'COMMITMENT_CHANGE_ORDER', 'SUBCONTRACTOR_INVOICE', name='record_type', native_enum=False, length=32), nullable=False),
+    sa.Column('record_type', sa.Enum('PROJECT', 'SUB_JOB', 'VENDOR', 'COST_CODE', 'BUDGET', 'BUDGET_MODIFICATION', 'COMMITMENT', 'COMMITMENT_CHANGE_ORDER', 'SUBCONTRACTOR_INVOICE', 'PRIME_CONTRACT', 'PRIME_CONTRACT_CHANGE_ORDER', name='record_type', native_enum=False, length=32), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('from_status', sa.Enum('NOT_SENT', 'READY_TO_EXPORT', 'EXPORTING', 'SYNCED', 'FAILED_TO_EXPORT', 'REJECTED', name='sync_status', native_enum=False, length=32), nullable=True),
@@ -186,6 +220,7 @@ def upgrade() -> None:
     sa.Column('actor_name', sa.String(length=200), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=15, scale=2), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_sync_events_actor_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_events'))
     )
@@ -195,7 +230,7 @@ def upgrade() -> None:
     op.create_table('user_permissions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('tool', sa.Enum('ERP_INTEGRATIONS', 'PROJECT_ADMIN', 'BUDGET', 'COMMITMENTS', 'DIRECTORY', 'INVOICES', 'REPORTS', name='tool', native_enum=False, length=32), nullable=False),
+    sa.Column('tool', sa.Enum('ERP_INTEGRATIONS', 'PROJECT_ADMIN', 'BUDGET', 'COMMITMENTS', 'DIRECTORY', 'INVOICES', 'REPORTS', 'PRIME_CONTRACTS', name='tool', native_enum=False, length=32), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_permissions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_permissions')),
@@ -220,6 +255,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -245,6 +281,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -278,6 +315,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -296,7 +334,7 @@ def upgrade() -> None:
 
     op.create_table('import_runs',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('BUDGET', 'VENDORS', 'JOB_COSTS', 'ERP_JOBS', 'ERP_SUB_JOBS', 'ERP_ESTIMATES', 'ERP_COST_CODES', name='importkind', native_enum=False, length=24), nullable=False),
+    sa.Column('kind', sa.Enum('BUDGET', 'VENDORS', 'JOB_COSTS', 'ERP_JOBS', 'ERP_SUB_JOBS', 'ERP_ESTIMATES', 'ERP_COST_CODES', 'PRIME_CONTRACTS', name='importkind', native_enum=False, length=24), nullable=False),
     sa.Column('file_name', sa.String(length=255), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=True),
@@ -305,6 +343,8 @@ def upgrade() -> None:
     sa.Column('error_policy', sa.String(length=32), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('control_total', sa.Numeric(precision=15, scale=2), nullable=True),
+    sa.Column('failed_total', sa.Numeric(precision=15, scale=2), nullable=True),
     sa.Column('errors', sa.JSON(), nullable=False),
     sa.Column('warnings', sa.JSON(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -315,6 +355,38 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_runs_sha256'), ['sha256'], unique=False)
+
+    op.create_table('prime_contracts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('customer', sa.String(length=200), nullable=False),
+    sa.Column('contract_date', sa.Date(), nullable=True),
+    sa.Column('retainage_percent', sa.Numeric(precision=15, scale=2), nullable=False),
+    sa.Column('sync_status', sa.Enum('NOT_SENT', 'READY_TO_EXPORT', 'EXPORTING', 'SYNCED', 'FAILED_TO_EXPORT', 'REJECTED', name='sync_status', native_enum=False, length=32), nullable=False),
+    sa.Column('origin', sa.Enum('COSTBRIDGE', 'ERP', name='origin', native_enum=False, length=32), nullable=False),
+    sa.Column('origin_id', sa.String(length=64), nullable=True),
+    sa.Column('sync_messages', sa.JSON(), nullable=False),
+    sa.Column('reject_reason', sa.Text(), nullable=True),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
+    sa.Column('sent_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_prime_contracts_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_prime_contracts_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_prime_contracts_sent_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_prime_contracts')),
+    sa.UniqueConstraint('number', name=op.f('uq_prime_contracts_number'))
+    )
+    with op.batch_alter_table('prime_contracts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prime_contracts_origin_id'), ['origin_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prime_contracts_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prime_contracts_sync_status'), ['sync_status'], unique=False)
 
     op.create_table('project_cost_codes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -342,6 +414,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -398,6 +471,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -463,6 +537,57 @@ def upgrade() -> None:
     with op.batch_alter_table('direct_costs', schema=None) as batch_op:
         batch_op.create_index('ix_direct_costs_project_line', ['project_id', 'cost_code_id', 'cost_type_id'], unique=False)
 
+    op.create_table('prime_contract_change_orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('prime_contract_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('DRAFT', 'PENDING', 'APPROVED', 'REJECTED', 'VOID', name='changeorderstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('change_date', sa.Date(), nullable=True),
+    sa.Column('sync_status', sa.Enum('NOT_SENT', 'READY_TO_EXPORT', 'EXPORTING', 'SYNCED', 'FAILED_TO_EXPORT', 'REJECTED', name='sync_status', native_enum=False, length=32), nullable=False),
+    sa.Column('origin', sa.Enum('COSTBRIDGE', 'ERP', name='origin', native_enum=False, length=32), nullable=False),
+    sa.Column('origin_id', sa.String(length=64), nullable=True),
+    sa.Column('sync_messages', sa.JSON(), nullable=False),
+    sa.Column('reject_reason', sa.Text(), nullable=True),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
+    sa.Column('sent_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_prime_contract_change_orders_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['prime_contract_id'], ['prime_contracts.id'], name=op.f('fk_prime_contract_change_orders_prime_contract_id_prime_contracts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_prime_contract_change_orders_sent_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_prime_contract_change_orders')),
+    sa.UniqueConstraint('prime_contract_id', 'number', name=op.f('uq_prime_contract_change_orders_prime_contract_id_number'))
+    )
+    with op.batch_alter_table('prime_contract_change_orders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prime_contract_change_orders_origin_id'), ['origin_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prime_contract_change_orders_prime_contract_id'), ['prime_contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prime_contract_change_orders_sync_status'), ['sync_status'], unique=False)
+
+    op.create_table('prime_contract_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('prime_contract_id', sa.Integer(), nullable=False),
+    sa.Column('item', sa.String(length=32), nullable=False),
+    sa.Column('sub_job_id', sa.Integer(), nullable=True),
+    sa.Column('cost_code_id', sa.Integer(), nullable=False),
+    sa.Column('cost_type_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=15, scale=2), nullable=False),
+    sa.ForeignKeyConstraint(['cost_code_id'], ['cost_codes.id'], name=op.f('fk_prime_contract_lines_cost_code_id_cost_codes')),
+    sa.ForeignKeyConstraint(['cost_type_id'], ['cost_types.id'], name=op.f('fk_prime_contract_lines_cost_type_id_cost_types')),
+    sa.ForeignKeyConstraint(['prime_contract_id'], ['prime_contracts.id'], name=op.f('fk_prime_contract_lines_prime_contract_id_prime_contracts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sub_job_id'], ['sub_jobs.id'], name=op.f('fk_prime_contract_lines_sub_job_id_sub_jobs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_prime_contract_lines')),
+    sa.UniqueConstraint('prime_contract_id', 'item', name=op.f('uq_prime_contract_lines_prime_contract_id_item'))
+    )
+    with op.batch_alter_table('prime_contract_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prime_contract_lines_prime_contract_id'), ['prime_contract_id'], unique=False)
+
     op.create_table('subcontractor_invoices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('commitment_id', sa.Integer(), nullable=False),
@@ -479,6 +604,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -510,6 +636,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -544,6 +671,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('commitment_change_order_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_commitment_change_order_lines_change_order_id'), ['change_order_id'], unique=False)
+
+    op.create_table('prime_contract_change_order_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('change_order_id', sa.Integer(), nullable=False),
+    sa.Column('sub_job_id', sa.Integer(), nullable=True),
+    sa.Column('cost_code_id', sa.Integer(), nullable=False),
+    sa.Column('cost_type_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('unit_cost', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('amount', sa.Numeric(precision=15, scale=2), nullable=False),
+    sa.ForeignKeyConstraint(['change_order_id'], ['prime_contract_change_orders.id'], name=op.f('fk_prime_contract_change_order_lines_change_order_id_prime_contract_change_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['cost_code_id'], ['cost_codes.id'], name=op.f('fk_prime_contract_change_order_lines_cost_code_id_cost_codes')),
+    sa.ForeignKeyConstraint(['cost_type_id'], ['cost_types.id'], name=op.f('fk_prime_contract_change_order_lines_cost_type_id_cost_types')),
+    sa.ForeignKeyConstraint(['sub_job_id'], ['sub_jobs.id'], name=op.f('fk_prime_contract_change_order_lines_sub_job_id_sub_jobs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_prime_contract_change_order_lines'))
+    )
+    with op.batch_alter_table('prime_contract_change_order_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prime_contract_change_order_lines_change_order_id'), ['change_order_id'], unique=False)
 
     op.create_table('subcontractor_invoice_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -608,6 +754,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_subcontractor_invoice_lines_invoice_id'))
 
     op.drop_table('subcontractor_invoice_lines')
+    with op.batch_alter_table('prime_contract_change_order_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prime_contract_change_order_lines_change_order_id'))
+
+    op.drop_table('prime_contract_change_order_lines')
     with op.batch_alter_table('commitment_change_order_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_commitment_change_order_lines_change_order_id'))
 
@@ -623,6 +773,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_subcontractor_invoices_commitment_id'))
 
     op.drop_table('subcontractor_invoices')
+    with op.batch_alter_table('prime_contract_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prime_contract_lines_prime_contract_id'))
+
+    op.drop_table('prime_contract_lines')
+    with op.batch_alter_table('prime_contract_change_orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prime_contract_change_orders_sync_status'))
+        batch_op.drop_index(batch_op.f('ix_prime_contract_change_orders_prime_contract_id'))
+        batch_op.drop_index(batch_op.f('ix_prime_contract_change_orders_origin_id'))
+
+    op.drop_table('prime_contract_change_orders')
     with op.batch_alter_table('direct_costs', schema=None) as batch_op:
         batch_op.drop_index('ix_direct_costs_project_line')
 
@@ -650,6 +810,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_project_cost_codes_cost_code_id'))
 
     op.drop_table('project_cost_codes')
+    with op.batch_alter_table('prime_contracts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prime_contracts_sync_status'))
+        batch_op.drop_index(batch_op.f('ix_prime_contracts_project_id'))
+        batch_op.drop_index(batch_op.f('ix_prime_contracts_origin_id'))
+
+    op.drop_table('prime_contracts')
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_runs_sha256'))
 
@@ -688,9 +854,16 @@ def downgrade() -> None:
     op.drop_table('erp_exports')
     with op.batch_alter_table('cost_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cost_codes_sync_status'))
+        batch_op.drop_index(batch_op.f('ix_cost_codes_sort_key'))
         batch_op.drop_index(batch_op.f('ix_cost_codes_origin_id'))
 
     op.drop_table('cost_codes')
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_entries_record')
+        batch_op.drop_index('ix_audit_entries_entity')
+        batch_op.drop_index(batch_op.f('ix_audit_entries_at'))
+
+    op.drop_table('audit_entries')
     op.drop_table('api_tokens')
     op.drop_table('users')
     with op.batch_alter_table('erp_deliveries', schema=None) as batch_op:
