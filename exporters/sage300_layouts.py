@@ -94,4 +94,7 @@ NAMED_ONLY = {
     "AP Invoice": "Sage's knowledge base publishes the AP invoice import formats (API/APD variable, "
     "following each company's AP Settings; APIF/APDF fixed), but only the invoice record's first fields "
     "were readable, not the distribution record",
+    "Contract": "prime contracts are not exported: they come from Sage 300 CRE (CN Contracts) into "
+    "CostBridge",
+    "Prime Contract Change Order": "no published Contracts (CN) change order import layout was found",
 }
