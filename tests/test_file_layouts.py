@@ -21,7 +21,7 @@ from exporters import layouts, sage100, sage100_layouts, sage300, sage300_layout
 from exporters.connectors import file as connector
 from exporters.mapping import build_payload, table_named
 from models import workflow as wf
-from models.enums import ErpSystem, ExportStatus, FileLayout, SyncStatus
+from models.enums import ErpSystem, ExportStatus, FileLayout, PermissionLevel, SyncStatus, Tool
 from models.errors import DomainError, ErrorCode
 from models.preflight import preflight
 from models.sync import ErpExport
@@ -495,3 +495,18 @@ def test_layouts_are_erp_settings_over_graphql_and_preflight_shows_the_limit(gql
         "String (50)",
     )
     assert "51 characters" in blocker["message"]
+
+
+def test_layouts_are_connector_settings_read_and_changed_by_erp_admins_only(gql, make_actor):
+    approver = gql.as_(
+        make_actor("Alex Approver", {Tool.ERP_INTEGRATIONS: PermissionLevel.STANDARD}, approver=True)
+    )
+    body = approver.execute("{ erp { system fileLayout fileLayouts { entity layout } } }")
+    assert body["data"]["erp"] == {"system": "SAGE_100_CONTRACTOR", "fileLayout": None, "fileLayouts": None}
+    denied = {tuple(e["path"]): e["extensions"]["code"] for e in body["errors"]}
+    assert denied == {("erp", "fileLayout"): "PERMISSION_DENIED", ("erp", "fileLayouts"): "PERMISSION_DENIED"}
+
+    refused = approver.data(UPDATE, {"i": {"fileLayout": "SAGE100_DIS"}})["updateErpSettings"]
+    assert refused["erp"] is None
+    assert [e["code"] for e in refused["errors"]] == ["PERMISSION_DENIED"]
+    assert gql.data(LAYOUTS_QUERY)["erp"]["fileLayout"] == "NAMED"

@@ -16,7 +16,7 @@ from api.relay import NODE_REGISTRY, Edge, Node, PageInfo, register_node, to_glo
 from api.types.enums import Country, DivisionRule, ErpSystem, ExportStatus, FileLayout, RecordType, SyncStatus
 from api.types.projects import Project
 from api.types.sync import SyncInfo
-from exporters import layouts as file_layouts
+from exporters import layouts as erp_layouts
 from models import erp as erp_model
 from models import registry, workflow
 from models.company import CompanySettings
@@ -190,13 +190,6 @@ class Erp:
     )
     capabilities: list[ErpCapability]
     out_of_scope: list[str]
-    file_layout: FileLayout = strawberry.field(
-        description="The file connector's default layout for this ERP; entities it has no confirmed layout "
-        "for stay NAMED."
-    )
-    file_layouts: list[ErpEntityLayout] = strawberry.field(
-        description="Per ERP entity, the layout its files are written in."
-    )
     _export_folder: strawberry.Private[str]
     _export_interval_seconds: strawberry.Private[int]
     _settings: strawberry.Private[CompanySettings]
@@ -235,6 +228,24 @@ class Erp:
         check(info, ERP_SETTINGS, "Reading the connector settings")
         return self._export_interval_seconds
 
+    @strawberry.field(
+        description="The file connector's default layout for this ERP; entities it has no confirmed layout "
+        "for stay NAMED (ADMIN on ERP Integrations, like the connector's other settings).",
+    )
+    def file_layout(self, info: Info) -> FileLayout | None:
+        check(info, ERP_SETTINGS, "Reading the connector settings")
+        return erp_layouts.default_layout(self._settings)
+
+    @strawberry.field(
+        description="Per ERP entity, the layout its files are written in (ADMIN on ERP Integrations).",
+    )
+    def file_layouts(self, info: Info) -> list[ErpEntityLayout] | None:
+        check(info, ERP_SETTINGS, "Reading the connector settings")
+        return [
+            ErpEntityLayout(entity=e.entity, layout=e.layout, chosen=e.chosen, available=list(e.available))
+            for e in erp_layouts.entity_layouts(self._settings)
+        ]
+
     @classmethod
     def from_settings(cls, settings: CompanySettings) -> Erp:
         system = ErpSystem(settings.erp_system)
@@ -243,13 +254,6 @@ class Erp:
             system_name=erp_model.ERP_NAMES[system],
             country=settings.country,
             uses_phases=settings.uses_phases,
-            file_layout=file_layouts.default_layout(settings),
-            file_layouts=[
-                ErpEntityLayout(
-                    entity=e.entity, layout=e.layout, chosen=e.chosen, available=list(e.available)
-                )
-                for e in file_layouts.entity_layouts(settings)
-            ],
             direct_exports=settings.direct_exports,
             _settings=settings,
             _export_folder=settings.export_folder,
