@@ -24,7 +24,7 @@ from models import registry
 from models.company import CompanySettings
 from models.enums import ErpSystem, FileLayout
 from models.policy import Actor
-from models.preflight import Preflight
+from models.preflight_checks import CheckContext
 
 LAYOUTS: tuple[Layout, ...] = (*sage100_layouts.LAYOUTS, *sage300_layouts.LAYOUTS)
 NAMED_ONLY: dict[ErpSystem, dict[str, str]] = {
@@ -113,9 +113,11 @@ def _pending(record: Any, key: str | None) -> tuple[str, ...]:
     return ()
 
 
-def check_layout(session: Session, record: Any, settings: CompanySettings, result: Preflight) -> None:
-    """Preflight's layout rule: what the record's export would be must fit the layout its entity is
-    written in (lengths, numbers, codes, columns the layout has no place for)."""
+def check_layout(context: CheckContext, record: Any) -> None:
+    """Preflight's layout rule, registered for every record type: what the record's export would be
+    must fit the layout its entity is written in (lengths, numbers, codes, columns the layout has no
+    place for)."""
+    session, settings, result = context.session, context.settings, context.result
     system = ErpSystem(settings.erp_system)
     try:
         table = table_for(system, record)

@@ -2,12 +2,12 @@
 
 Each blocker carries a code, a message and the fix. ``send``, ``resend`` and ``accept`` refuse with
 the same blockers, so what the front end shows before sending is what the workflow enforces. The
-rules themselves are in ``models.preflight_checks``; the record-type registry says which apply.
+rules themselves are in ``models.preflight_checks``; the record-type registry says which apply,
+and holds the checks of the mapped export that ``exporters`` registers (the file layouts').
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,19 +19,7 @@ from models.erp import ERP_NAMES
 from models.errors import ErrorCode
 from models.preflight_checks import Blocker, CheckContext, Preflight, sage300_code_problem
 
-__all__ = ["Blocker", "Preflight", "preflight", "register_payload_check", "sage300_code_problem"]
-
-# Rules that look at what the record's export would be: they need the ERP mapping, which lives in
-# ``exporters`` (models imports none of the others), so the exporters package registers them when
-# it is imported (the file layouts' rule: exporters/layouts.py). They run once the record's own
-# rules pass: the payload of a record that breaks those is not worth checking.
-PayloadCheck = Callable[[Session, Any, CompanySettings, Preflight], None]
-_PAYLOAD_CHECKS: list[PayloadCheck] = []
-
-
-def register_payload_check(check: PayloadCheck) -> None:
-    if check not in _PAYLOAD_CHECKS:
-        _PAYLOAD_CHECKS.append(check)
+__all__ = ["Blocker", "Preflight", "preflight", "sage300_code_problem"]
 
 
 def preflight(
@@ -61,10 +49,12 @@ def preflight(
         )
         return result
     _resend_notice(result, record, entry.noun)
-    entry.preflight(CheckContext(session, settings, result), record)
+    context = CheckContext(session, settings, result)
+    entry.preflight(context, record)
     if not result.blockers:
-        for check in _PAYLOAD_CHECKS:
-            check(session, record, settings, result)
+        # the export of a record that breaks its own rules is not worth checking
+        for check in registry.export_checks():
+            check(context, record)
     return result
 
 

@@ -11,7 +11,8 @@ model, its ERP mapping tables in ``exporters`` and its GraphQL type.
 
 The ERP field mappings live in ``exporters`` (``models`` imports nothing outside itself):
 ``exporters.mapping`` finds a record's mapping table by its record type, and ``accept`` is handed
-that builder by its caller.
+that builder by its caller. Preflight checks that look at the mapped export (the file layouts') are
+registered here by ``exporters`` (``register_export_check``) and run for every record type.
 """
 
 from __future__ import annotations
@@ -458,6 +459,21 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
 _BY_RECORD_TYPE: dict[RecordType, RecordTypeSpec] = {s.record_type: s for s in REGISTRY}
 _BY_TYPE_NAME: dict[str, RecordTypeSpec] = {s.type_name: s for s in REGISTRY}
 assert len(_BY_RECORD_TYPE) == len(_BY_TYPE_NAME) == len(REGISTRY), "record types are listed once"
+
+
+# Preflight checks of what a record's export would be, for every record type: they need the ERP
+# mapping, which lives in ``exporters``, so that package registers them here when it is imported (the
+# file layouts' rule: exporters/layouts.py). Preflight runs them once the type's own checks pass.
+_EXPORT_CHECKS: list[Check] = []
+
+
+def register_export_check(check: Check) -> None:
+    if check not in _EXPORT_CHECKS:
+        _EXPORT_CHECKS.append(check)
+
+
+def export_checks() -> tuple[Check, ...]:
+    return tuple(_EXPORT_CHECKS)
 
 
 def spec(record_type: RecordType | str) -> RecordTypeSpec:
