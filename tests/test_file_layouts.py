@@ -223,6 +223,32 @@ def test_a_subcontract_description_longer_than_the_template_field_is_blocked_unt
     assert "Concrete foundations, footings" not in text
 
 
+def test_with_direct_exports_the_layout_blocks_the_send_and_nothing_reaches_the_outbox(
+    session, session_factory, tmp_path
+):
+    proj, concrete, rebar, t = sage100_world(session)
+    choose(session, Subcontract="sage100-dis")
+    layouts.update_erp_settings(session, SETUP, direct_exports=True)
+    acme = f.vendor(session, synced=True, erp_id="2018")
+    record = f.commitment(
+        session, proj, acme, title="x" * 51, lines=[(concrete, t["4"], "500", None, None, "Footings")]
+    )
+    with pytest.raises(BlockedError) as refused:
+        wf.send(session, SETUP, record, build_payload=build_payload)
+    assert [(b.code, b.field, b.limit) for b in refused.value.blockers] == [
+        (ErrorCode.VALUE_TOO_LONG, "Description", "String (50)")
+    ]
+    assert record.sync_status == SyncStatus.NOT_SENT
+    assert session.scalars(select(ErpExport)).all() == []
+
+    record.title = "x" * 50
+    wf.send(session, SETUP, record, build_payload=build_payload)
+    assert record.sync_status == SyncStatus.EXPORTING
+    session.commit()
+    text = one(run(session_factory, tmp_path), "sage-100-contractor-subcontract-sage100-dis-").decode()
+    assert f',"{"x" * 50}",' in text
+
+
 def test_values_that_do_not_fit_a_template_are_blockers_with_field_limit_and_fix(session):
     proj, concrete, rebar, t = sage100_world(session)
     choose(session, default="sage100-dis")
