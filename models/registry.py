@@ -30,14 +30,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from models import preflight_checks as checks
 from models.budgets import Budget, BudgetModification
 from models.commitments import Commitment, CommitmentChangeOrder
-from models.commitments import lines_total as commitment_lines_total
+from models.contract_totals import lines_total
 from models.directory import Vendor
 from models.enums import CommitmentKind, ErpSystem, RecordType, Tool
 from models.erp import OTHER_FEATURES, Capability, ErpSupport
 from models.errors import DomainError, ErrorCode
 from models.invoices import SubcontractorInvoice, invoice_totals
 from models.prime_contracts import PrimeContract, PrimeContractChangeOrder
-from models.prime_contracts import lines_total as prime_lines_total
 from models.projects import Project, SubJob, mark_job_cost_codes
 from models.wbs import CostCode
 
@@ -310,7 +309,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         label=_commitment_label,
         project_id=lambda r: r.project_id,
         preflight=checks.check_commitment,
-        amount=lambda r: commitment_lines_total(r.lines),
+        amount=lambda r: lines_total(r.lines),
         queue=QueueSource(lambda: Commitment.project_id),
         erp_owns_key=True,
         erp={
@@ -338,7 +337,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         label=lambda r: f"Change order {r.number} {r.title}".strip(),
         project_id=lambda r: r.commitment.project_id,
         preflight=checks.check_change_order,
-        amount=lambda r: commitment_lines_total(r.lines),
+        amount=lambda r: lines_total(r.lines),
         queue=QueueSource(
             lambda: Commitment.project_id,
             lambda: ((Commitment, Commitment.id == CommitmentChangeOrder.commitment_id),),
@@ -399,7 +398,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         label=lambda r: f"Prime contract {r.number} {r.title}".strip(),
         project_id=lambda r: r.project_id,
         preflight=checks.check_prime_contract,
-        amount=lambda r: prime_lines_total(r.lines),
+        amount=lambda r: lines_total(r.lines),
         queue=QueueSource(lambda: PrimeContract.project_id),
         # the Sage 300 contract ID: contracts come from the ERP, and one contract is on one project
         # only, so the ID is unique in the company
@@ -429,7 +428,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         label=lambda r: f"Prime contract change order {r.number} {r.title}".strip(),
         project_id=lambda r: r.prime_contract.project_id,
         preflight=checks.check_prime_contract_change_order,
-        amount=lambda r: prime_lines_total(r.lines),
+        amount=lambda r: lines_total(r.lines),
         queue=QueueSource(
             lambda: PrimeContract.project_id,
             lambda: ((PrimeContract, PrimeContract.id == PrimeContractChangeOrder.prime_contract_id),),
