@@ -5,13 +5,17 @@ null with a ``PERMISSION_DENIED`` error at its path (the rest of the query still
 class carries its ``need``, so the permission matrix test reads every field's policy from the
 schema. Fields of listed records call ``check`` instead, with the same effect and less overhead.
 ``PerRecord`` marks a field whose need depends on the record it is asked for (``node(id:)``,
-``syncPreflight``): the resolver asks the policy once the record's type is known.
+``syncPreflight``): the resolver asks the policy once the record's type is known. ``guarded`` is a
+field with its ``Requires`` class: the fields of an object a root field answers to every signed-in
+user (``erp``, ``viewer``) each declare theirs, ``SIGNED_IN`` for the open ones, so that nothing
+added there goes unguarded.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
@@ -62,6 +66,12 @@ def Requires(need: Need, what: str) -> type[PolicyPermission]:  # noqa: N802 - r
         cls = type(name, (PolicyPermission,), attrs)
         _CLASSES[key] = cls
     return cls
+
+
+def guarded(need: Need, what: str, **options: Any) -> Any:
+    """A field (or, called on a resolver, a field decorator) whose policy entry is ``need``: null
+    with PERMISSION_DENIED at its path for an actor that does not meet it."""
+    return strawberry.field(permission_classes=[Requires(need, what)], **options)
 
 
 def check(info: Any, need: Need, what: str) -> None:

@@ -154,6 +154,18 @@ def mapped_record_types(system: ErpSystem) -> set[RecordType]:
     return {table.record_type for table in _tables()[ErpSystem(system)]}
 
 
+def tables_of(system: ErpSystem) -> Sequence[Table]:
+    return _tables()[ErpSystem(system)]
+
+
+def table_named(system: ErpSystem, entity: str) -> Table:
+    """The mapping table of ``system`` that writes ``entity`` (an ErpExport's ``erp_entity``)."""
+    for table in _tables()[ErpSystem(system)]:
+        if table.entity == entity:
+            return table
+    raise LookupError(f"No {system} mapping writes {entity}")
+
+
 def table_for(system: ErpSystem, record: Any) -> Table:
     for table in _tables()[ErpSystem(system)]:
         if table.record_type == record.RECORD_TYPE and table.applies(record):

@@ -1,7 +1,8 @@
 """The tables of ``docs/workflow.md`` that must match the code, written from the code: the ERP key
-of each record type (from the record-type registry) and every export mapping table (from
-``exporters/sage100.py`` and ``exporters/sage300.py``). A test compares the document with them;
-``python -m exporters.mapping_docs`` rewrites the sections between their markers.
+of each record type (from the record-type registry), every export mapping table (from
+``exporters/sage100.py`` and ``exporters/sage300.py``) and every file layout (from
+``exporters/sage100_layouts.py`` and ``exporters/sage300_layouts.py``). A test compares the document
+with them; ``python -m exporters.mapping_docs`` rewrites the sections between their markers.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from exporters import sage100, sage300
-from exporters.mapping import Field, Table
+from exporters import layouts, sage100, sage300
+from exporters.layout import Column, Layout
+from exporters.mapping import Field, Table, table_named
 from models import registry
+from models.enums import ErpSystem
 from models.erp import ERP_NAMES
 from models.workflow.keys import KeySource, key_source
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "workflow.md"
-SECTIONS = ("erp keys", "export tables")
+SECTIONS = ("erp keys", "export tables", "file layouts")
 
 _SOURCES = {
     KeySource.APPROVER: "typed by the approver when accepting",
@@ -131,8 +134,82 @@ def tables_markdown() -> str:
     return "\n".join(out).rstrip()
 
 
+def _value(column: Column, table: Table) -> str:
+    if column.const is not None:
+        return f"`{column.const}`"
+    sources = {f.erp: f.source for f in (*table.header, *table.lines)}
+    if column.value and column.value in sources:
+        return f"{column.value} ({sources[column.value]})"
+    inputs = getattr(column.derive, "inputs", ())
+    if inputs:
+        return f"from {', '.join(inputs)}"
+    if column.type.kind == "placeholder":
+        return '`" "`'
+    return column.value if column.value and not column.value.startswith("\x00") else ""
+
+
+def layouts_markdown() -> str:
+    out: list[str] = []
+    for system, tables in _systems():
+        erp = ERP_NAMES[ErpSystem(system)]
+        offered = layouts.available(ErpSystem(system))
+        named_only = layouts.NAMED_ONLY[ErpSystem(system)]
+        out.append(f"#### {erp}: layouts per entity")
+        out.append("")
+        out.append("| ERP entity | Layouts | Why only named |")
+        out.append("|---|---|---|")
+        for table in tables:
+            options = sorted(offered[table.entity], key=lambda o: (o.value != "named", o.value))
+            why = named_only.get(table.entity, "")
+            out.append(f"| {table.entity} | {', '.join(o.value for o in options)} | {_cell(why)} |")
+        out.append("")
+    for layout in layouts.LAYOUTS:
+        out.extend(_layout_markdown(layout))
+    return "\n".join(out).rstrip()
+
+
+def _layout_markdown(layout: Layout) -> list[str]:
+    table = table_named(layout.erp_system, layout.entity)
+    erp = ERP_NAMES[layout.erp_system]
+    out = [f"#### {layout.profile.value}: {erp} {layout.entity}, {_cell(layout.template)}", ""]
+    shape = {
+        "rows": "one row per record (per line)",
+        "header/detail": "a header record, then one detail record per line",
+        "pivot": "lines grouped into rows, amounts in columns",
+    }[layout.shape]
+    facts = [f"Source: [{layout.source.title}]({layout.source.url})", f"shape: {shape}"]
+    facts.append("a first line naming the columns" if layout.header_row else "no header line")
+    facts.append(f"`.{layout.extension}` file" + (f", one per {layout.file_per}" if layout.file_per else ""))
+    if not layout.confirmed:
+        facts.append("**not every column is published**: choose it per entity; a company default skips it")
+    out += ["; ".join(facts) + ".", ""]
+    out += [
+        "| Record | Column | Publication's meaning | Type | CostBridge value | Source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for record in layout.records:
+        for column in record.columns:
+            source = "published" if column.published else "**not published**"
+            if column.rule:
+                source += f": {column.rule}"
+            out.append(
+                f"| {_cell(record.name)} | {_cell(column.name)} | {_cell(column.meaning)} | "
+                f"{_cell(column.type.label)} | {_cell(_value(column, table))} | {_cell(source)} |"
+            )
+    for omit in layout.omits:
+        out += ["", f"_{_cell(omit.field)} is not written ({omit.effect}): {_cell(omit.reason)}._"]
+    for note in layout.notes:
+        out += ["", f"_{_cell(note)}_"]
+    out.append("")
+    return out
+
+
 def generated() -> dict[str, str]:
-    return {"erp keys": keys_markdown(), "export tables": tables_markdown()}
+    return {
+        "erp keys": keys_markdown(),
+        "export tables": tables_markdown(),
+        "file layouts": layouts_markdown(),
+    }
 
 
 def _markers(section: str) -> tuple[str, str]:

@@ -114,6 +114,12 @@ COST_CODE = Table(
     header=(
         Field("Cost Code", "Cost Code", attr("code")),
         Field("Description", "Description", attr("description")),
+        Field(
+            "Division",
+            "Division (the code's first section)",
+            attr("division"),
+            added="Sage 100 files every cost code under a cost division (6-5 Cost Codes)",
+        ),
     ),
     origin_key="Cost Code",
     notes=("The seed maps cost codes with projects (Cost Codes & Types); this is the company-list export.",),
@@ -174,6 +180,13 @@ SUBCONTRACT = Table(
         Field("Description", "Title", attr("title")),
     ),
     lines=(
+        Field(
+            "Line Description",
+            "Description (of the line)",
+            attr("description"),
+            added="each 6-7-1 subcontract line has its own description; the seed table lists only the "
+            "subcontract's",
+        ),
         Field("Cost Code", "Cost Code", cost_code),
         Field("Cost Type", "Cost Type", cost_type),
         Field("Qty", "Qty (if applicable)", attr("quantity"), QTY),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -123,40 +121,6 @@ class CommitmentChangeOrderLine(Base):
     sub_job: Mapped[SubJob | None] = relationship()
     cost_code: Mapped[CostCode] = relationship()
     cost_type: Mapped[CostType] = relationship()
-
-
-# --- totals --------------------------------------------------------------------------------------
-
-
-def lines_total(lines: Iterable[CommitmentLine] | Iterable[CommitmentChangeOrderLine]) -> Decimal:
-    return sum((line.amount for line in lines), ZERO)
-
-
-@dataclass(frozen=True)
-class CommitmentTotals:
-    original: Decimal
-    approved_change_orders: Decimal
-    pending_change_orders: Decimal
-    revised: Decimal
-
-
-def commitment_totals(
-    lines: Iterable[CommitmentLine], change_orders: Iterable[tuple[ChangeOrderStatus, Decimal]]
-) -> CommitmentTotals:
-    """Original = sum of the lines; revised = original + APPROVED change orders (PENDING shown apart)."""
-    original = lines_total(lines)
-    approved = pending = ZERO
-    for status, total in change_orders:
-        if status == ChangeOrderStatus.APPROVED:
-            approved += total
-        elif status == ChangeOrderStatus.PENDING:
-            pending += total
-    return CommitmentTotals(
-        original=original,
-        approved_change_orders=approved,
-        pending_change_orders=pending,
-        revised=original + approved,
-    )
 
 
 # --- domain rules --------------------------------------------------------------------------------
@@ -376,19 +340,24 @@ def change_commitment_status(
     return commitment
 
 
-def _check_change_order_number_free(
-    session: Session, commitment_id: int, number: str, exclude_id: int | None
+def check_change_order_number_free(
+    session: Session,
+    parent: Any,
+    parent_id: int,
+    number: str,
+    exclude_id: int | None,
+    what: str,
 ) -> None:
-    stmt = select(CommitmentChangeOrder.id).where(
-        CommitmentChangeOrder.commitment_id == commitment_id,
-        func.lower(CommitmentChangeOrder.number) == number.lower(),
-    )
+    """A change order number is unique on its contract, whatever the letter case. ``parent`` is the
+    change order's column naming its contract (commitment or prime contract)."""
+    model = parent.class_
+    stmt = select(model.id).where(parent == parent_id, func.lower(model.number) == number.lower())
     if exclude_id is not None:
-        stmt = stmt.where(CommitmentChangeOrder.id != exclude_id)
+        stmt = stmt.where(model.id != exclude_id)
     if session.scalar(stmt) is not None:
         raise DomainError(
             ErrorCode.DUPLICATE_CHANGE_ORDER_NUMBER,
-            f"Change order number {number} is already used on this commitment",
+            f"Change order number {number} is already used on this {what}",
             "number",
         )
 
@@ -413,7 +382,9 @@ def create_change_order(
             "commitmentId",
         )
     number = clean_text(number, "number", required=True, max_len=32)
-    _check_change_order_number_free(session, commitment.id, number, None)
+    check_change_order_number_free(
+        session, CommitmentChangeOrder.commitment_id, commitment.id, number, None, "commitment"
+    )
     change_order = CommitmentChangeOrder(
         commitment_id=commitment.id,
         number=number,
@@ -438,7 +409,9 @@ def update_change_order(
     commitment = change_order.commitment
     if given(values, "number", clearable=False):
         number = clean_text(values["number"], "number", required=True, max_len=32)
-        _check_change_order_number_free(session, commitment.id, number, change_order.id)
+        check_change_order_number_free(
+            session, CommitmentChangeOrder.commitment_id, commitment.id, number, change_order.id, "commitment"
+        )
         change_order.number = number
     if given(values, "title"):
         change_order.title = clean_text(values["title"], "title")

@@ -4,8 +4,9 @@ codes roll up to divisions."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Boolean, Date, Enum, Integer, String, select
+from sqlalchemy import JSON, Boolean, Date, Enum, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, Timestamped
@@ -48,6 +49,9 @@ class CompanySettings(Timestamped, Base):
     smtp_security: Mapped[str] = mapped_column(String(16), nullable=False, default="STARTTLS")
     smtp_username: Mapped[str | None] = mapped_column(String(254))
     mail_sender: Mapped[str | None] = mapped_column(String(254))
+    # The file connector's layouts, per ERP system: {"SAGE_100_CONTRACTOR": {"*": "sage100-dis",
+    # "Subcontract": "named"}}; "*" is the company's default, the other keys ERP entities.
+    file_layouts: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
 
 def get_settings(session: Session) -> CompanySettings:

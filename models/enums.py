@@ -10,6 +10,17 @@ class ErpSystem(enum.StrEnum):
     SAGE_300_CRE = "SAGE_300_CRE"
 
 
+class FileLayout(enum.StrEnum):
+    """How the file connector lays an export out: ``named`` (one CSV per ERP entity, columns named as
+    in the mapping tables) or the layout of an import the ERP itself runs (see
+    ``exporters/layout.py``)."""
+
+    NAMED = "named"
+    SAGE100_DIS = "sage100-dis"
+    SAGE100_NATIVE = "sage100-native"
+    SAGE300_ESTIMATING = "sage300-estimating"
+
+
 class Country(enum.StrEnum):
     US = "US"
     CA = "CA"

@@ -7,13 +7,14 @@ What each ERP does with each syncable record type is part of that type's entry i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from models.company import CompanySettings, get_settings
-from models.enums import Country, ErpSystem, RecordType
+from models.enums import Country, ErpSystem, FileLayout, RecordType
 from models.errors import DomainError, ErrorCode
 from models.export_root import resolve_export_folder
 from models.inputs import given
@@ -217,6 +218,8 @@ SETTING_FIELDS = {
     "digest_enabled": "digestEnabled",
     "digest_hour_utc": "digestHourUtc",
     "smtp_security": "smtpSecurity",
+    "file_layout": "fileLayout",
+    "file_layouts": "fileLayouts",
 }
 # mail settings that may be cleared (null): the environment or nothing then applies
 CLEARABLE_FIELDS = {
@@ -260,15 +263,35 @@ def _set_mail_settings(settings: CompanySettings, values: dict[str, Any]) -> Non
         settings.digest_enabled = bool(values["digest_enabled"])
 
 
-def update_erp_settings(session: Session, actor: Actor, **values: Any) -> CompanySettings:
+# the key of a system's default layout in ``CompanySettings.file_layouts``
+DEFAULT_LAYOUT = "*"
+
+# per ERP entity, the layouts the exporters offer for it (``exporters.layouts.available``)
+LayoutCatalogue = Callable[[ErpSystem], Mapping[str, Collection[FileLayout]]]
+
+
+def file_layout_choices(settings: CompanySettings, system: ErpSystem) -> dict[str, FileLayout]:
+    """The layouts chosen for ``system``: the default under ``DEFAULT_LAYOUT``, then per entity."""
+    chosen = (settings.file_layouts or {}).get(ErpSystem(system).value, {})
+    return {key: FileLayout(value) for key, value in chosen.items()}
+
+
+def update_erp_settings(
+    session: Session, actor: Actor, *, layouts: LayoutCatalogue | None = None, **values: Any
+) -> CompanySettings:
     """Change the ERP configuration (ADMIN on ERP Integrations): the settings named in ``values``
     (``erp_system``, ``country``, ``uses_phases``, ``export_folder``, ``export_interval_seconds``,
-    ``cost_division_rule``, ``cost_division_length``, ``direct_exports``, and the digest e-mail:
+    ``cost_division_rule``, ``cost_division_length``, ``direct_exports``, the digest e-mail:
     ``digest_enabled``, ``digest_hour_utc``, ``smtp_host``, ``smtp_port``, ``smtp_security``,
-    ``smtp_username``, ``mail_sender``); only the mail server settings can be cleared. Open exports
-    keep the ERP system they were mapped for; turning direct exports on or off changes what later
-    sends do, never what is already sent. A new division rule recomputes every cost code's
-    division."""
+    ``smtp_username``, ``mail_sender``, and the file connector's ``file_layout``,
+    ``file_layouts``); only the mail server settings can be cleared. Open exports keep the ERP
+    system they were mapped for; turning direct exports on or off changes what later sends do,
+    never what is already sent. A new division rule recomputes every cost code's division.
+
+    ``file_layout`` is the file connector's default layout for the configured ERP (after an
+    ``erp_system`` change in the same call); ``file_layouts`` a sequence of (ERP entity, layout or
+    None) pairs, None returning the entity to the default. Both are checked against ``layouts``
+    (the exporters' catalogue), which they need."""
     require(actor, ERP_SETTINGS, "Changing the ERP settings")
     unknown = set(values) - set(SETTING_FIELDS) - set(CLEARABLE_FIELDS)
     if unknown:
@@ -313,5 +336,50 @@ def update_erp_settings(session: Session, actor: Actor, **values: Any) -> Compan
         apply_division_rule(
             session, actor, settings, values.get("cost_division_rule"), values.get("cost_division_length")
         )
+    if "file_layout" in values or "file_layouts" in values:
+        if layouts is None:
+            raise TypeError("file layouts are checked against the exporters' layout catalogue")
+        _set_file_layouts(settings, layouts, values.get("file_layout"), values.get("file_layouts") or ())
     session.flush()
     return settings
+
+
+def _set_file_layouts(
+    settings: CompanySettings,
+    layouts: LayoutCatalogue,
+    default: Any,
+    per_entity: Sequence[tuple[str, Any]],
+) -> None:
+    system = ErpSystem(settings.erp_system)
+    offered = layouts(system)
+    chosen = {key: value.value for key, value in file_layout_choices(settings, system).items()}
+    if default is not None:
+        layout = FileLayout(default)
+        if not any(layout in options for options in offered.values()):
+            raise DomainError(
+                ErrorCode.INVALID_VALUE,
+                f"The {layout.value} layout is not one of {ERP_NAMES[system]}'s file layouts",
+                "fileLayout",
+            )
+        chosen[DEFAULT_LAYOUT] = layout.value
+    for entity, value in per_entity:
+        if entity not in offered:
+            raise DomainError(
+                ErrorCode.INVALID_VALUE,
+                f"{ERP_NAMES[system]} has no export entity {entity!r} (one of: {', '.join(sorted(offered))})",
+                "fileLayouts",
+            )
+        if value is None:
+            chosen.pop(entity, None)
+            continue
+        layout = FileLayout(value)
+        if layout not in offered[entity]:
+            names = ", ".join(sorted(option.value for option in offered[entity]))
+            raise DomainError(
+                ErrorCode.INVALID_VALUE,
+                f"{ERP_NAMES[system]} {entity} files have no {layout.value} layout (available: {names})",
+                "fileLayouts",
+            )
+        chosen[entity] = layout.value
+    # a new dict, so the JSON column sees the change
+    settings.file_layouts = {**(settings.file_layouts or {}), system.value: chosen}

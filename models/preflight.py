@@ -2,7 +2,8 @@
 
 Each blocker carries a code, a message and the fix. ``send``, ``resend`` and ``accept`` refuse with
 the same blockers, so what the front end shows before sending is what the workflow enforces. The
-rules themselves are in ``models.preflight_checks``; the record-type registry says which apply.
+rules themselves are in ``models.preflight_checks``; the record-type registry says which apply,
+and holds the checks of the mapped export that ``exporters`` registers (the file layouts').
 """
 
 from __future__ import annotations
@@ -48,7 +49,12 @@ def preflight(
         )
         return result
     _resend_notice(result, record, entry.noun)
-    entry.preflight(CheckContext(session, settings, result), record)
+    context = CheckContext(session, settings, result)
+    entry.preflight(context, record)
+    if not result.blockers:
+        # the export of a record that breaks its own rules is not worth checking
+        for check in registry.export_checks():
+            check(context, record)
     return result
 
 

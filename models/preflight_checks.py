@@ -56,6 +56,8 @@ class Blocker:
     message: str
     fix: str
     field: str | None = None
+    # the target field's limit when the blocker is about a value that does not fit ("String (50)")
+    limit: str | None = None
 
 
 @dataclass
@@ -71,8 +73,10 @@ class Preflight:
     def ok(self) -> bool:
         return not self.blockers
 
-    def block(self, code: ErrorCode, message: str, fix: str, field: str | None = None) -> None:
-        blocker = Blocker(code, message, fix, field)
+    def block(
+        self, code: ErrorCode, message: str, fix: str, field: str | None = None, *, limit: str | None = None
+    ) -> None:
+        blocker = Blocker(code, message, fix, field, limit)
         if blocker not in self.blockers:
             self.blockers.append(blocker)
 

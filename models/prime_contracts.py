@@ -10,16 +10,19 @@ the accounting acceptance workflow, like commitment change orders.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import ZERO, Base, Money, Quantity, Timestamped
-from models.commitments import CHANGE_ORDER_TRANSITIONS, build_lines, ensure_not_in_flight
+from models.commitments import (
+    CHANGE_ORDER_TRANSITIONS,
+    build_lines,
+    check_change_order_number_free,
+    ensure_not_in_flight,
+)
 from models.enums import ChangeOrderStatus, RecordType, SyncStatus, Tool
 from models.errors import DomainError, ErrorCode
 from models.inputs import check_transition, clean_text, given
@@ -124,51 +127,7 @@ class PrimeContractChangeOrderLine(Base):
     cost_type: Mapped[CostType] = relationship()
 
 
-# --- totals --------------------------------------------------------------------------------------
-
-
-def lines_total(lines: Iterable[PrimeContractLine] | Iterable[PrimeContractChangeOrderLine]) -> Decimal:
-    return sum((line.amount for line in lines), ZERO)
-
-
-@dataclass(frozen=True)
-class PrimeContractTotals:
-    original: Decimal
-    approved_change_orders: Decimal
-    pending_change_orders: Decimal
-    revised: Decimal
-
-
-def prime_contract_totals(
-    lines: Iterable[PrimeContractLine], change_orders: Iterable[tuple[ChangeOrderStatus, Decimal]]
-) -> PrimeContractTotals:
-    """Original = sum of the items; revised = original + APPROVED change orders (PENDING apart)."""
-    original = lines_total(lines)
-    approved = pending = ZERO
-    for status, total in change_orders:
-        if status == ChangeOrderStatus.APPROVED:
-            approved += total
-        elif status == ChangeOrderStatus.PENDING:
-            pending += total
-    return PrimeContractTotals(original, approved, pending, original + approved)
-
-
 # --- change orders -------------------------------------------------------------------------------
-
-
-def _check_number_free(session: Session, contract_id: int, number: str, exclude_id: int | None) -> None:
-    stmt = select(PrimeContractChangeOrder.id).where(
-        PrimeContractChangeOrder.prime_contract_id == contract_id,
-        func.lower(PrimeContractChangeOrder.number) == number.lower(),
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(PrimeContractChangeOrder.id != exclude_id)
-    if session.scalar(stmt) is not None:
-        raise DomainError(
-            ErrorCode.DUPLICATE_CHANGE_ORDER_NUMBER,
-            f"Change order number {number} is already used on this prime contract",
-            "number",
-        )
 
 
 def create_prime_contract_change_order(
@@ -192,7 +151,9 @@ def create_prime_contract_change_order(
             "primeContractId",
         )
     number = clean_text(number, "number", required=True, max_len=32)
-    _check_number_free(session, contract.id, number, None)
+    check_change_order_number_free(
+        session, PrimeContractChangeOrder.prime_contract_id, contract.id, number, None, "prime contract"
+    )
     change_order = PrimeContractChangeOrder(
         prime_contract_id=contract.id,
         number=number,
@@ -219,7 +180,14 @@ def update_prime_contract_change_order(
     contract = change_order.prime_contract
     if given(values, "number", clearable=False):
         number = clean_text(values["number"], "number", required=True, max_len=32)
-        _check_number_free(session, contract.id, number, change_order.id)
+        check_change_order_number_free(
+            session,
+            PrimeContractChangeOrder.prime_contract_id,
+            contract.id,
+            number,
+            change_order.id,
+            "prime contract",
+        )
         change_order.number = number
     if given(values, "title"):
         change_order.title = clean_text(values["title"], "title")

@@ -11,7 +11,8 @@ model, its ERP mapping tables in ``exporters`` and its GraphQL type.
 
 The ERP field mappings live in ``exporters`` (``models`` imports nothing outside itself):
 ``exporters.mapping`` finds a record's mapping table by its record type, and ``accept`` is handed
-that builder by its caller.
+that builder by its caller. Preflight checks that look at the mapped export (the file layouts') are
+registered here by ``exporters`` (``register_export_check``) and run for every record type.
 """
 
 from __future__ import annotations
@@ -29,14 +30,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from models import preflight_checks as checks
 from models.budgets import Budget, BudgetModification
 from models.commitments import Commitment, CommitmentChangeOrder
-from models.commitments import lines_total as commitment_lines_total
+from models.contract_totals import lines_total
 from models.directory import Vendor
 from models.enums import CommitmentKind, ErpSystem, RecordType, Tool
 from models.erp import OTHER_FEATURES, Capability, ErpSupport
 from models.errors import DomainError, ErrorCode
 from models.invoices import SubcontractorInvoice, invoice_totals
 from models.prime_contracts import PrimeContract, PrimeContractChangeOrder
-from models.prime_contracts import lines_total as prime_lines_total
 from models.projects import Project, SubJob, mark_job_cost_codes
 from models.wbs import CostCode
 
@@ -309,7 +309,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         label=_commitment_label,
         project_id=lambda r: r.project_id,
         preflight=checks.check_commitment,
-        amount=lambda r: commitment_lines_total(r.lines),
+        amount=lambda r: lines_total(r.lines),
         queue=QueueSource(lambda: Commitment.project_id),
         erp_owns_key=True,
         erp={
@@ -337,7 +337,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         label=lambda r: f"Change order {r.number} {r.title}".strip(),
         project_id=lambda r: r.commitment.project_id,
         preflight=checks.check_change_order,
-        amount=lambda r: commitment_lines_total(r.lines),
+        amount=lambda r: lines_total(r.lines),
         queue=QueueSource(
             lambda: Commitment.project_id,
             lambda: ((Commitment, Commitment.id == CommitmentChangeOrder.commitment_id),),
@@ -398,7 +398,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         label=lambda r: f"Prime contract {r.number} {r.title}".strip(),
         project_id=lambda r: r.project_id,
         preflight=checks.check_prime_contract,
-        amount=lambda r: prime_lines_total(r.lines),
+        amount=lambda r: lines_total(r.lines),
         queue=QueueSource(lambda: PrimeContract.project_id),
         # the Sage 300 contract ID: contracts come from the ERP, and one contract is on one project
         # only, so the ID is unique in the company
@@ -428,7 +428,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         label=lambda r: f"Prime contract change order {r.number} {r.title}".strip(),
         project_id=lambda r: r.prime_contract.project_id,
         preflight=checks.check_prime_contract_change_order,
-        amount=lambda r: prime_lines_total(r.lines),
+        amount=lambda r: lines_total(r.lines),
         queue=QueueSource(
             lambda: PrimeContract.project_id,
             lambda: ((PrimeContract, PrimeContract.id == PrimeContractChangeOrder.prime_contract_id),),
@@ -458,6 +458,21 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
 _BY_RECORD_TYPE: dict[RecordType, RecordTypeSpec] = {s.record_type: s for s in REGISTRY}
 _BY_TYPE_NAME: dict[str, RecordTypeSpec] = {s.type_name: s for s in REGISTRY}
 assert len(_BY_RECORD_TYPE) == len(_BY_TYPE_NAME) == len(REGISTRY), "record types are listed once"
+
+
+# Preflight checks of what a record's export would be, for every record type: they need the ERP
+# mapping, which lives in ``exporters``, so that package registers them here when it is imported (the
+# file layouts' rule: exporters/layouts.py). Preflight runs them once the type's own checks pass.
+_EXPORT_CHECKS: list[Check] = []
+
+
+def register_export_check(check: Check) -> None:
+    if check not in _EXPORT_CHECKS:
+        _EXPORT_CHECKS.append(check)
+
+
+def export_checks() -> tuple[Check, ...]:
+    return tuple(_EXPORT_CHECKS)
 
 
 def spec(record_type: RecordType | str) -> RecordTypeSpec:

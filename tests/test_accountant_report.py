@@ -16,7 +16,7 @@ from sqlalchemy import update
 from api.relay import to_global_id
 from exporters.mapping import build_payload
 from models import workflow
-from models.commitments import commitment_totals, lines_total
+from models.contract_totals import contract_totals, lines_total
 from models.enums import PermissionLevel, Tool
 from models.invoices import invoice_totals
 from models.sync import ErpExport, SyncEvent
@@ -151,7 +151,7 @@ def test_rows_and_totals_reconcile_with_each_other_and_with_the_records(client, 
     # the amounts are the records' own totals, computed by the domain
     session.expire_all()
     sc, co, inv = (session.get(type(world[k]), world[k].id) for k in ("sc", "co", "inv"))
-    assert Decimal(rows[0]["amount"]) == commitment_totals(sc.lines, []).original
+    assert Decimal(rows[0]["amount"]) == contract_totals(sc.lines, []).original
     assert Decimal(rows[3]["amount"]) == lines_total(co.lines)
     assert Decimal(rows[5]["amount"]) == invoice_totals(inv.lines).amount
 

@@ -131,7 +131,8 @@ def test_sage100_tables_hold_exactly_the_seed_rows(table):
 # What the tables export beyond the seed rows (``Field.added``), each with its reason.
 ADDED = {
     sage100.BUDGET_CHANGE: ["Change #"],
-    sage100.SUBCONTRACT: ["Price", "Amount"],
+    sage100.COST_CODE: ["Division"],
+    sage100.SUBCONTRACT: ["Line Description", "Price", "Amount"],
     sage100.PURCHASE_ORDER: ["Cost Type", "Amount"],
     sage100.SUBCONTRACT_CHANGE_ORDER: ["Change Amount", "Qty", "Price"],
     sage100.PO_CHANGE_ORDER: ["Change #", "Cost Type", "Amount"],
@@ -247,8 +248,22 @@ def test_sage100_subcontract(s100):
     }
     # every line has its amount; the one entered as an amount only has no quantity or price
     assert out["lines"] == [
-        {"Cost Code": "3300.000", "Cost Type": "4", "Qty": "3", "Price": "", "Amount": "10000.10"},
-        {"Cost Code": "3200.000", "Cost Type": "4", "Qty": "", "Price": "", "Amount": "2500.00"},
+        {
+            "Line Description": "Footings",
+            "Cost Code": "3300.000",
+            "Cost Type": "4",
+            "Qty": "3",
+            "Price": "",
+            "Amount": "10000.10",
+        },
+        {
+            "Line Description": "Rebar",
+            "Cost Code": "3200.000",
+            "Cost Type": "4",
+            "Qty": "",
+            "Price": "",
+            "Amount": "2500.00",
+        },
     ]
 
 
@@ -404,7 +419,7 @@ def test_sage100_ap_invoice_with_retainage_held(s100):
 def test_sage100_cost_code(session):
     f.configure(session)
     out = payload(session, f.cost_code(session, "2120.000", "Site grading"))
-    assert out["header"] == {"Cost Code": "2120.000", "Description": "Site grading"}
+    assert out["header"] == {"Cost Code": "2120.000", "Description": "Site grading", "Division": "2120"}
 
 
 def test_accept_stores_the_payload_in_the_outbox(s100):

@@ -1,12 +1,18 @@
-"""The permission matrix, generated from the schema and the routes: every Query root field, every
-node type through node(id:), syncPreflight for every record type, and every download route, asked
-by users at NONE / READ_ONLY / STANDARD / ADMIN on each tool the policy entry looks at (the other
-tools at ADMIN, or at NONE for "one of" entries), with and without the approver privilege.
+"""The permission matrix, generated from the schema and the routes: every Query root field and every
+field of the objects root fields answer that are neither records nor pages of them (``erp``,
+``viewer``, the reports), every node type through node(id:), syncPreflight for every record type,
+and every download route, asked by users at NONE / READ_ONLY / STANDARD / ADMIN on each tool the
+policy entry looks at (the other tools at ADMIN, or at NONE for "one of" entries), with and without
+the approver privilege. Every field of a record that reaches another tool's records (its result is
+a node type, a list or a page of one, registered under a need the record's own does not imply) is
+asked by the users who can see the record and not the other tool's records.
 
 Each field, type and route must carry a policy entry (its permission class's ``need``, its node
-registration's need, its ``Download.need``); one without fails here, as does a refusal that is not
-a coded PERMISSION_DENIED or an answer the entry does not allow. One database per backend serves
-the whole matrix.
+registration's need, its ``Download.need``); the fields of an object a root field answers to every
+signed-in user (``erp``, ``viewer``) each carry their own, ``SIGNED_IN`` for the open ones (under a
+guarded root field they may rely on the root's). One without fails here, as does a refusal that is
+not a coded PERMISSION_DENIED or an answer the entry does not allow. One database per backend
+serves the whole matrix.
 """
 
 from __future__ import annotations
@@ -128,9 +134,15 @@ def matrix(backend, request, tmp_path_factory) -> Iterator[Matrix]:
             yield Matrix(client, world, factory)
 
 
-def check(body: dict, alias: str, allowed: bool, what: str) -> None:
+def check(body: dict, alias: str, allowed: bool, what: str, inner_checked: bool = False) -> None:
+    """The field at ``alias``: answered, or null with PERMISSION_DENIED. ``inner_checked``: errors
+    below it are the caller's to check."""
     assert all(e.get("path") for e in body.get("errors") or []), body["errors"]
-    errors = [e for e in body.get("errors") or [] if e["path"][0] == alias]
+    errors = [
+        e
+        for e in body.get("errors") or []
+        if e["path"][0] == alias and (len(e["path"]) == 1 or not inner_checked)
+    ]
     value = (body.get("data") or {}).get(alias)
     if allowed:
         assert not errors and value is not None, f"{what}: refused or empty: {errors}"
@@ -158,6 +170,48 @@ def root_fields() -> dict[str, type]:
     return entries
 
 
+def own_entry(type_name: str, field_name: str) -> Need | None:
+    """The need of the permission class a field of ``type_name`` carries, if any."""
+    for f in schema.get_type_by_name(type_name).fields:
+        if schema.config.name_converter.get_graphql_name(f) == field_name:
+            policy = [p for p in f.permission_classes if issubclass(p, PolicyPermission)]
+            assert len(policy) <= 1, f"{type_name}.{field_name} carries two policy entries"
+            return policy[0].need if policy else None
+    raise KeyError(f"{type_name}.{field_name}")
+
+
+def is_node_type(type_) -> bool:
+    return isinstance(type_, GraphQLObjectType) and any(i.name == "Node" for i in type_.interfaces)
+
+
+def is_page(type_) -> bool:
+    return isinstance(type_, GraphQLObjectType) and type_.name.endswith("Connection")
+
+
+def singleton_fields() -> dict[str, dict[str, tuple[Need, bool]]]:
+    """Root field -> field of the object it answers -> (its need: the root's and the field's own,
+    whether the field carries its own entry), for every root field that answers one object that is
+    neither a record nor a page of records. Under a root field open to every signed-in user, each
+    field must carry its own entry."""
+    found: dict[str, dict[str, tuple[Need, bool]]] = {}
+    for name, permission in root_fields().items():
+        type_ = get_named_type(GRAPHQL.query_type.fields[name].type)
+        if permission is PerRecord or is_node_type(type_) or is_page(type_):
+            continue
+        if not isinstance(type_, GraphQLObjectType):
+            continue
+        found[name] = {}
+        for field_name in type_.fields:
+            own = own_entry(type_.name, field_name)
+            if permission.need == SIGNED_IN:
+                assert own is not None, (
+                    f"{type_.name}.{field_name} (under {name}, open to every signed-in user) has no policy "
+                    "entry: give it guarded(need, ...), SIGNED_IN when it is open"
+                )
+            found[name][field_name] = (permission.need & own if own else permission.need, own is not None)
+    return found
+
+
 def root_arguments(world: World) -> dict[tuple[str, str], str]:
     """Values for the required arguments of root fields."""
     return {("jobCostReport", "projectId"): world.project}
@@ -179,6 +233,7 @@ def node_types() -> dict[str, object]:
 def test_every_root_field_node_type_and_route_has_a_policy_entry(matrix):
     app = matrix.client.app
     assert set(root_fields()) >= {"projects", "vendors", "erpExports", "importRuns", "node", "erp"}
+    assert set(singleton_fields()) >= {"erp", "viewer", "accountantReport", "jobCostReport"}
     assert set(node_types()) == {
         "Budget", "BudgetLine", "BudgetModification", "Commitment", "CommitmentChangeOrder",
         "CommitmentLine", "CostCode", "CostType", "DirectCost", "ErpExport", "ImportRun", "PrimeContract",
@@ -195,8 +250,18 @@ def test_every_root_field_node_type_and_route_has_a_policy_entry(matrix):
 # --- the matrix ------------------------------------------------------------------------------------
 
 
+def _value(body: dict, path: tuple[str, ...]):
+    value = body.get("data")
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def test_root_fields(matrix):
+    """Every root field, and every field of the objects root fields answer (``erp``, ``viewer``,
+    the reports): answered when the entry allows, else null with PERMISSION_DENIED at its path."""
     arguments = root_arguments(matrix.world)
+    singletons = singleton_fields()
     fields: dict[str, Need] = {}
     text: dict[str, str] = {}
     for name, permission in root_fields().items():
@@ -209,16 +274,43 @@ def test_root_fields(matrix):
                 value = arguments.get((name, arg_name))
                 assert value is not None, f"give a value for the required argument {name}({arg_name}:)"
                 args.append(f'{arg_name}: "{value}"')
-        text[name] = name + (f"({', '.join(args)})" if args else "") + _selection(field_def.type)
+        selection = _selection(field_def.type)
+        if name in singletons:
+            object_type = get_named_type(field_def.type)
+            inner = " ".join(f + _selection(object_type.fields[f].type) for f in singletons[name])
+            selection = f" {{ {inner} }}"
+        text[name] = name + (f"({', '.join(args)})" if args else "") + selection
         fields[name] = permission.need
-    asked = 0
-    for persona in personas(*fields.values()):
-        wanted = [n for n, need in fields.items() if persona in personas(need)]
+    inner_needs = [need for inner in singletons.values() for need, _ in inner.values()]
+    asked = inner_asked = 0
+    for persona in personas(*fields.values(), *inner_needs):
+        wanted = [
+            n
+            for n, need in fields.items()
+            if persona in personas(need)
+            or any(persona in personas(i) for i, _ in singletons.get(n, {}).values())
+        ]
         body = matrix.graphql(persona, "{ " + " ".join(text[n] for n in wanted) + " }")
+        actor = persona.stand_in()
         for name in wanted:
-            check(body, name, fields[name].allows(persona.stand_in()), f"Query.{name} for {persona}")
+            check(body, name, fields[name].allows(actor), f"Query.{name} for {persona}", name in singletons)
             asked += 1
+            if not fields[name].allows(actor):
+                continue
+            for inner, (need, own) in singletons.get(name, {}).items():
+                what = f"Query.{name}.{inner} for {persona}"
+                errors = [e for e in body.get("errors") or [] if e["path"][:2] == [name, inner]]
+                value = _value(body, (name, inner))
+                if need.allows(actor):
+                    assert not errors, f"{what}: refused: {errors}"
+                    # a field of its own entry is there when allowed; under a guarded root, null is data
+                    assert value is not None or not own, f"{what}: empty"
+                else:
+                    assert value is None, f"{what}: answered with data"
+                    assert [e["extensions"].get("code") for e in errors] == ["PERMISSION_DENIED"], what
+                inner_asked += 1
     assert asked >= 8 * len(fields)
+    assert inner_asked >= 8 * sum(len(inner) for inner in singletons.values())
 
 
 def test_node_types_and_sync_preflight(matrix):
@@ -295,6 +387,176 @@ def test_fields_that_need_another_tool(matrix):
                     assert codes == ["PERMISSION_DENIED"], f"{what}: {body['errors']}"
 
 
+# Fields that show another tool's record with the record they belong to, as docs/workflow.md says:
+# a visible line shows its sub job (as it shows its cost code and cost type).
+SHOWN_WITH_THE_RECORD: frozenset[str] = frozenset(
+    {
+        "BudgetLine.subJob",
+        "CommitmentLine.subJob",
+        "CommitmentChangeOrder.lines.subJob",
+        "DirectCost.subJob",
+        "PrimeContract.lines.subJob",
+        "PrimeContractChangeOrder.lines.subJob",
+        "SubcontractorInvoice.lines.subJob",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A field (``path`` from a record of node type ``source``, or from the object a root field
+    ``Query.<name>`` answers, through objects that are not records) whose result is another node
+    type, a list or a page of one."""
+
+    source: str
+    path: tuple[str, ...]
+    target: str
+
+    @property
+    def name(self) -> str:
+        return ".".join((self.source, *self.path))
+
+    def query(self, gid: str | None) -> str:
+        text = "{ __typename }"
+        for part in reversed(self.path):
+            text = f"{{ {part} {text} }}"
+        if self.source.startswith("Query."):
+            name = self.source.removeprefix("Query.")
+            paged = "first" in GRAPHQL.query_type.fields[name].args
+            return name + ("(first: 1) " if paged else " ") + text  # one record tells
+        return f'node(id: "{gid}") {{ ... on {self.source} {text} }}'
+
+
+def _node_target(type_) -> str | None:
+    named = get_named_type(type_)
+    if is_node_type(named):
+        return named.name
+    if is_page(named) and is_node_type(get_named_type(named.fields["nodes"].type)):
+        return get_named_type(named.fields["nodes"].type).name
+    return None
+
+
+def _reached(type_: GraphQLObjectType, path: tuple[str, ...], seen: frozenset[str]) -> Iterator:
+    for name, field_def in type_.fields.items():
+        target = _node_target(field_def.type)
+        named = get_named_type(field_def.type)
+        if target is not None:
+            yield (*path, name), target
+        elif isinstance(named, GraphQLObjectType) and not is_page(named) and named.name not in seen:
+            yield from _reached(named, (*path, name), seen | {named.name})
+
+
+def crossings() -> dict[Crossing, tuple[Need, Need]]:
+    """Every field of a node type, or of what a root field answers, that reaches records of a need
+    the source's own does not imply -> (the source's need, the target's need)."""
+    sources: dict[str, tuple[GraphQLObjectType, Need]] = {
+        source: (GRAPHQL.type_map[source], entry.need) for source, entry in node_types().items()
+    }
+    for name, permission in root_fields().items():
+        field_def = GRAPHQL.query_type.fields[name]
+        type_ = get_named_type(field_def.type)
+        required = [a for a in field_def.args.values() if isinstance(a.type, GraphQLNonNull)]
+        if permission is not PerRecord and isinstance(type_, GraphQLObjectType) and not is_node_type(type_):
+            sources[f"Query.{name}"] = (type_, permission.need)
+            if required:  # asked without arguments below
+                assert not list(_reached(type_, (), frozenset({type_.name}))), f"give Query.{name} arguments"
+    found = {}
+    for source, (type_, need) in sources.items():
+        for path, target in _reached(type_, (), frozenset({type_.name})):
+            target_need = node_types()[target].need
+            users = personas(need) + personas(target_need)
+            if any(need.allows(p.stand_in()) and not target_need.allows(p.stand_in()) for p in users):
+                found[Crossing(source, path, target)] = (need, target_need)
+    return found
+
+
+def edge_personas(*needs: Need) -> list[Persona]:
+    """Of ``personas(*needs)``, those at the edge of each need: NONE on its tool, and the levels on
+    either side of the lowest it allows (the approver and connector privileges as the need asks)."""
+    found: dict[Persona, None] = {}
+    for need in needs:
+        users = personas(need)
+        for tool in need.tools or (None,):
+            own = [p for p in users if p.tool == tool and p.approver == need.approver]
+            lowest = min((p.level for p in own if need.allows(p.stand_in())), default=None)
+            edge = {PermissionLevel.NONE}
+            if lowest is not None:
+                edge |= {lowest, PermissionLevel(max(lowest - 1, 0))}
+            for persona in own:
+                if persona.level in edge:
+                    found[persona] = None
+    return list(found)
+
+
+def _leaves(value, path: tuple[str, ...]) -> list:
+    """The values at the end of ``path``, through lists."""
+    values = [value]
+    for part in path:
+        step = []
+        for v in values:
+            for item in v if isinstance(v, list) else [v]:
+                if isinstance(item, dict):
+                    step.append(item.get(part))
+        values = step
+    return values
+
+
+def test_fields_that_reach_another_tool(matrix):
+    """Every field of a record that reaches another tool's records, asked through node(id:) (or the
+    root field that lists it) by the users who can see the record: answered to readers of the other
+    tool, null with PERMISSION_DENIED at the field to the others (the sub job a line shows: answered
+    with it)."""
+    found = crossings()
+    names = {c.name for c in found}
+    assert {
+        "Commitment.vendor",
+        "Commitment.project",
+        "PrimeContract.project",
+        "Commitment.sync.exports",
+        "Query.syncItems.nodes.project",
+    } <= names
+    assert names >= SHOWN_WITH_THE_RECORD, "a field shown with the record no longer reaches another tool"
+    with matrix.session_factory() as s:
+        needs = {}
+        for crossing, (source_need, target_need) in found.items():
+            entry = node_types().get(crossing.source)
+            gid = matrix.world.ids.get(crossing.source)
+            if entry is not None and entry.row_need is not None:
+                source_need = source_need & entry.row_need(s.get(entry.model, from_global_id(gid)[1]))
+            needs[crossing] = (gid, source_need, target_need)
+    asked = refused = 0
+    for persona in edge_personas(*(target for _, _, target in needs.values())):
+        actor = persona.stand_in()
+        wanted = [c for c, (_, source_need, _) in needs.items() if source_need.allows(actor)]
+        if not wanted:
+            continue
+        for start in range(0, len(wanted), 25):  # under the server's alias limit
+            batch = wanted[start : start + 25]
+            aliases = {f"c{i}": c for i, c in enumerate(batch)}
+            body = matrix.graphql(
+                persona,
+                "{ " + " ".join(f"{a}: {c.query(needs[c][0])}" for a, c in aliases.items()) + " }",
+            )
+            for alias, crossing in aliases.items():
+                what = f"{crossing.name} for {persona}"
+                node = (body.get("data") or {}).get(alias)
+                assert node is not None, f"{what}: the record itself was refused: {body.get('errors')}"
+                errors = [e for e in body.get("errors") or [] if e["path"][0] == alias]
+                values = _leaves(node, crossing.path)
+                if needs[crossing][2].allows(actor) or crossing.name in SHOWN_WITH_THE_RECORD:
+                    assert not errors, f"{what}: refused: {errors}"
+                    # the field was reached (a refusal is told by its error, data or none)
+                    assert values, f"{what}: the record has nothing at this path"
+                else:
+                    assert values and all(v is None for v in values), f"{what}: answered with data: {values}"
+                    codes = {e["extensions"].get("code") for e in errors}
+                    assert errors and codes == {"PERMISSION_DENIED"}, f"{what}: {errors}"
+                    refused += 1
+                asked += 1
+    assert refused >= len(found) - len(SHOWN_WITH_THE_RECORD)
+    assert asked >= 2 * len(found)
+
+
 def test_connector_mutations(matrix):
     """acknowledgeErpExport and failErpExport: the connector's need, checked before the export is
     looked up (an export that does not exist is EXPORT_NOT_FOUND for a connector only)."""
@@ -352,6 +614,17 @@ def documented_lines() -> list[str]:
     lines.append(f"| `erpExports(recordId:)` | {OUTBOX.describe()} |")
     for type_name, field_name, _selection, need in RECORD_FIELDS:
         lines.append(f"| `{type_name}.{field_name}` | {need.describe()} |")
+    for root, inner in sorted(singleton_fields().items()):
+        for name, (need, own) in sorted(inner.items()):
+            if own and need != SIGNED_IN:
+                lines.append(f"| `{root}.{name}` | {need.describe()} |")
+    listed = {f"{type_name}.{field_name}" for type_name, field_name, _selection, _need in RECORD_FIELDS}
+    for crossing, (_source, need) in sorted(crossings().items(), key=lambda item: item[0].name):
+        # every record's sync { exports } alike (one row above); a page's edges as its nodes
+        if crossing.path[-2:] == ("sync", "exports") or "edges" in crossing.path or crossing.name in listed:
+            continue
+        shown = "shown with the record" if crossing.name in SHOWN_WITH_THE_RECORD else need.describe()
+        lines.append(f"| `{crossing.name.removeprefix('Query.')}` | {shown} |")
     for name in CONNECTOR_MUTATIONS:
         lines.append(f"| `{name}` | {CONNECTOR.describe()} |")
     return lines

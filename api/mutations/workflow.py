@@ -19,12 +19,12 @@ from api.mutations.records_common import UPDATE_SEMANTICS
 from api.permissions import IsAuthenticated
 from api.queries.workflow import decode_record_id
 from api.relay import decode_id
-from api.types.enums import Country, DivisionRule, ErpSystem
+from api.types.enums import Country, DivisionRule, ErpSystem, FileLayout
 from api.types.projects import Project
 from api.types.workflow import Erp, ErpExport, SyncActionPayload, SyncActionResult, SyncBlocker, SyncItem
+from exporters.layouts import update_erp_settings
 from exporters.mapping import build_payload
 from models import registry, workflow
-from models.erp import update_erp_settings
 from models.erp_inbound import ErpJobIn, ErpSubJobIn, ReceivedJob, receive_erp_job
 from models.errors import ErrorCode
 from models.policy import Actor, can_read
@@ -82,6 +82,12 @@ class ErpExportPayload:
     errors: list[UserError]
 
 
+@strawberry.input(description="One ERP entity's file layout (a null layout: the company default).")
+class EntityFileLayoutInput:
+    entity: str
+    layout: FileLayout | None
+
+
 @strawberry.input(description=UPDATE_SEMANTICS)
 class UpdateErpSettingsInput:
     erp_system: ErpSystem | None = strawberry.UNSET
@@ -115,6 +121,15 @@ class UpdateErpSettingsInput:
     )
     mail_sender: str | None = strawberry.field(
         default=strawberry.UNSET, description="The From address of the digest."
+    )
+    file_layout: FileLayout | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The file connector's default layout for the ERP (after an erpSystem change in the same "
+        "call).",
+    )
+    file_layouts: list[EntityFileLayoutInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Per ERP entity, its layout; a null layout returns the entity to the default.",
     )
 
 
@@ -341,6 +356,8 @@ class WorkflowMutations:
     def update_erp_settings(self, info: Info, input: UpdateErpSettingsInput) -> ErpSettingsPayload:
         ctx = info.context
         values = {k: v for k, v in vars(input).items() if v is not strawberry.UNSET}
+        if values.get("file_layouts") is not None:
+            values["file_layouts"] = [(item.entity, item.layout) for item in values["file_layouts"]]
         row, errors = run_in_transaction(ctx.session, lambda s: update_erp_settings(s, ctx.actor, **values))
         return ErpSettingsPayload(erp=Erp.from_settings(row) if row else None, errors=errors)
 

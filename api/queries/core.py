@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.permissions import PerRecord, Requires
+from api.permissions import PerRecord, Requires, guarded
 from api.relay import Node, resolve_node
 from api.types.enums import PermissionLevel, Tool
 from api.types.sync import UserSummary
@@ -19,16 +19,22 @@ class ToolPermission:
     level: PermissionLevel
 
 
+READING_VIEWER = "Reading the viewer"
+
+
 @strawberry.type(description="The authenticated user and what they may do.")
 class Viewer:
-    user: UserSummary
-    is_accounting_approver: bool
-    can_push_to_accounting: bool
-    is_erp_connector: bool = strawberry.field(
+    # each field declares its policy entry (an object every signed-in user reads guards nothing)
+    user: UserSummary = guarded(SIGNED_IN, READING_VIEWER)
+    is_accounting_approver: bool = guarded(SIGNED_IN, READING_VIEWER)
+    can_push_to_accounting: bool = guarded(SIGNED_IN, READING_VIEWER)
+    is_erp_connector: bool = guarded(
+        SIGNED_IN,
+        READING_VIEWER,
         description="ADMIN on ERP Integrations and the ERP_CONNECTOR privilege: may acknowledge and fail "
-        "exports (the account a sync agent signs in with)."
+        "exports (the account a sync agent signs in with).",
     )
-    permissions: list[ToolPermission]
+    permissions: list[ToolPermission] = guarded(SIGNED_IN, READING_VIEWER)
 
 
 @strawberry.type
@@ -41,7 +47,7 @@ class CoreQueries:
     def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return resolve_node(info.context.session, info.context.actor, id)
 
-    @strawberry.field(permission_classes=[Requires(SIGNED_IN, "Reading the viewer")])
+    @strawberry.field(permission_classes=[Requires(SIGNED_IN, READING_VIEWER)])
     def viewer(self, info: Info) -> Viewer:
         user = info.context.user
         assert user is not None

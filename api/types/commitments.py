@@ -20,6 +20,7 @@ from api.types.projects import Project, WbsRefs, wbs_refs
 from api.types.sync import SyncInfo
 from models import commitments as m
 from models import registry
+from models.contract_totals import contract_totals, lines_total
 from models.enums import RecordType, Tool
 from models.policy import reading
 
@@ -112,7 +113,7 @@ class CommitmentChangeOrder(Audited, Node):
     @strawberry.field(description="Sum of the lines.")
     def total(self, info: Info) -> Decimal:
         rows = info.context.loaders.load(loaders.lines_by_change_order, self._pk)
-        return m.lines_total(rows)
+        return lines_total(rows)
 
     @strawberry.field
     def commitment(self, info: Info) -> Commitment:
@@ -189,9 +190,9 @@ class Commitment(Audited, Node):
         lines = load(loaders.lines_by_commitment, self._pk)
         change_orders = load(loaders.change_orders_by_commitment, self._pk)
         co_lines = [load(loaders.lines_by_change_order, co.id) for co in change_orders]
-        totals = m.commitment_totals(
+        totals = contract_totals(
             lines,
-            [(co.status, m.lines_total(rows)) for co, rows in zip(change_orders, co_lines, strict=True)],
+            [(co.status, lines_total(rows)) for co, rows in zip(change_orders, co_lines, strict=True)],
         )
         return CommitmentTotals(
             original_amount=totals.original,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # to a type checker each is the domain enum strawberry regist
         DivisionRule,
         ErpSystem,
         ExportStatus,
+        FileLayout,
         ImportKind,
         InvoiceStatus,
         Origin,
@@ -43,6 +44,12 @@ else:
     ExportStatus = strawberry.enum(enums.ExportStatus, name="ExportStatus")
     ImportKind = strawberry.enum(enums.ImportKind, name="ImportKind")
     DivisionRule = strawberry.enum(enums.DivisionRule, name="DivisionRule")
+    FileLayout = strawberry.enum(
+        enums.FileLayout,
+        name="FileLayout",
+        description="How the file connector lays an ERP entity's files out: NAMED (columns named as in the "
+        "mapping) or an import the ERP runs itself (docs/workflow.md, File layouts).",
+    )
 
 
 @strawberry.enum(name="PermissionLevel")

@@ -18,6 +18,7 @@ from api.types.projects import Project, WbsRefs, wbs_refs
 from api.types.sync import SyncInfo
 from models import prime_contracts as m
 from models import registry
+from models.contract_totals import contract_totals, lines_total
 from models.enums import RecordType, Tool
 from models.policy import reading
 
@@ -101,7 +102,7 @@ class PrimeContractChangeOrder(Audited, Node):
 
     @strawberry.field(description="Sum of the lines.")
     def total(self, info: Info) -> Decimal:
-        return m.lines_total(info.context.loaders.load(loaders.lines_by_prime_change_order, self._pk))
+        return lines_total(info.context.loaders.load(loaders.lines_by_prime_change_order, self._pk))
 
     @strawberry.field
     def prime_contract(self, info: Info) -> PrimeContract:
@@ -165,10 +166,10 @@ class PrimeContract(Audited, Node):
     def totals(self, info: Info) -> PrimeContractTotals:
         load = info.context.loaders.load
         change_orders = load(loaders.change_orders_by_prime_contract, self._pk)
-        totals = m.prime_contract_totals(
+        totals = contract_totals(
             load(loaders.lines_by_prime_contract, self._pk),
             [
-                (co.status, m.lines_total(load(loaders.lines_by_prime_change_order, co.id)))
+                (co.status, lines_total(load(loaders.lines_by_prime_change_order, co.id)))
                 for co in change_orders
             ],
         )

@@ -11,20 +11,24 @@ from strawberry.scalars import JSON
 
 from api.context import Info
 from api.errors import ErrorCodeType, UserError
-from api.permissions import check, denied
+from api.permissions import check, denied, guarded
 from api.relay import NODE_REGISTRY, Edge, Node, PageInfo, register_node, to_global_id
-from api.types.enums import Country, DivisionRule, ErpSystem, ExportStatus, RecordType, SyncStatus
+from api.types.enums import Country, DivisionRule, ErpSystem, ExportStatus, FileLayout, RecordType, SyncStatus
 from api.types.projects import Project
 from api.types.sync import SyncInfo
+from exporters import layouts as erp_layouts
 from models import erp as erp_model
 from models import registry, workflow
 from models.company import CompanySettings
 from models.enums import Tool
-from models.policy import ERP_SETTINGS, OUTBOX, reading
+from models.policy import DIGEST_DELIVERY, ERP_SETTINGS, OUTBOX, SIGNED_IN, reading
 from models.preflight import Blocker, Preflight
 from models.projects import Project as ProjectRow
 from models.sync import ErpExport as ErpExportRow
 from models.workflow import Digest, DigestGroup, DigestItem, format_wait
+
+READING_ERP = "Reading the ERP configuration"
+READING_CONNECTOR = "Reading the connector settings"
 
 
 def record_gid(record) -> strawberry.ID:
@@ -96,10 +100,21 @@ class SyncBlocker:
     message: str
     fix: str
     field: str | None
+    limit: str | None = strawberry.field(
+        default=None,
+        description="For a value that does not fit its target field, the field's limit as its file "
+        'layout states it ("String (50)", "Numeric (9,3)").',
+    )
 
     @classmethod
     def from_domain(cls, blocker: Blocker) -> SyncBlocker:
-        return cls(code=blocker.code, message=blocker.message, fix=blocker.fix, field=blocker.field)
+        return cls(
+            code=blocker.code,
+            message=blocker.message,
+            fix=blocker.fix,
+            field=blocker.field,
+            limit=blocker.limit,
+        )
 
 
 @strawberry.type
@@ -137,6 +152,14 @@ class ErpCapability:
     notes: str
 
 
+@strawberry.type(description="The layout one ERP entity's files are written in, and the layouts on offer.")
+class ErpEntityLayout:
+    entity: str = strawberry.field(description="The ERP entity, as exports name it (erpEntity).")
+    layout: FileLayout = strawberry.field(description="The layout its files are written in now.")
+    chosen: bool = strawberry.field(description="Chosen for this entity (else the company default applies).")
+    available: list[FileLayout]
+
+
 @strawberry.type(
     description="The approvers' daily digest e-mail: its schedule and mail server (each setting "
     "overridden by its COSTBRIDGE_SMTP_* / COSTBRIDGE_MAIL_SENDER environment variable when set)."
@@ -154,29 +177,40 @@ class DigestDelivery:
     configured: bool = strawberry.field(description="A server and a sender are known: the digest can go.")
 
 
-@strawberry.type(description="The ERP this company runs and how CostBridge talks to it.")
+@strawberry.type(
+    description="The ERP this company runs and how CostBridge talks to it: what it is to every signed-in "
+    "user; the connector and digest settings need ADMIN on ERP Integrations."
+)
 class Erp:
-    system: ErpSystem
-    system_name: str
-    country: Country
-    uses_phases: bool
-    cost_division_rule: DivisionRule = strawberry.field(
-        description="How cost codes roll up to the divisions the job-cost report subtotals by."
+    # each field declares its policy entry (an object every signed-in user reads guards nothing)
+    system: ErpSystem = guarded(SIGNED_IN, READING_ERP)
+    system_name: str = guarded(SIGNED_IN, READING_ERP)
+    country: Country = guarded(SIGNED_IN, READING_ERP)
+    uses_phases: bool = guarded(SIGNED_IN, READING_ERP)
+    cost_division_rule: DivisionRule = guarded(
+        SIGNED_IN,
+        READING_ERP,
+        description="How cost codes roll up to the divisions the job-cost report subtotals by.",
     )
-    cost_division_length: int = strawberry.field(description="The N of LEADING_CHARACTERS.")
-    direct_exports: bool = strawberry.field(
+    cost_division_length: int = guarded(SIGNED_IN, READING_ERP, description="The N of LEADING_CHARACTERS.")
+    direct_exports: bool = guarded(
+        SIGNED_IN,
+        READING_ERP,
         description="ERP direct exports: a sent record goes straight to the outbox without an approver "
-        "(projects and vendors still wait for the approver, who types their ERP key)."
+        "(projects and vendors still wait for the approver, who types their ERP key).",
     )
-    capabilities: list[ErpCapability]
-    out_of_scope: list[str]
+    capabilities: list[ErpCapability] = guarded(SIGNED_IN, READING_ERP)
+    out_of_scope: list[str] = guarded(SIGNED_IN, READING_ERP)
     _export_folder: strawberry.Private[str]
     _export_interval_seconds: strawberry.Private[int]
     _settings: strawberry.Private[CompanySettings]
 
-    @strawberry.field(description="The digest e-mail settings (ADMIN on ERP Integrations).")
-    def digest_delivery(self, info: Info) -> DigestDelivery | None:
-        check(info, ERP_SETTINGS, "Reading the digest e-mail settings")
+    @guarded(
+        DIGEST_DELIVERY,
+        "Reading the digest e-mail settings",
+        description="The digest e-mail settings (ADMIN on ERP Integrations).",
+    )
+    def digest_delivery(self) -> DigestDelivery | None:
         from exporters.digest_mail import MailConfig
 
         settings = self._settings
@@ -194,19 +228,39 @@ class Erp:
             configured=config.configured,
         )
 
-    @strawberry.field(
-        description="The file connector's output folder (on the server).",
+    @guarded(
+        ERP_SETTINGS, READING_CONNECTOR, description="The file connector's output folder (on the server)."
     )
-    def export_folder(self, info: Info) -> str | None:
-        check(info, ERP_SETTINGS, "Reading the connector settings")
+    def export_folder(self) -> str | None:
         return self._export_folder
 
-    @strawberry.field(
+    @guarded(
+        ERP_SETTINGS,
+        READING_CONNECTOR,
         description="Seconds between file connector runs while serving (0: on demand only).",
     )
-    def export_interval_seconds(self, info: Info) -> int | None:
-        check(info, ERP_SETTINGS, "Reading the connector settings")
+    def export_interval_seconds(self) -> int | None:
         return self._export_interval_seconds
+
+    @guarded(
+        ERP_SETTINGS,
+        READING_CONNECTOR,
+        description="The file connector's default layout for this ERP; entities it has no confirmed layout "
+        "for stay NAMED (ADMIN on ERP Integrations, like the connector's other settings).",
+    )
+    def file_layout(self) -> FileLayout | None:
+        return erp_layouts.default_layout(self._settings)
+
+    @guarded(
+        ERP_SETTINGS,
+        READING_CONNECTOR,
+        description="Per ERP entity, the layout its files are written in (ADMIN on ERP Integrations).",
+    )
+    def file_layouts(self) -> list[ErpEntityLayout] | None:
+        return [
+            ErpEntityLayout(entity=e.entity, layout=e.layout, chosen=e.chosen, available=list(e.available))
+            for e in erp_layouts.entity_layouts(self._settings)
+        ]
 
     @classmethod
     def from_settings(cls, settings: CompanySettings) -> Erp:

@@ -1,6 +1,9 @@
-"""The file connector (the default): writes every pending ERP export into ERP-importable CSV
-files, one file per ERP entity per run, columns named as in the mapping tables, then acknowledges
-the exports.
+"""The file connector (the default): writes every pending ERP export into ERP-importable files,
+one file per ERP entity per run, then acknowledges the exports. Each entity's file is laid out as
+the company chose (``exporters.layouts``): ``named`` CSV, columns named as in the mapping tables, or
+the layout of an import the ERP runs itself (a Sage 100 Data Integration Suite template, ...), one
+file per job where that layout has no job column. A layout only changes where the values go; an
+export whose values do not fit its layout is failed with the reasons, never cut to fit.
 
 Each export reaches the ERP's folder in exactly one file, whatever happens: a crash at any point,
 the ERP importing, moving or deleting the files it picked up, two connector processes started at
@@ -39,6 +42,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from exporters.layout import Layout
+from exporters.layouts import export_problems, find, layout_for
 from exporters.mapping import payload_rows
 from exporters.tabular import neutralise
 from models.audit import acting_factory
@@ -57,7 +62,7 @@ from models.delivery import (
     renew_lease,
     unacknowledged,
 )
-from models.enums import ExportStatus
+from models.enums import ErpSystem, ExportStatus, FileLayout
 from models.errors import DomainError
 from models.export_root import resolve_export_folder
 from models.policy import connector
@@ -143,6 +148,36 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]
     return count
 
 
+def write_lines(path: Path, lines: Iterable[str]) -> int:
+    """Write a laid-out file at ``path`` line by line (line ends as they are) and fsync it and its
+    folder. Returns the lines written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(line)
+            count += 1
+        handle.flush()
+        os.fsync(handle.fileno())
+    _fsync_folder(path.parent)
+    return count
+
+
+@dataclass(frozen=True)
+class Group:
+    """The pending exports that go into one file."""
+
+    system: str
+    entity: str
+    profile: FileLayout  # the layout the file is written in
+    file_key: str | None  # the value of the layout's ``file_per`` column, when it has one
+    export_ids: list[int]
+
+    @property
+    def layout(self) -> Layout | None:
+        return find(self.profile, ErpSystem(self.system), self.entity)
+
+
 class _Run:
     """One connector run: the lease holder and the steps."""
 
@@ -201,40 +236,77 @@ class _Run:
 
     def screen(self) -> None:
         """Fail the pending exports whose ERP key another record took since they were accepted
-        (an ERP import, say): written, they would give the ERP one key for two records."""
+        (an ERP import, say): written, they would give the ERP one key for two records; and those
+        whose values do not fit the layout their entity is now written in."""
         with transaction(self.factory) as session:
             self.renew(session)
-            refused: list[tuple[int, str]] = []
+            settings = get_settings(session)
+            refused: list[tuple[int, list[str]]] = []
             for export in pending_exports(session, ACTOR):
+                layout = layout_for(settings, ErpSystem(export.erp_system), export.erp_entity)
+                problems = export_problems(layout, export.payload) if layout is not None else []
+                if problems:
+                    # the layout was changed since the record was accepted: failed, never cut to fit
+                    refused.append((export.id, [f"{p.message} {p.fix}" for p in problems]))
+                    continue
                 if not export.origin_id:
                     continue
                 record = load_record(session, export.record_type, export.record_id)
                 try:
                     claim_key(session, record, export.origin_id, field=None)
                 except DomainError as exc:
-                    refused.append((export.id, exc.message))
-            for export_id, message in refused:
-                fail_export(session, ACTOR, export_id, [message], connector=CONNECTOR)
+                    refused.append((export.id, [exc.message]))
+            for export_id, messages in refused:
+                fail_export(session, ACTOR, export_id, messages, connector=CONNECTOR)
                 self.result.failed.append(export_id)
 
-    def groups(self) -> list[tuple[str, str, list[int]]]:
-        """(ERP system, entity, export ids) of the pending exports, one group per file."""
+    def groups(self) -> list[Group]:
+        """The pending exports, one group per file: per ERP system and entity, and per value of
+        the layout's ``file_per`` column (a job) where its records have no such column."""
         with self.factory() as session:
+            settings = get_settings(session)
             rows = session.execute(
-                select(ErpExport.erp_system, ErpExport.erp_entity, ErpExport.id)
+                select(ErpExport.erp_system, ErpExport.erp_entity, ErpExport.id, ErpExport.payload)
                 .where(ErpExport.status == ExportStatus.PENDING)
                 .order_by(ErpExport.id)
             ).all()
-        groups: dict[tuple[str, str], list[int]] = {}
-        for system, entity, export_id in rows:
-            groups.setdefault((system, entity), []).append(export_id)
-        return [(system, entity, ids) for (system, entity), ids in groups.items()]
+        groups: dict[tuple[str, str, FileLayout, str | None], list[int]] = {}
+        for system, entity, export_id, payload in rows:
+            layout = layout_for(settings, ErpSystem(system), entity)
+            profile = layout.profile if layout is not None else FileLayout.NAMED
+            file_key = (
+                payload["header"].get(layout.file_per) if layout is not None and layout.file_per else None
+            )
+            groups.setdefault((system, entity, profile, file_key), []).append(export_id)
+        return [Group(*key, ids) for key, ids in groups.items()]
 
-    def deliver(self, system: str, entity: str, export_ids: list[int]) -> None:
+    def file_name(self, group: Group, first_id: int) -> str:
+        stamp = f"{self.now:%Y%m%dT%H%M%S}-{first_id:06d}"
+        layout = group.layout
+        if layout is None:
+            return f"{_slug(group.system)}-{_slug(group.entity)}-{stamp}.csv"
+        per = f"-{_slug(layout.file_per)}-{_slug(group.file_key or '')}" if layout.file_per else ""
+        base = f"{_slug(group.system)}-{_slug(group.entity)}-{layout.profile.value}{per}"
+        return f"{base}-{stamp}.{layout.extension}"
+
+    def write(self, group: Group, temp: Path, exports: Sequence[ErpExport]) -> int:
+        layout = group.layout
+        if layout is None:
+            columns: list[str] = []
+            rows: list[dict[str, str]] = []
+            for export in exports:
+                columns.extend(c for c in export.payload["columns"] if c not in columns)
+                rows.extend(payload_rows(export.payload))
+            return write_csv(temp, columns, rows)
+        written = write_lines(temp, layout.lines((export.payload for export in exports), self.now.date()))
+        return layout.data_rows(written)
+
+    def deliver(self, group: Group) -> None:
         """Write one file, journal it, make it visible, acknowledge it. Exports an agent closed
         meanwhile are left out and the file is written again."""
+        export_ids = group.export_ids
         while export_ids:
-            name = f"{_slug(system)}-{_slug(entity)}-{self.now:%Y%m%dT%H%M%S}-{export_ids[0]:06d}.csv"
+            name = self.file_name(group, export_ids[0])
             temp = self.folder / f".{name}.{self.holder[:12]}.tmp"
             with self.factory() as session:
                 exports = list(
@@ -247,12 +319,7 @@ class _Run:
             export_ids = [e.id for e in exports]
             if not export_ids:
                 return
-            columns: list[str] = []
-            rows: list[dict[str, str]] = []
-            for export in exports:
-                columns.extend(c for c in export.payload["columns"] if c not in columns)
-                rows.extend(payload_rows(export.payload))
-            count = write_csv(temp, columns, rows)
+            count = self.write(group, temp, exports)
             self.step("written")
             try:
                 with transaction(self.factory) as session:
@@ -344,8 +411,8 @@ def run_file_connector(
         run.step("recovered")
         run.screen()
         run.step("screened")
-        for system, entity, export_ids in run.groups():
-            run.deliver(system, entity, export_ids)
+        for group in run.groups():
+            run.deliver(group)
     except LeaseLost as exc:
         run.result.errors.append(f"stopped: {exc}")
     except Exception:

@@ -260,9 +260,16 @@ def accept(
         origin_id = typed_ids.get(typed.attribute)
     key = _typed_origin_id(session, record, origin_id)
     settings = get_settings(session)
-    _require_clear(session, record, settings, deciding=True)
+    # the typed key is in place while preflight looks at what the export would be (a file layout
+    # may need it numeric), and taken back if the record is refused
+    previous = record.origin_id
     if key is not None:
         record.origin_id = key
+    try:
+        _require_clear(session, record, settings, deciding=True)
+    except BlockedError:
+        record.origin_id = previous
+        raise
     export = _open_export(session, actor, record, settings, build_payload)
     record_event(session, record, "accept", target, actor, note)
     record.decided_at = utcnow()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 16:48:34.167084
+Create Date: 2026-11-27 18:04:29.694986
 """
 
 from alembic import op
@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('smtp_security', sa.String(length=16), nullable=False),
     sa.Column('smtp_username', sa.String(length=254), nullable=True),
     sa.Column('mail_sender', sa.String(length=254), nullable=True),
+    sa.Column('file_layouts', sa.JSON(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company_settings'))
