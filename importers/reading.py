@@ -21,8 +21,10 @@ from typing import Any
 import python_calamine
 
 from importers.errors import FileError
+from importers.headers import column_letter
 from importers.limits import ImportLimits
 from models.errors import ErrorCode
+from models.inputs import CONTROL_CHARACTERS
 
 WORKBOOK_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_EXTENSIONS = {".csv", ".txt", ".tsv"}
@@ -178,6 +180,7 @@ def _read_workbook(data: bytes, fmt: str, limits: ImportLimits) -> Sheet:
             if not any(any(c != "" for c in r) for r in rows):
                 continue
             merged = sheet.merged_cell_ranges or []
+            _refuse_control_characters(rows)
             return Sheet(rows=rows, format=fmt, merged=list(merged))
     raise FileError(ErrorCode.SHEET_EMPTY, "The workbook has no data: its sheets are empty")
 
@@ -241,4 +244,21 @@ def _read_csv(data: bytes) -> Sheet:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise FileError(ErrorCode.FILE_UNREADABLE, f"The CSV file cannot be read: {exc}") from None
+    if CONTROL_CHARACTERS.search(text):  # one scan of the text; the cells only when it finds one
+        _refuse_control_characters(rows)
     return Sheet(rows=rows, format="csv")
+
+
+def _refuse_control_characters(rows: list[list[Any]]) -> None:
+    """A cell holding a NUL byte (no database here stores one in text) or another control
+    character (it would garble the files the ERP reads) refuses the file, naming the cell."""
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            if cell.__class__ is str and (found := CONTROL_CHARACTERS.search(cell)):
+                raise FileError(
+                    ErrorCode.INVALID_VALUE,
+                    f"Row {i + 1}, column {column_letter(j)} holds a control character "
+                    f"(U+{ord(found.group(0)):04X}); remove it and upload the file again",
+                    row=i + 1,
+                    column=column_letter(j),
+                )
