@@ -563,3 +563,29 @@ def test_a_vendor_list_with_nul_and_control_characters_in_cells_is_refused_by_ro
         assert errors and errors[0]["row"] == 2 and errors[0]["code"] == "INVALID_VALUE", out
         session.expire_all()
         assert session.scalar(select(func.count()).select_from(Vendor)) == before
+
+
+AUDIT = """query($id: ID!, $after: String, $first: Int) {
+  auditTrail(recordId: $id, after: $after, first: $first) { edges { node { action } } } }"""
+
+
+def test_the_audit_trail_refuses_absurd_ids_cursors_and_page_sizes_and_outsiders(
+    client, admin, make_actor, world
+):
+    draft = world["draft"]
+    for variables, code in (
+        ({"id": KB10}, "INVALID_ID"),
+        ({"id": b64(f"PrimeContractChangeOrder:{2**70}")}, "INVALID_ID"),
+        ({"id": b64("PrimeContractChangeOrder:-1")}, "INVALID_ID"),
+        ({"id": "\x00"}, "INVALID_VALUE"),
+        ({"id": draft, "after": "not base64!"}, "INVALID_CURSOR"),
+        ({"id": draft, "after": b64(f"id:{2**70}")}, "INVALID_CURSOR"),
+        ({"id": draft, "after": KB10}, "INVALID_CURSOR"),
+        ({"id": draft, "first": 10_000}, "PAGE_SIZE_TOO_LARGE"),
+        ({"id": draft, "first": -5}, "PAGE_SIZE_TOO_LARGE"),
+    ):
+        body = gql(client, admin, AUDIT, variables)
+        assert body["errors"][0]["extensions"]["code"] == code, (variables, body)
+    outsider = make_actor("Olly Outsider", {Tool.ERP_INTEGRATIONS: A, Tool.COMMITMENTS: A})
+    body = gql(client, outsider, AUDIT, {"id": draft})
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["PERMISSION_DENIED"], body
