@@ -22,10 +22,12 @@ from typing import Any
 import python_calamine
 
 from importers.errors import FileError
+from importers.headers import column_letter
 from importers.limits import ImportLimits
 from importers.workbook_bounds import measure_workbook
 from importers.workbook_xml import check_shape, too_many_cells
 from models.errors import ErrorCode
+from models.inputs import CONTROL_CHARACTERS
 
 WORKBOOK_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_EXTENSIONS = {".csv", ".txt", ".tsv"}
@@ -122,6 +124,7 @@ def _read_workbook(data: bytes, zipped: bool, limits: ImportLimits) -> Sheet:
             if top:
                 rows[:0] = [[] for _ in range(top)]
             merged = sheet.merged_cell_ranges or []
+            _refuse_control_characters(rows)
             return Sheet(rows=rows, format=fmt, merged=list(merged))
     raise FileError(ErrorCode.SHEET_EMPTY, "The workbook has no data: its sheets are empty")
 
@@ -207,4 +210,21 @@ def _read_csv(data: bytes, limits: ImportLimits) -> Sheet:
         raise FileError(ErrorCode.FILE_UNREADABLE, f"The CSV file cannot be read: {exc}") from None
     widest = max(map(len, rows), default=0)
     check_shape(1, widest, limits)
+    if CONTROL_CHARACTERS.search(text):  # one scan of the text; the cells only when it finds one
+        _refuse_control_characters(rows)
     return Sheet(rows=rows, format="csv")
+
+
+def _refuse_control_characters(rows: list[list[Any]]) -> None:
+    """A cell holding a NUL byte (no database here stores one in text) or another control
+    character (it would garble the files the ERP reads) refuses the file, naming the cell."""
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            if cell.__class__ is str and (found := CONTROL_CHARACTERS.search(cell)):
+                raise FileError(
+                    ErrorCode.INVALID_VALUE,
+                    f"Row {i + 1}, column {column_letter(j)} holds a control character "
+                    f"(U+{ord(found.group(0)):04X}); remove it and upload the file again",
+                    row=i + 1,
+                    column=column_letter(j),
+                )

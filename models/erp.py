@@ -7,6 +7,7 @@ What each ERP does with each syncable record type is part of that type's entry i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -229,6 +230,9 @@ CLEARABLE_FIELDS = {
     "smtp_port": ("smtpPort", 0),
 }
 SMTP_SECURITY = ("NONE", "STARTTLS", "SSL")
+_NOT_IN_MAIL_SETTINGS = re.compile(r"[\x00-\x20\x7f\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_HOST_NAME = re.compile(r"[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+")
 
 
 def _set_mail_settings(settings: CompanySettings, values: dict[str, Any]) -> None:
@@ -244,6 +248,13 @@ def _set_mail_settings(settings: CompanySettings, values: dict[str, Any]) -> Non
         text = (value or "").strip() or None
         if text is not None and len(text) > max_len:
             raise DomainError(ErrorCode.INVALID_VALUE, f"{camel} is longer than {max_len} characters", camel)
+        if text is not None and _NOT_IN_MAIL_SETTINGS.search(text):
+            # a line break would let the value write its own SMTP command or mail header
+            raise DomainError(
+                ErrorCode.INVALID_VALUE, f"{camel} may not contain spaces or control characters", camel
+            )
+        if name == "smtp_host" and text is not None and not _HOST_NAME.fullmatch(text):
+            raise DomainError(ErrorCode.INVALID_VALUE, f"'{text}' is not a host name or IP address", camel)
         if name == "mail_sender" and text is not None and "@" not in text:
             raise DomainError(ErrorCode.INVALID_VALUE, f"'{text}' is not an e-mail address", camel)
         setattr(settings, name, text)
@@ -306,8 +317,14 @@ def update_erp_settings(
         folder = str(values["export_folder"]).strip()
         if not folder:
             raise DomainError(ErrorCode.REQUIRED, "The export folder cannot be empty", "exportFolder")
-        if len(folder) > 500:
+        if len(folder) > 500 or any(len(part.encode()) > 255 for part in re.split(r"[/\\]", folder)):
             raise DomainError(ErrorCode.INVALID_VALUE, "The export folder path is too long", "exportFolder")
+        if _CONTROL.search(folder):
+            raise DomainError(
+                ErrorCode.INVALID_VALUE,
+                "The export folder may not contain control characters",
+                "exportFolder",
+            )
         resolve_export_folder(folder)
         settings.export_folder = folder
     if "export_interval_seconds" in values:

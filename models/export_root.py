@@ -17,7 +17,12 @@ def export_root() -> Path:
 
 def resolve_export_folder(folder: str | Path) -> Path:
     root = export_root()
-    path = (root / folder).resolve()
+    try:
+        path = (root / folder).resolve()
+    except (ValueError, OSError):  # a NUL byte, a name too long, a symbolic link loop
+        raise DomainError(
+            ErrorCode.INVALID_VALUE, "The export folder is not a usable path", "exportFolder"
+        ) from None
     if not path.is_relative_to(root):
         raise DomainError(
             ErrorCode.PATH_OUTSIDE_ROOT,

@@ -6,6 +6,7 @@ Every parser raises a DomainError naming the field, so API, CLI and importers re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -34,8 +35,24 @@ def given(values: Mapping[str, Any], field: str, camel: str | None = None, *, cl
     return True
 
 
+# control characters other than tab and line breaks, and lone surrogates: PostgreSQL refuses NUL in
+# text, a surrogate is not UTF-8, and the rest garble the files the ERP reads
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def refuse_control_characters(text: str, field: str) -> str:
+    found = CONTROL_CHARACTERS.search(text)
+    if found:
+        raise DomainError(
+            ErrorCode.INVALID_VALUE,
+            f"{field} contains a control character (U+{ord(found.group(0)):04X})",
+            field,
+        )
+    return text
+
+
 def clean_text(value: str | None, field: str, *, required: bool = False, max_len: int = 200) -> str:
-    text = (value or "").strip()
+    text = refuse_control_characters((value or "").strip(), field)
     if required and not text:
         raise DomainError(ErrorCode.REQUIRED, f"{field} is required", field)
     if len(text) > max_len:

@@ -20,6 +20,7 @@ INTROSPECTION_DISABLED) and, for counted limits, the count and the limit in its 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
@@ -58,6 +59,12 @@ INTROSPECTION_FIELDS = {"__schema", "__type"}
 _CONNECTION_LISTS = {"nodes", "edges"}
 
 
+# text no database here can store (PostgreSQL refuses NUL in text; a lone surrogate is not UTF-8),
+# refused before any resolver runs so no driver ever sees it
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = "contains a NUL character or a lone surrogate, which text cannot hold"
+
+
 def refusal(code: ErrorCode, message: str, **extensions: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code.value, **extensions})
 
@@ -94,6 +101,7 @@ class _Counter(Visitor):
         self.aliases = 0
         self.introspection = False
         self.longest_string = 0
+        self.unstorable_string = False
         self.selection_sets: list[SelectionSetNode] = []
 
     def enter_field(self, node: FieldNode, *_args) -> None:
@@ -114,6 +122,7 @@ class _Counter(Visitor):
 
     def enter_string_value(self, node: StringValueNode, *_args) -> None:
         self.longest_string = max(self.longest_string, len(node.value))
+        self.unstorable_string = self.unstorable_string or bool(UNSTORABLE.search(node.value))
 
 
 class _SameNames:
@@ -151,12 +160,12 @@ class _SameNames:
         return counts
 
 
-def _strings(value: Any, path: str) -> Iterator[tuple[str, int]]:
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     stack = [(value, path)]
     while stack:
         item, where = stack.pop()
         if isinstance(item, str):
-            yield where, len(item)
+            yield where, item
         elif isinstance(item, Mapping):
             stack.extend((v, f"{where}.{k}") for k, v in item.items())
         elif isinstance(item, list | tuple):
@@ -290,13 +299,18 @@ def check_operation(
             f"the limit is {settings.max_string_length:,}",
             limit=settings.max_string_length,
         )
-    for where, length in _strings(variables or {}, "variables"):
-        if length > settings.max_string_length:
+    if counter.unstorable_string:
+        raise refusal(ErrorCode.INVALID_VALUE, f"A string in the document {UNSTORABLE_MESSAGE}")
+    for where, text in _strings(variables or {}, "variables"):
+        if len(text) > settings.max_string_length:
             raise refusal(
                 ErrorCode.VALUE_TOO_LONG,
-                f"{where} has {length:,} characters; the limit is {settings.max_string_length:,}",
+                f"{where} has {len(text):,} characters; the limit is {settings.max_string_length:,}",
                 limit=settings.max_string_length,
+                field=where,
             )
+        if UNSTORABLE.search(text):
+            raise refusal(ErrorCode.INVALID_VALUE, f"{where} {UNSTORABLE_MESSAGE}", field=where)
     if counter.introspection and settings.production and not INTROSPECT_IN_PRODUCTION.allows(actor):
         raise refusal(
             ErrorCode.INTROSPECTION_DISABLED,

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from models import registry
 from models.errors import DomainError, ErrorCode
+from models.inputs import CONTROL_CHARACTERS
 
 MAX_ORIGIN_ID = 64
 
@@ -61,6 +62,9 @@ def clean_key(key: str | None, label: str, field: str | None) -> str | None:
         raise DomainError(
             ErrorCode.INVALID_VALUE, f"The {label} is longer than {MAX_ORIGIN_ID} characters", field
         )
+    if CONTROL_CHARACTERS.search(text_) or "\t" in text_ or "\n" in text_ or "\r" in text_:
+        # the key lands in the ERP's import files, one field of one line
+        raise DomainError(ErrorCode.INVALID_VALUE, f"The {label} contains a control character", field)
     return text_
 
 

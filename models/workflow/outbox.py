@@ -20,6 +20,9 @@ from models.sync import ErpExport
 from models.workflow import keys
 from models.workflow.transitions import check_transition, record_event
 
+MAX_FAILURE_MESSAGES = 100
+MAX_FAILURE_MESSAGE_LENGTH = 2000
+
 
 def get_export(session: Session, actor: Actor, export_id: int, *, for_update: bool = False) -> ErpExport:
     """One outbox row (STANDARD on ERP Integrations), or EXPORT_NOT_FOUND."""
@@ -131,6 +134,14 @@ def fail_export(
     with the record until it is accepted again. Failing a failed export returns it unchanged."""
     require(actor, CONNECTOR, "Failing an ERP export")
     texts = [m.strip() for m in messages if m and m.strip()]
+    if len(texts) > MAX_FAILURE_MESSAGES or any(len(t) > MAX_FAILURE_MESSAGE_LENGTH for t in texts):
+        # they are stored on the record, the export and its history, and shown to every reader
+        raise DomainError(
+            ErrorCode.INVALID_VALUE,
+            f"At most {MAX_FAILURE_MESSAGES} messages of at most "
+            f"{MAX_FAILURE_MESSAGE_LENGTH} characters each",
+            "messages",
+        )
     export = get_export(session, actor, export_id, for_update=True)
     if export.status == ExportStatus.FAILED:
         return export
