@@ -54,13 +54,15 @@ class CostBridgeSchema(strawberry.Schema):
         return None
 
 
+VALIDATION_CACHE_SIZE = 256
+
 schema = CostBridgeSchema(
     query=Query,
     mutation=Mutation,
     types=_node_types(),
     config=StrawberryConfig(auto_camel_case=True),
     # limits first: a refused document is never validated; then validation, cached by document
-    extensions=[OperationLimits, lambda: ValidationCache(maxsize=256)],
+    extensions=[OperationLimits, lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE)],
 )
 
 
