@@ -3,8 +3,8 @@ misbehave and work that is heavy, on both databases:
 
 - twenty clients that send headers and withhold the body do not stop a normal request from
   answering in under 3 s, and are dropped (408) when they stay silent;
-- /healthz keeps answering (median under 250 ms, none held 5 s) during a 100,000-row job-cost import
-  and during heavy job-cost reports over those rows;
+- /healthz answers with a p95 under 500 ms during a 100,000-row job-cost import and during heavy
+  job-cost reports over those rows;
 - a 60 MiB chunked body is refused with 413 while the server's memory grows by under 100 MiB;
 - on PostgreSQL, ``--workers 2`` runs two API processes over one database, without the connector.
 
@@ -234,15 +234,8 @@ class HealthProbe:
         self._stop.set()
         self._thread.join(60)
 
-    def assert_responsive(self, minimum_answers: int) -> None:
-        """The loop kept answering: enough answers, a typical one fast, none held for seconds.
-
-        A blocked loop shows as few answers and one as long as the work; a loaded CI machine shows as
-        an odd slow answer, which the median and the generous ceiling let through."""
-        latencies = sorted(self.latencies)
-        assert len(latencies) >= minimum_answers, latencies
-        assert statistics.median(latencies) < 0.25, latencies[-10:]
-        assert latencies[-1] < 5.0, latencies[-10:]
+    def p95(self) -> float:
+        return statistics.quantiles(self.latencies, n=20)[-1]
 
 
 IMPORT = (
@@ -268,7 +261,8 @@ def test_health_stays_fast_during_a_large_import_and_heavy_reports(live):
         assert "data" in response.json(), response.text[:2000]
         payload = response.json()["data"]["importJobCosts"]
         assert payload["errors"] == [] and payload["importRun"]["counts"]["create"] == ROWS, payload
-        probe.assert_responsive(minimum_answers=20)
+        assert len(probe.latencies) >= 20, probe.latencies
+        assert probe.p95() < 0.5, sorted(probe.latencies)[-10:]
 
         results: list[dict] = []
 
@@ -290,7 +284,8 @@ def test_health_stays_fast_during_a_large_import_and_heavy_reports(live):
                 "jtdCost": str(total),
                 "directCosts": str(total),
             }
-        probe.assert_responsive(minimum_answers=5)
+        assert len(probe.latencies) >= 5, probe.latencies
+        assert probe.p95() < 0.5, sorted(probe.latencies)[-10:]
 
 
 def _rss(pid: int) -> int:
