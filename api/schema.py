@@ -1,4 +1,5 @@
-"""The strawberry schema: Query and Mutation composed from one mixin per area, plus the limits
+"""The strawberry schema: Query and Mutation composed from one mixin per area, Subscription
+(``api.subscriptions``), plus the limits
 (tokens, fields, aliases, depth, cost, string lengths: ``api.serving.limits``) that keep a public
 GraphQL endpoint safe."""
 
@@ -18,6 +19,7 @@ from api.queries.reports import ReportQueries
 from api.queries.workflow import WorkflowQueries
 from api.relay import NODE_REGISTRY
 from api.serving.limits import OperationLimits
+from api.subscriptions.fields import Subscription
 
 
 @strawberry.type
@@ -46,6 +48,7 @@ class CostBridgeSchema(strawberry.Schema):
 schema = CostBridgeSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=_node_types(),
     config=StrawberryConfig(auto_camel_case=True),
     # limits first: a refused document is never validated; then validation, cached by document
