@@ -180,15 +180,22 @@ def _collect_flushed(session: Session, _flush: UOWTransaction) -> None:
     Records born with a status (loaded from the ERP) are not transitions and are not announced."""
     from models.sync import ErpExport, SyncEvent
 
+    transitions: list[Any] = []
+    exports: list[Any] = []
     for obj in session.new:
         if isinstance(obj, SyncEvent):
             if obj.from_status is not None:
-                publish(session, sync_notice(str(obj.record_type), obj.record_id, str(obj.to_status), obj.id))
+                transitions.append(obj)
         elif isinstance(obj, ErpExport):
-            publish(session, _outbox_notice(obj))
+            exports.append(obj)
     for obj in session.dirty:
         if isinstance(obj, ErpExport) and inspect(obj).attrs.status.history.has_changes():
-            publish(session, _outbox_notice(obj))
+            exports.append(obj)
+    # in the order they happened: each record's history is in id order
+    for row in sorted(transitions, key=lambda e: e.id):
+        publish(session, sync_notice(str(row.record_type), row.record_id, str(row.to_status), row.id))
+    for row in sorted(exports, key=lambda e: e.id):
+        publish(session, _outbox_notice(row))
 
 
 def _outbox_notice(export: Any) -> Notice:

@@ -121,9 +121,14 @@ class SignedInUser:
     levels: Mapping[Tool, PermissionLevel]
     # when the token that signed the user in stops working (None: never)
     token_expires_at: dt.datetime | None = None
+    # the token's last use was due to be recorded and the database was too busy: the next request
+    # should record it (so this sign-in is not one to remember)
+    last_use_pending: bool = False
 
     @classmethod
-    def of(cls, user: User, token_expires_at: dt.datetime | None = None) -> SignedInUser:
+    def of(
+        cls, user: User, token_expires_at: dt.datetime | None = None, last_use_pending: bool = False
+    ) -> SignedInUser:
         return cls(
             id=user.id,
             name=user.name,
@@ -132,6 +137,7 @@ class SignedInUser:
             active=user.active,
             levels=MappingProxyType({p.tool: PermissionLevel(p.level) for p in user.permissions}),
             token_expires_at=token_expires_at,
+            last_use_pending=last_use_pending,
         )
 
     @property
@@ -167,7 +173,8 @@ def authenticate(session: Session, token: str, now: dt.datetime | None = None) -
 
 def _authenticate(
     session: Session, token: str, now: dt.datetime | None = None
-) -> tuple[User, dt.datetime | None] | None:
+) -> tuple[User, dt.datetime | None, bool] | None:
+    """(user, the token's expiry, whether its last-use stamp was due and skipped), or None."""
     if not token:
         return None
     found = session.execute(
@@ -181,6 +188,7 @@ def _authenticate(
     now = now or utcnow()
     if not api_token.usable(now):
         return None
+    pending = False
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USE_RESOLUTION:
         stamp = (
             update(ApiToken)
@@ -193,8 +201,8 @@ def _authenticate(
         )
         # the stamp waits for no other writer: while the database is busy (a long import on
         # SQLite) it is skipped, and the next request a minute on records it
-        commit_if_not_busy(session, lambda s: s.execute(stamp))
-    return user, api_token.expires_at
+        pending = not commit_if_not_busy(session, lambda s: s.execute(stamp))
+    return user, api_token.expires_at, pending
 
 
 def issue_token(

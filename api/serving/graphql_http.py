@@ -44,7 +44,7 @@ def request_id_of(request: Request) -> str:
 
 class GraphQLEndpoint(GraphQL):
     graphql_transport_ws_handler_class = SubscriptionHandler
-    websocket_adapter_class = BoundedAdapter  # type: ignore[assignment]
+    websocket_adapter_class = BoundedAdapter
 
     def __init__(self, schema, services: Services) -> None:
         settings = services.settings

@@ -48,12 +48,12 @@ class TokenCache:
         with self._lock:
             entry = self._entries.get(key)
         if entry is not None:
-            fresh_until, user = entry
-            if now < fresh_until and (user.token_expires_at is None or user.token_expires_at > utcnow()):
-                return user
+            fresh_until, known = entry
+            if now < fresh_until and (known.token_expires_at is None or known.token_expires_at > utcnow()):
+                return known
         user = users.sign_in(session, token)
         with self._lock:
-            if user is None:
+            if user is None or user.last_use_pending:
                 self._entries.pop(key, None)
             else:
                 self._entries[key] = (now + self.ttl, user)

@@ -35,7 +35,9 @@ from models.sync import SyncEvent
 
 
 def sync_visible(notice: Notice, actor: Actor) -> bool:
-    return notice.kind is NoticeKind.SYNC and reading(registry.spec(notice.record_type).tool).allows(actor)
+    return notice.kind is NoticeKind.SYNC and reading(registry.spec(str(notice.record_type)).tool).allows(
+        actor
+    )
 
 
 def outbox_visible(notice: Notice, actor: Actor) -> bool:
@@ -51,7 +53,7 @@ def import_visible(notice: Notice, actor: Actor, run_id: int | None) -> bool:
     kind = notice.detail.get("kind")
     if notice.id != run_id or kind not in ImportKindEnum.__members__:
         return False
-    return reading_import_run(kind).allows(actor)
+    return reading_import_run(ImportKindEnum(str(kind))).allows(actor)
 
 
 @strawberry.type(
@@ -69,11 +71,11 @@ class SyncStatusChange:
 
     @classmethod
     def from_notice(cls, notice: Notice) -> SyncStatusChange:
-        spec = registry.spec(notice.record_type)
+        spec = registry.spec(str(notice.record_type))
         return cls(
             record_type=spec.record_type,
             record_id=to_global_id(spec.type_name, notice.id),
-            status=SyncStatus(notice.status),
+            status=SyncStatus(str(notice.status)),
             project_id=to_global_id("Project", notice.project_id) if notice.project_id else None,
             _notice=notice,
         )
@@ -86,7 +88,7 @@ class SyncStatusChange:
         "null if it no longer exists."
     )
     def record(self, info: Info) -> Node | None:
-        spec = registry.spec(self._notice.record_type)
+        spec = registry.spec(str(self._notice.record_type))
         entry = NODE_REGISTRY[spec.type_name]
         row = info.context.session.get(spec.model, self._notice.id)
         return entry.convert(row) if row is not None else None
@@ -115,8 +117,8 @@ class OutboxChange:
 
         return cls(
             export_id=to_global_id("ErpExport", notice.id),
-            status=ExportStatusEnum(notice.status),
-            record_type=registry.spec(notice.record_type).record_type,
+            status=ExportStatusEnum(str(notice.status)),
+            record_type=registry.spec(str(notice.record_type)).record_type,
             _notice=notice,
         )
 
@@ -170,7 +172,7 @@ class ImportRunProgress:
         finished = bool(d.get("finished"))
         return cls(
             import_run_id=to_global_id("ImportRun", notice.id),
-            kind=ImportKindEnum(d.get("kind")),
+            kind=ImportKindEnum(str(d.get("kind"))),
             file_name=str(d.get("file", "")),
             phase=ImportPhase(str(notice.status).upper()),
             label=str(d.get("label", "")),
@@ -198,7 +200,7 @@ class ImportRunProgress:
 
 
 async def _events(info: Info, wants, convert) -> AsyncGenerator[Any, None]:
-    connection = info.context
+    connection: Any = info.context  # the WebSocket connection (api.subscriptions.ws.Connection)
     async for notice in connection.notices(lambda n: wants(n, connection.actor)):
         yield convert(notice)
 

@@ -39,7 +39,7 @@ LISTEN_READY_SECONDS = 5.0
 def _connect_params(engine: Engine) -> dict[str, Any]:
     _args, params = engine.dialect.create_connect_args(engine.url)
     params.pop("context", None)
-    return params
+    return dict(params)
 
 
 class Overflow(Exception):

@@ -29,7 +29,7 @@ import logging
 from collections.abc import AsyncGenerator, Callable
 from inspect import isawaitable
 from json import JSONDecodeError
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     ExecutionResult,
@@ -129,7 +129,7 @@ class BoundedAdapter(ASGIWebSocketAdapter):
     """Reads text messages up to a size; a larger one closes the connection (1009)."""
 
     async def iter_json(self, *, ignore_parsing_errors: bool = False):
-        max_bytes = self.view.services.settings.ws_max_message_bytes
+        max_bytes = cast(Any, self.view).services.settings.ws_max_message_bytes
         try:
             while self.ws.application_state != WebSocketState.DISCONNECTED:
                 message = await self.ws.receive()
@@ -151,22 +151,30 @@ class BoundedAdapter(ASGIWebSocketAdapter):
 
 
 def _coded(errors: list[GraphQLError], request_id: str) -> list[dict[str, Any]]:
-    return [e.formatted for e in coded_errors(errors, request_id) or []]
+    return [dict(e.formatted) for e in coded_errors(errors, request_id) or []]
 
 
-def _error_of(exc: BaseException, request_id: str, field: str | None = None) -> dict[str, Any]:
+def _error_of(exc: Exception, request_id: str, field: str | None = None) -> dict[str, Any]:
     """A coded error for an exception raised while subscribing or between events."""
     if isinstance(exc, GraphQLError):
-        return coded_error(exc, request_id).formatted
+        return dict(coded_error(exc, request_id).formatted)
     error = located_error(exc, None, [field] if field else None)
-    return coded_error(error, request_id).formatted
+    return dict(coded_error(error, request_id).formatted)
+
+
+async def _send(operation: Operation, message: dict[str, Any]) -> None:
+    await operation.send_operation_message(cast(Any, message))
 
 
 class SubscriptionHandler(BaseGraphQLTransportWSHandler):
     """strawberry's graphql-transport-ws handler, with the sign-in, the bounds and the execution
     path described above."""
 
-    context: Connection
+    context: Connection  # type: ignore[assignment]  # the view's get_context makes one
+
+    @property
+    def _graphql_schema(self) -> Any:
+        return cast(Any, self.schema)._schema
 
     # --- messages ----------------------------------------------------------------------------
 
@@ -233,7 +241,9 @@ class SubscriptionHandler(BaseGraphQLTransportWSHandler):
                 "complete one first",
                 limit=self.max_subscriptions_per_connection,
             )
-            await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+            await self.send_message(
+                cast(Any, {"id": message["id"], "type": "error", "payload": [error.formatted]})
+            )
             return
         await super().handle_subscribe(message)
 
@@ -254,8 +264,9 @@ class SubscriptionHandler(BaseGraphQLTransportWSHandler):
             if isawaitable(stream):
                 stream = await stream
             if isinstance(stream, ExecutionResult):
-                await operation.send_operation_message(
-                    {"id": operation.id, "type": "error", "payload": _coded(stream.errors or [], rid)}
+                await _send(
+                    operation,
+                    {"id": operation.id, "type": "error", "payload": _coded(stream.errors or [], rid)},
                 )
                 return
             async with aclosing(stream):
@@ -270,10 +281,8 @@ class SubscriptionHandler(BaseGraphQLTransportWSHandler):
                         busy = refusal(ErrorCode.SERVER_BUSY, "The server was too busy to deliver an event")
                         result = {"data": None, "errors": [busy.formatted]}
                     if result is not None:
-                        await operation.send_operation_message(
-                            {"id": operation.id, "type": "next", "payload": result}
-                        )
-            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+                        await _send(operation, {"id": operation.id, "type": "next", "payload": result})
+            await _send(operation, {"id": operation.id, "type": "complete"})
         except asyncio.CancelledError:
             raise
         except Unauthenticated:
@@ -284,13 +293,13 @@ class SubscriptionHandler(BaseGraphQLTransportWSHandler):
                 ErrorCode.SUBSCRIPTION_TOO_SLOW,
                 "The subscription fell too far behind and was stopped; subscribe again and re-read",
             )
-            await self._send_error(operation, [error.formatted])
+            await self._send_error(operation, [dict(error.formatted)])
         except Exception as exc:
             await self._send_error(operation, [_error_of(exc, rid, field)])
 
     async def _send_error(self, operation: Operation, payload: list[dict[str, Any]]) -> None:
         try:
-            await operation.send_operation_message({"id": operation.id, "type": "error", "payload": payload})
+            await _send(operation, {"id": operation.id, "type": "error", "payload": payload})
         except Exception:  # the client is gone
             self.operations.pop(operation.id, None)
 
@@ -304,11 +313,16 @@ class SubscriptionHandler(BaseGraphQLTransportWSHandler):
         try:
             document = parse_document(operation.query, settings)
             check_operation(
-                document, self.schema._schema, variables, operation.operation_name, settings, connection.actor
+                document,
+                self._graphql_schema,
+                variables,
+                operation.operation_name,
+                settings,
+                connection.actor,
             )
         except GraphQLError as exc:
             return coded_errors([exc], rid) or []
-        errors = validate_document(self.schema._schema, document, tuple(specified_rules))
+        errors = validate_document(self._graphql_schema, document, tuple(specified_rules))
         if errors:
             return coded_errors(errors, rid) or []
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -324,7 +338,7 @@ class SubscriptionHandler(BaseGraphQLTransportWSHandler):
                 )
             ]
         built = Executor.build(
-            self.schema._schema,
+            self._graphql_schema,
             document,
             context_value=connection,
             raw_variable_values=variables,
@@ -359,7 +373,7 @@ class SubscriptionHandler(BaseGraphQLTransportWSHandler):
             event_executor.context_value = context
             result: Any = execute_subscription_event(event_executor)
             if isawaitable(result):
-                result = run_coroutine(result)
+                result = run_coroutine(cast(Any, result))
             answer: dict[str, Any] = {"data": result.data}
             if result.errors:
                 answer["errors"] = _coded(result.errors, connection.request_id)

@@ -11,7 +11,7 @@ from api.dataloaders import sync as sync_loaders
 from api.relay import to_global_id
 from api.types.enums import Origin, RecordType, SyncStatus
 from models.sync import SyncEvent, SyncState
-from models.users import User
+from models.users import SignedInUser, User
 
 
 @strawberry.type(name="UserSummary", description="Who did something: enough to show a name.")
@@ -21,7 +21,7 @@ class UserSummary:
     email: str
 
     @classmethod
-    def from_row(cls, row: User) -> UserSummary:
+    def from_row(cls, row: User | SignedInUser) -> UserSummary:
         return cls(id=to_global_id("User", row.id), name=row.name, email=row.email)
 
 
