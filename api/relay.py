@@ -109,12 +109,10 @@ def register_node(
 
 
 def resolve_node(session: Session, actor: Actor, gid: strawberry.ID):
-    """The object an ID names, if the actor may read it; None for an unknown or malformed ID; a
-    PERMISSION_DENIED error (raised) when the policy refuses."""
-    try:
-        type_name, pk = from_global_id(gid)
-    except DomainError:
-        return None
+    """The object an ID names, if the actor may read it; None for a well-formed ID that names
+    nothing (no such row, or a type this API does not have); an INVALID_ID error (raised) for
+    anything that is not an ID of this API, and a PERMISSION_DENIED error when the policy refuses."""
+    type_name, pk = from_global_id(gid)
     entry = NODE_REGISTRY.get(type_name)
     if entry is None:
         return None

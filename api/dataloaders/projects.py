@@ -8,19 +8,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.dataloaders import by_id, group_by, keys_from
-from models.budgets import BudgetLine
+from models.budgets import Budget, BudgetLine
 from models.commitments import Commitment, CommitmentChangeOrderLine, CommitmentLine
 from models.costs import DirectCost
 from models.invoices import SubcontractorInvoiceLine
+from models.natural_sort import natural_sort_key
 from models.projects import Project, ProjectCostCode, SubJob
 from models.wbs import CostCode
 
 
 @keys_from((Project, "id"))
 def sub_jobs_by_project(session: Session, project_ids: Sequence[int]) -> list[list[SubJob]]:
-    rows = session.scalars(
-        select(SubJob).where(SubJob.project_id.in_(set(project_ids))).order_by(SubJob.number)
-    ).all()
+    rows = sorted(
+        session.scalars(select(SubJob).where(SubJob.project_id.in_(set(project_ids)))),
+        key=lambda r: (natural_sort_key(r.number), r.number),
+    )
     return group_by(rows, lambda r: r.project_id, project_ids)
 
 
@@ -35,7 +37,7 @@ def sub_jobs(session: Session, keys: Sequence[int]) -> list[SubJob | None]:
     return by_id(session, SubJob, keys)
 
 
-@keys_from((Commitment, "project_id"))
+@keys_from((Commitment, "project_id"), (Budget, "project_id"))
 def projects(session: Session, keys: Sequence[int]) -> list[Project | None]:
     return by_id(session, Project, keys)
 

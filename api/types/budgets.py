@@ -10,8 +10,10 @@ from sqlalchemy.orm import object_session
 
 from api.context import Info
 from api.dataloaders import budgets as loaders
+from api.dataloaders import projects as project_loaders
+from api.permissions import check
 from api.relay import Node, register_node, to_global_id
-from api.types.projects import WbsRefs, wbs_refs
+from api.types.projects import Project, WbsRefs, wbs_refs
 from api.types.sync import SyncInfo
 from models import budgets as m
 from models import registry
@@ -124,12 +126,25 @@ class Budget(Node):
     locked: bool
     sync: SyncInfo
     _pk: strawberry.Private[int]
+    _project_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: m.Budget) -> Budget:
         return cls(
-            id=to_global_id(BUDGET, row.id), locked=row.locked, sync=SyncInfo.from_row(row), _pk=row.id
+            id=to_global_id(BUDGET, row.id),
+            locked=row.locked,
+            sync=SyncInfo.from_row(row),
+            _pk=row.id,
+            _project_id=row.project_id,
         )
+
+    @strawberry.field(
+        description="The project this budget belongs to (lockBudget and the budget export take its id)."
+    )
+    def project(self, info: Info) -> Project | None:
+        check(info, reading(Tool.PROJECT_ADMIN), "Reading the project")
+        row = info.context.loaders.load(project_loaders.projects, self._project_id)
+        return Project.from_row(row) if row is not None else None
 
     def _parts(self, info: Info):
         load = info.context.loaders.load
