@@ -115,14 +115,12 @@ def test_a_malformed_id_in_any_mutation_is_a_payload_error(gql):
 
 
 def test_node_answers_a_malformed_id_with_invalid_id_and_an_unknown_one_with_null(gql):
-    body = gql.execute(
-        '{ bad: node(id: "garbage!") { id } unknown: node(id: "%s") { id } }'
-        % to_global_id("Project", 999_999)
-    )
+    query = "query($a: ID!, $b: ID!) { bad: node(id: $a) { id } unknown: node(id: $b) { id } }"
+    body = gql.execute(query, {"a": "garbage!", "b": to_global_id("Project", 999_999)})
     assert body["data"] == {"bad": None, "unknown": None}
     (error,) = body["errors"]
     assert error["path"] == ["bad"] and error["extensions"]["code"] == "INVALID_ID"
-    out_of_range = gql.execute('{ node(id: "%s") { id } }' % to_global_id("Project", 2**40))
+    node = "query($id: ID!) { node(id: $id) { id } }"
+    out_of_range = gql.execute(node, {"id": to_global_id("Project", 2**40)})
     assert out_of_range["errors"][0]["extensions"]["code"] == "INVALID_ID"
-    other_type = gql.execute('{ node(id: "%s") { id } }' % to_global_id("NoSuchType", 1))
-    assert other_type == {"data": {"node": None}}
+    assert gql.execute(node, {"id": to_global_id("NoSuchType", 1)}) == {"data": {"node": None}}
