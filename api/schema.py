@@ -9,6 +9,8 @@ import strawberry
 from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from api import plain_fields
+from api.completion import CompilingExecutor
 from api.mutations.imports import ImportMutations
 from api.mutations.records import RecordMutations
 from api.mutations.workflow import WorkflowMutations
@@ -51,9 +53,15 @@ schema = CostBridgeSchema(
     subscription=Subscription,
     types=_node_types(),
     config=StrawberryConfig(auto_camel_case=True),
+    # lists of plain objects are completed through plans (api.completion)
+    execution_context_class=CompilingExecutor,
     # limits first: a refused document is never validated; then validation, cached by document
     extensions=[OperationLimits, lambda: ValidationCache(maxsize=256)],
 )
+
+
+# the fields of listed objects resolve without strawberry's per-field wrapper (api.plain_fields)
+plain_fields.install(schema._schema)
 
 
 def schema_sdl() -> str:
