@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from sqlalchemy import or_, select
+from sqlalchemy.orm import defer
 
 from api.context import Info
 from api.permissions import Requires
@@ -41,7 +42,10 @@ class RecordQueries:
         sync_status: SyncStatus | None = None,
         active: bool | None = None,
     ) -> Connection[Project] | None:
-        stmt = select(m.Project).order_by(m.Project.number, m.Project.id)
+        # the ERP's messages are read by their own loader, when selected
+        stmt = (
+            select(m.Project).options(defer(m.Project.sync_messages)).order_by(m.Project.number, m.Project.id)
+        )
         if search:
             like = _like(search)
             stmt = stmt.where(

@@ -96,7 +96,7 @@ class BudgetModification(Node):
             id=to_global_id(BUDGET_MODIFICATION, row.id),
             amount=row.amount,
             notes=row.notes,
-            sync=SyncInfo.from_row(row),
+            sync=SyncInfo.from_row(row, RecordType.BUDGET_MODIFICATION),
             _pk=row.id,
             _from_line_id=row.from_line_id,
             _to_line_id=row.to_line_id,
@@ -133,7 +133,7 @@ class Budget(Node):
         return cls(
             id=to_global_id(BUDGET, row.id),
             locked=row.locked,
-            sync=SyncInfo.from_row(row),
+            sync=SyncInfo.from_row(row, RecordType.BUDGET),
             _pk=row.id,
             _project_id=row.project_id,
         )
