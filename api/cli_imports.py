@@ -1,9 +1,9 @@
-"""`costbridge import budget|vendors|job-costs FILE`: the same imports as the GraphQL mutations, run
-as the command-line system actor, with a progress bar that counts rows phase by phase (percent, rows
-per second, time left) and a summary that fits the terminal: the rows read and what became of each,
-the unplaced and failed rows by reason, the control total of the money column, and after a refusal
-that nothing was written and which option would load the good rows. Exit code 1 when the import
-failed.
+"""`costbridge import budget|vendors|job-costs|prime-contracts FILE`: the same imports as the GraphQL
+mutations, run as the command-line system actor, with a progress bar that counts rows phase by phase
+(percent, rows per second, time left) and a summary that fits the terminal: the rows read and what
+became of each, the unplaced and failed rows by reason, the control total of the money column, and
+after a refusal that nothing was written and which option would load the good rows. Exit code 1 when
+the import failed.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from models.errors import DomainError, ErrorCode
 from models.policy import COMMAND_LINE
 
 import_app = typer.Typer(
-    help="Import budgets, ERP vendor lists and ERP job-cost loads.", no_args_is_help=True
+    help="Import budgets, ERP vendor lists, ERP job-cost loads and Sage 300 CRE contract files.",
+    no_args_is_help=True,
 )
 
 FileArg = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV, XLSX, XLS, XLSB or ODS")
@@ -153,6 +154,7 @@ def _run(kind: str, path: Path, dry_run: bool, reject_failed_rows: bool, project
     from importers.limits import limits_from_env
     from importers.pipeline import ImportOptions
     from importers.plan import ErrorPolicy
+    from importers.prime_contracts import import_prime_contracts
     from importers.vendors import import_vendors
     from models.projects import Project
 
@@ -183,6 +185,8 @@ def _run(kind: str, path: Path, dry_run: bool, reject_failed_rows: bool, project
                     run = import_budget(session, COMMAND_LINE, found, data, path.name, options)
                 elif kind == "vendors":
                     run = import_vendors(session, COMMAND_LINE, data, path.name, options)
+                elif kind == "prime-contracts":
+                    run = import_prime_contracts(session, COMMAND_LINE, data, path.name, options)
                 else:
                     run = import_job_costs(session, COMMAND_LINE, data, path.name, options)
                 summary = RunSummary.of(run)
@@ -342,6 +346,15 @@ def job_costs_cmd(
 ) -> None:
     """Load ERP job-cost transactions as direct costs (unplaceable rows are kept with their reason)."""
     _run("job-costs", file, dry_run, reject_failed_rows)
+
+
+@import_app.command("prime-contracts")
+def prime_contracts_cmd(
+    file: Path = FileArg, dry_run: bool = DryRun, reject_failed_rows: bool = RejectFailed
+) -> None:
+    """Load a Sage 300 CRE contract file (Contracts module, one row per contract item) into prime
+    contracts."""
+    _run("prime-contracts", file, dry_run, reject_failed_rows)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,9 @@ revoke-token, run as the command-line system actor.
 Permissions are written in the policy's own vocabulary: ``TOOL=LEVEL`` with a tool of
 ``models.enums.Tool`` (ERP_INTEGRATIONS, PROJECT_ADMIN, BUDGET, COMMITMENTS, DIRECTORY, INVOICES,
 REPORTS, or ALL) and a level NONE, READ_ONLY, STANDARD or ADMIN; the accounting privilege is
-CAN_PUSH_TO_ACCOUNTING (``--approver`` / ``--no-approver``). ``users list`` prints them the same way.
+CAN_PUSH_TO_ACCOUNTING (``--approver`` / ``--no-approver``), the privilege of the account a sync
+agent signs in with ERP_CONNECTOR (``--connector`` / ``--no-connector``). ``users list`` prints them
+the same way.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ users_app = typer.Typer(
     + ", ".join(policy.TOOL_NAMES)
     + " (or ALL); levels "
     + ", ".join(policy.LEVEL_NAMES)
-    + f"; the accounting approver privilege is {policy.APPROVER_PRIVILEGE}.",
+    + f"; the accounting approver privilege is {policy.APPROVER_PRIVILEGE}, the sync agent's "
+    + f"{policy.CONNECTOR_PRIVILEGE}.",
     no_args_is_help=True,
 )
 
@@ -78,6 +81,17 @@ def describe_levels(user: User) -> str:
     return policy.describe_grants({tool: user.level(tool) for tool in Tool})
 
 
+def _privileges(user: User) -> str:
+    held = (
+        (policy.APPROVER_PRIVILEGE, user.can_push_to_accounting),
+        (
+            policy.CONNECTOR_PRIVILEGE,
+            user.acts_as_connector,
+        ),
+    )
+    return "".join(f" {name}" for name, has in held if has)
+
+
 def _token_line(token: ApiToken, now: dt.datetime) -> str:
     def when(moment: dt.datetime | None) -> str:
         return f"{moment:%Y-%m-%d %H:%M}" if moment else "never"
@@ -102,6 +116,12 @@ def users_create(
         help="Accounting approver: at least STANDARD on ERP Integrations plus the 'can push to "
         "accounting' privilege, so the user can accept or reject records sent to the ERP.",
     ),
+    connector: bool = typer.Option(
+        False,
+        "--connector",
+        help="The account a sync agent on the ERP server signs in with: ADMIN on ERP Integrations "
+        f"plus the {policy.CONNECTOR_PRIVILEGE} privilege, so it can acknowledge or fail exports.",
+    ),
     expires_in_days: int = EXPIRES,
 ) -> None:
     """Create a user and print a new API token.
@@ -112,10 +132,18 @@ def users_create(
     levels = dict(policy.ALL_ADMIN) if admin else {tool: PermissionLevel.READ_ONLY for tool in Tool}
     if approver and levels[Tool.ERP_INTEGRATIONS] < PermissionLevel.STANDARD:
         levels[Tool.ERP_INTEGRATIONS] = PermissionLevel.STANDARD
+    if connector:
+        levels[Tool.ERP_INTEGRATIONS] = PermissionLevel.ADMIN
 
     def action(session: Session) -> tuple[str, int, str]:
         user = create_user(
-            session, COMMAND_LINE, name=name, email=email, levels=levels, can_push_to_accounting=approver
+            session,
+            COMMAND_LINE,
+            name=name,
+            email=email,
+            levels=levels,
+            can_push_to_accounting=approver,
+            acts_as_connector=connector,
         )
         token = issue_token(session, COMMAND_LINE, user, label="cli", expires_at=_expiry(expires_in_days))
         return user.email, user.id, token
@@ -129,15 +157,15 @@ def users_create(
 def users_list(
     tokens: bool = typer.Option(False, "--tokens", help="Also list each user's tokens."),
 ) -> None:
-    """Every user: id, email, name, whether active and an approver, and the permissions as
-    TOOL=LEVEL (what set-permission takes)."""
+    """Every user: id, email, name, whether active, an approver or a connector, and the permissions
+    as TOOL=LEVEL (what set-permission takes)."""
 
     def action(session: Session) -> list[str]:
         now = utcnow()
         lines = []
         for user in list_users(session, COMMAND_LINE):
             status = "active" if user.active else "disabled"
-            privilege = f" {policy.APPROVER_PRIVILEGE}" if user.can_push_to_accounting else ""
+            privilege = _privileges(user)
             lines.append(
                 f"{user.id}  {user.email}  {user.name}  [{status}{privilege}]  {describe_levels(user)}"
             )
@@ -161,18 +189,28 @@ def users_set_permission(
         help=f"Grant or withdraw the {policy.APPROVER_PRIVILEGE} privilege (accepting and rejecting "
         "exports also needs STANDARD on ERP_INTEGRATIONS).",
     ),
+    connector: bool = typer.Option(
+        None,
+        "--connector/--no-connector",
+        help=f"Grant or withdraw the {policy.CONNECTOR_PRIVILEGE} privilege (acknowledging and failing "
+        "exports also needs ADMIN on ERP_INTEGRATIONS).",
+    ),
 ) -> None:
-    """Set a user's level on tools (the tools not named keep theirs) and the approver privilege."""
-    if not grants and approver is None:
-        _fail("REQUIRED", "Give TOOL=LEVEL pairs, --approver or --no-approver")
+    """Set a user's level on tools (the tools not named keep theirs) and the privileges."""
+    if not grants and approver is None and connector is None:
+        _fail("REQUIRED", "Give TOOL=LEVEL pairs, --approver/--no-approver or --connector/--no-connector")
 
     def action(session: Session) -> str:
         user = find_user(session, email)
         set_permissions(
-            session, COMMAND_LINE, user, policy.parse_grants(grants or []), can_push_to_accounting=approver
+            session,
+            COMMAND_LINE,
+            user,
+            policy.parse_grants(grants or []),
+            can_push_to_accounting=approver,
+            acts_as_connector=connector,
         )
-        privilege = f" {policy.APPROVER_PRIVILEGE}" if user.can_push_to_accounting else ""
-        return f"{user.email}:{privilege} {describe_levels(user)}"
+        return f"{user.email}:{_privileges(user)} {describe_levels(user)}"
 
     typer.echo(_run(action))
 

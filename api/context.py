@@ -13,6 +13,7 @@ from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
 from api.dataloaders import Loaders
+from models.audit import acting_as
 from models.company import CompanySettings, get_settings
 from models.policy import ANONYMOUS, Actor, Need
 from models.users import SignedInUser, User
@@ -41,6 +42,8 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.session)
+        # whatever this request changes, the audit trail names its actor
+        acting_as(self.session, self.actor)
 
     def allows(self, need: Need) -> bool:
         """Whether the actor meets ``need``, asked of the policy once per request."""

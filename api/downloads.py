@@ -25,14 +25,15 @@ from api.relay import decode_id
 from api.serving.failures import error_response
 from api.serving.session import AUTH_MESSAGE, Services, Unauthenticated, request_session
 from api.serving.workers import ServerBusy
+from exporters import accountant_report as accountant_export
 from exporters import budget as budget_export
 from exporters import job_cost_report as job_cost_export
 from exporters import vendors as vendor_export
 from exporters.tabular import iter_bytes
-from models import reports
+from models import accountant_report, reports
 from models.enums import Tool
 from models.errors import DomainError, ErrorCode
-from models.policy import COMPANY_JOB_COST_SUMMARY, JOB_COST_REPORT, Need, denied, reading
+from models.policy import ACCOUNTANT_REPORT, COMPANY_JOB_COST_SUMMARY, JOB_COST_REPORT, Need, denied, reading
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -187,6 +188,60 @@ def _vendors(request: Request):
     return (lambda f: vendor_export.write_vendors_xlsx(rows, f)), filename
 
 
+def _date(request: Request, name: str):
+    import datetime as dt
+
+    text = request.query_params.get(name)
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise DomainError(
+            ErrorCode.INVALID_DATE, f"{name} '{text}' is not a date (YYYY-MM-DD)", name
+        ) from None
+
+
+def _enums(request: Request, name: str, enum_cls, field: str):
+    values = []
+    for text in request.query_params.getlist(name):
+        try:
+            values.append(enum_cls(text.strip().upper()))
+        except ValueError:
+            raise DomainError(ErrorCode.INVALID_VALUE, f"Unknown {field} '{text}'", field) from None
+    return values
+
+
+def _accountant_report(request: Request):
+    """Query parameters as the GraphQL field's arguments: since, until (YYYY-MM-DD), projectId,
+    recordType and status (each repeatable), actorId."""
+    from api.queries.accountant_report import report_filters
+    from models.enums import RecordType
+
+    fmt = _format(request)
+    session, actor = request.state.session, request_actor(request)
+    params = request.query_params
+    filters = report_filters(
+        session,
+        _date(request, "since"),
+        _date(request, "until"),
+        params.get("projectId"),
+        _enums(request, "recordType", RecordType, "recordType"),
+        _enums(request, "status", accountant_report.ReportStatus, "status"),
+        params.get("actorId"),
+    )
+    totals = accountant_report.report_totals(session, actor, filters)
+    rows = accountant_report.iter_report_rows(session, actor, filters)
+    filename = f"accountant-report.{fmt}"
+    if fmt == "csv":
+        return _csv(accountant_export.report_csv(rows), filename)
+    from models.base import utcnow
+    from models.company import get_settings
+
+    title = accountant_export.report_title(get_settings(session).name, filters.describe(session), utcnow())
+    return (lambda f: accountant_export.write_report_xlsx(rows, totals, title, f)), filename
+
+
 DOWNLOADS: tuple[Download, ...] = (
     Download(
         "/exports/projects/{project_id}/job-cost-report.{fmt}",
@@ -209,6 +264,12 @@ DOWNLOADS: tuple[Download, ...] = (
         _job_cost_summary,
         COMPANY_JOB_COST_SUMMARY,
         "Downloading the company job-cost summary",
+    ),
+    Download(
+        "/exports/accountant-report.{fmt}",
+        _accountant_report,
+        ACCOUNTANT_REPORT,
+        "Downloading the accountant report",
     ),
 )
 

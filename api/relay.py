@@ -1,19 +1,27 @@
 """Relay plumbing: opaque global IDs, the Node interface and registry, cursor connections with
-``totalCount`` and a hard page-size cap."""
+``totalCount`` and a hard page-size cap, paged by keyset (stable under concurrent writes)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import enum
 import functools
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.types import TypeDecorator
 
 from api.permissions import denied
 from models import registry
@@ -22,10 +30,8 @@ from models.policy import Actor, Need
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
-# primary keys are 32-bit integer columns (PostgreSQL's integer): anything larger is not an id, and
-# no list is long enough for an offset past that either
+# primary keys are 32-bit integer columns (PostgreSQL's integer): anything larger is not an id
 MAX_ID = 2**31 - 1
-MAX_OFFSET = 2**31 - 1
 
 T = TypeVar("T")
 
@@ -46,7 +52,9 @@ def from_global_id(gid: str | strawberry.ID, *expected: str, field: str | None =
         raise DomainError(ErrorCode.INVALID_ID, f"'{str(gid)[:100]}' is not a valid ID", field) from None
     if expected and type_name not in expected:
         raise DomainError(
-            ErrorCode.INVALID_ID, f"'{gid}' is a {type_name} ID, expected {' or '.join(expected)}", field
+            ErrorCode.INVALID_ID,
+            f"'{str(gid)[:100]}' is a {type_name[:40]} ID, expected {' or '.join(expected)}",
+            field,
         )
     return type_name, pk
 
@@ -153,23 +161,158 @@ class Connection(Generic[T]):
     total_count: int
 
 
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+# --- keyset pagination --------------------------------------------------------------------------
+#
+# Every connection pages by keyset: its rows are ordered by a tuple of sort keys that ends in a
+# unique column, and a cursor holds the values of those keys for its row (opaque: base64 of JSON).
+# The next page is "the rows after these values", so rows acknowledged, inserted or removed while
+# a client pages never make it skip or repeat another row (an offset would shift). The order comes
+# from the statement's ORDER BY: a list ordered by name or by a cost code's sort key carries the
+# name or sort key and the id in its cursors.
+
+MAX_CURSOR_LENGTH = 2000
+MAX_CURSOR_TEXT = 500
+# primary keys and other integer keys are 32-bit integer columns; a cursor value outside that
+# range is not one of ours
+MIN_INT, MAX_INT = -(2**31), 2**31 - 1
+MAX_DECIMAL = Decimal(10) ** 15
 
 
-def _offset(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    try:
-        kind, _, raw = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        offset = int(raw)
-        if kind != "offset" or not 0 <= offset < MAX_OFFSET:
+def invalid_cursor(cursor: str) -> GraphQLError:
+    return GraphQLError(
+        f"'{cursor[:100]}' is not a valid cursor", extensions={"code": ErrorCode.INVALID_CURSOR.value}
+    )
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a connection's order: the expression, how its values travel in a cursor
+    (``int``, ``str``, ``datetime``, ``date``, ``decimal``), whether it sorts descending, and the
+    name a result row carries it under."""
+
+    column: Any
+    kind: str
+    descending: bool = False
+    name: str = ""
+
+    def value_of(self, row: Any) -> Any:
+        return getattr(row, self.name)
+
+    def encode(self, value: Any) -> Any:
+        if self.kind in ("datetime", "date"):
+            return value.isoformat()
+        if self.kind == "decimal":
+            return str(value)
+        if self.kind == "str" and isinstance(value, enum.Enum):
+            return str(value.value)
+        return value
+
+    def decode(self, raw: Any) -> Any:
+        """The value from a cursor; ValueError for anything this key could not have produced."""
+        if self.kind == "int":
+            if type(raw) is not int or not MIN_INT <= raw <= MAX_INT:
+                raise ValueError
+            return raw
+        if not isinstance(raw, str) or len(raw) > MAX_CURSOR_TEXT:
             raise ValueError
-        return offset + 1
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise GraphQLError(
-            f"'{cursor[:100]}' is not a valid cursor", extensions={"code": ErrorCode.INVALID_CURSOR.value}
-        ) from None
+        if self.kind == "datetime":
+            value = dt.datetime.fromisoformat(raw)
+            if value.tzinfo is None:
+                raise ValueError
+            return value
+        if self.kind == "date":
+            return dt.date.fromisoformat(raw)
+        if self.kind == "decimal":
+            try:
+                number = Decimal(raw)
+            except InvalidOperation:
+                raise ValueError from None
+            # money columns are Numeric(15, 2): NaN, infinities and wider values are not ours
+            if not number.is_finite() or abs(number) >= MAX_DECIMAL:
+                raise ValueError
+            return number
+        return raw
+
+
+_KINDS: tuple[tuple[type, str], ...] = (
+    (bool, "int"),
+    (int, "int"),
+    (dt.datetime, "datetime"),
+    (dt.date, "date"),
+    (Decimal, "decimal"),
+    (str, "str"),
+)
+
+
+def _kind_of(column: Any) -> str:
+    sql_type = column.type
+    if isinstance(sql_type, TypeDecorator):
+        sql_type = sql_type.impl_instance
+    try:
+        python_type = sql_type.python_type
+    except NotImplementedError:
+        python_type = str
+    for cls, kind in _KINDS:
+        if issubclass(python_type, cls):
+            return kind
+    raise TypeError(f"cannot page by {column!r}: {python_type} values")
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """A connection's order, as sort keys; the last one must be unique."""
+
+    keys: tuple[SortKey, ...]
+
+    @classmethod
+    def of(cls, stmt: Select) -> Keyset:
+        """The keyset of a statement's ORDER BY (plain columns, each maybe ``.desc()``)."""
+        keys = []
+        for clause in stmt._order_by_clauses:
+            descending = isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op
+            column = clause.element if isinstance(clause, UnaryExpression) else clause
+            name = getattr(column, "key", None)
+            if not name:
+                raise TypeError(f"cannot page by {clause!r}: order by a named column")
+            keys.append(SortKey(column, _kind_of(column), descending, name))
+        if not keys:
+            raise TypeError("a paged statement must be ordered, ending with a unique column")
+        return cls(tuple(keys))
+
+    @functools.cached_property
+    def tag(self) -> str:
+        """Binds a cursor to this order: a cursor of another list is refused, not misread."""
+        text = ",".join(f"{k.name}:{k.kind}:{int(k.descending)}" for k in self.keys)
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+    def order_by(self) -> list[Any]:
+        return [k.column.desc() if k.descending else k.column.asc() for k in self.keys]
+
+    def cursor(self, row: Any) -> str:
+        values = [self.tag, *(k.encode(k.value_of(row)) for k in self.keys)]
+        return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode()
+
+    def decode(self, cursor: str) -> tuple[Any, ...]:
+        """The sort-key values a cursor holds; INVALID_CURSOR for garbage, a cursor of another list,
+        or values out of range."""
+        try:
+            if len(cursor) > MAX_CURSOR_LENGTH:
+                raise ValueError
+            values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            if not isinstance(values, list) or len(values) != len(self.keys) + 1 or values[0] != self.tag:
+                raise ValueError
+            return tuple(k.decode(raw) for k, raw in zip(self.keys, values[1:], strict=True))
+        except (binascii.Error, UnicodeError, ValueError, TypeError, RecursionError):
+            raise invalid_cursor(cursor) from None
+
+    def after(self, values: tuple[Any, ...]) -> ColumnElement[bool]:
+        """Rows that come after ``values`` in this order: (k1 > v1) or (k1 = v1 and k2 > v2) ..."""
+        ors = []
+        for i, key in enumerate(self.keys):
+            ties = [self.keys[j].column == values[j] for j in range(i)]
+            beyond = key.column < values[i] if key.descending else key.column > values[i]
+            ors.append(and_(*ties, beyond))
+        return or_(*ors)
 
 
 def check_page_size(first: int | None) -> int:
@@ -183,19 +326,42 @@ def check_page_size(first: int | None) -> int:
     return first
 
 
-def build_connection(items: Sequence[T], offset: int, total: int) -> Connection[T]:
-    edges = [Edge(cursor=_cursor(offset + i), node=item) for i, item in enumerate(items)]
+def build_connection(
+    items: Sequence[T], cursors: Sequence[str], total: int, *, has_next: bool, after: str | None
+) -> Connection[T]:
+    """A page: ``items`` with their ``cursors``; ``has_next`` when rows follow the last one."""
+    edges = [Edge(cursor=c, node=item) for c, item in zip(cursors, items, strict=True)]
     return Connection(
         edges=edges,
         nodes=list(items),
         page_info=PageInfo(
-            has_next_page=offset + len(items) < total,
-            has_previous_page=offset > 0,
+            has_next_page=has_next,
+            has_previous_page=after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=total,
     )
+
+
+def page_rows(
+    session: Session, stmt: Select, first: int | None, after: str | None, *, scalars: bool = True
+) -> tuple[list[Any], list[str], int, bool]:
+    """One page of ``stmt`` (filtered and ordered, the order ending in a unique column): its rows,
+    their cursors, the total count and whether more rows follow. One COUNT, one SELECT."""
+    limit = check_page_size(first)
+    keyset = Keyset.of(stmt)
+    page = stmt
+    if after is not None:
+        page = page.where(keyset.after(keyset.decode(after)))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if not limit:
+        return [], [], total, False
+    limited = page.limit(limit + 1)
+    rows = list(session.scalars(limited) if scalars else session.execute(limited))
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    return rows, [keyset.cursor(r) for r in rows], total, has_next
 
 
 def paginate(
@@ -205,16 +371,7 @@ def paginate(
     first: int | None,
     after: str | None,
 ) -> Connection[T]:
-    """Run ``stmt`` (already filtered and ordered) one page at a time: one COUNT, one SELECT."""
-    limit = check_page_size(first)
-    offset = _offset(after)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.scalars(stmt.limit(limit).offset(offset)).all() if limit else []
-    return build_connection([convert(r) for r in rows], offset, total)
-
-
-def paginate_list(items: Sequence[T], first: int | None, after: str | None) -> Connection[T]:
-    """Page over an already loaded list (small nested lists such as a budget's lines)."""
-    limit = check_page_size(first)
-    offset = _offset(after)
-    return build_connection(list(items[offset : offset + limit]), offset, len(items))
+    """Page over ``stmt`` (filtered and ordered; the order ends in a unique column, e.g.
+    ``order_by(Project.number, Project.id)``) by keyset."""
+    rows, cursors, total, has_next = page_rows(session, stmt, first, after)
+    return build_connection([convert(r) for r in rows], cursors, total, has_next=has_next, after=after)

@@ -12,8 +12,11 @@ from strawberry.schema.config import StrawberryConfig
 from api import plain_fields
 from api.completion import CompilingExecutor
 from api.mutations.imports import ImportMutations
+from api.mutations.prime_contracts import PrimeContractMutations
 from api.mutations.records import RecordMutations
 from api.mutations.workflow import WorkflowMutations
+from api.queries.accountant_report import AccountantReportQueries
+from api.queries.audit import AuditQueries
 from api.queries.core import CoreQueries
 from api.queries.imports import ImportQueries
 from api.queries.records import RecordQueries
@@ -25,12 +28,20 @@ from api.subscriptions.fields import Subscription
 
 
 @strawberry.type
-class Query(CoreQueries, RecordQueries, WorkflowQueries, ImportQueries, ReportQueries):
+class Query(
+    CoreQueries,
+    RecordQueries,
+    WorkflowQueries,
+    ImportQueries,
+    ReportQueries,
+    AccountantReportQueries,
+    AuditQueries,
+):
     pass
 
 
 @strawberry.type
-class Mutation(RecordMutations, WorkflowMutations, ImportMutations):
+class Mutation(RecordMutations, WorkflowMutations, ImportMutations, PrimeContractMutations):
     pass
 
 

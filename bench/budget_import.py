@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select  # noqa: E402
 
 from importers.budget import import_budget  # noqa: E402
+from models.audit import sessions_acting_as  # noqa: E402
 from models.budgets import Budget  # noqa: E402
 from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from models.policy import COMMAND_LINE  # noqa: E402
@@ -48,7 +49,7 @@ def make_csv() -> bytes:
 def fresh_db(tmp: Path, name: str):
     engine = make_engine(f"sqlite:///{tmp / name}")
     migrate(engine)
-    factory = make_sessionmaker(engine)
+    factory = sessions_acting_as(make_sessionmaker(engine), COMMAND_LINE)
     with factory() as s:
         s.execute(insert(CostCode), [{"code": c, "description": c, "division": c[:2]} for c in CODES])
         s.execute(insert(CostType), [{"code": t, "name": f"Type {t}"} for t in TYPES])

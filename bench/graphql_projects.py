@@ -25,6 +25,7 @@ from starlette.requests import Request  # noqa: E402
 
 from api.context import Context  # noqa: E402
 from api.schema import schema  # noqa: E402
+from models.audit import sessions_acting_as  # noqa: E402
 from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from models.policy import ALL_ADMIN, COMMAND_LINE  # noqa: E402
 from models.users import User, create_user  # noqa: E402
@@ -77,7 +78,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         migrate(engine)
-        factory = make_sessionmaker(engine)
+        factory = sessions_acting_as(make_sessionmaker(engine), COMMAND_LINE)
         build(factory, 0, PROJECTS)
         with factory() as s:
             user = create_user(s, COMMAND_LINE, name="Bench", email="bench@example.com", levels=ALL_ADMIN)

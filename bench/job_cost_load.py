@@ -19,6 +19,7 @@ import python_calamine  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from importers.job_costs import import_job_costs  # noqa: E402
+from models.audit import sessions_acting_as  # noqa: E402
 from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from models.directory import Vendor  # noqa: E402
 from models.enums import Origin, SyncStatus  # noqa: E402
@@ -125,7 +126,7 @@ def bare_read() -> float:
 def whole_import(tmp: Path, n: int) -> float:
     engine = make_engine(f"sqlite:///{tmp / f'bench{n}.db'}")
     migrate(engine)
-    factory = make_sessionmaker(engine)
+    factory = sessions_acting_as(make_sessionmaker(engine), COMMAND_LINE)
     with factory() as session:
         seed(session)
     with factory() as session:

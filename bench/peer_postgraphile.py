@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from serve_load import TICK, free_port, postmaster_pid, start_server, stop_server, tree_ticks  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
+from models.audit import sessions_acting_as  # noqa: E402
 from models.budgets import Budget, BudgetLine  # noqa: E402
 from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from models.enums import Origin, SyncStatus  # noqa: E402
@@ -93,7 +94,7 @@ def seed(url: str) -> tuple[str, int]:
     """100 projects, 663 budget lines; returns an admin token and the line count."""
     engine = make_engine(url)
     migrate(engine)
-    factory = make_sessionmaker(engine)
+    factory = sessions_acting_as(make_sessionmaker(engine), COMMAND_LINE)
     with factory() as s:
         s.execute(insert(CostCode), [{"code": f"{d:02d}-{c}00", "description": "", "division": f"{d:02d}"}
                                      for d in range(1, 6) for c in range(1, 5)])  # fmt: skip

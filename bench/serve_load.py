@@ -48,6 +48,7 @@ from sqlalchemy import select, text  # noqa: E402
 from api.demo import load_demo_if_empty  # noqa: E402
 from api.relay import to_global_id  # noqa: E402
 from models import budgets, projects, wbs  # noqa: E402
+from models.audit import sessions_acting_as  # noqa: E402
 from models.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from models.policy import COMMAND_LINE  # noqa: E402
 from models.wbs import CostType  # noqa: E402
@@ -87,7 +88,7 @@ def seed(url: str) -> tuple[str, list[str]]:
     """Demo company + 50 projects with 10 budget lines; returns the admin token and project ids."""
     engine = make_engine(url)
     migrate(engine)
-    factory = make_sessionmaker(engine)
+    factory = sessions_acting_as(make_sessionmaker(engine), COMMAND_LINE)
     logins = load_demo_if_empty(factory, lambda _line: None)
     token = next(login.token for login in logins if login.role == "admin")
     ids = []

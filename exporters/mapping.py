@@ -12,6 +12,13 @@ A rendered payload (what ``ErpExport.payload`` holds) is plain JSON:
 
 Money is a string with two decimals ("-250.00"), quantities a plain decimal string, dates ISO
 (YYYY-MM-DD). ``payload_rows`` flattens a payload into file rows: the header repeated on each line.
+
+Commitment and change order lines carry the cost code, the cost type (category) and the line
+amount; quantity and unit price when the line has them (a line entered as an amount only exports
+its amount with Qty and Price empty). The line amount is what books: Qty x Price is informational
+and may differ from it by rounding. The header total is the sum of the line amounts, to the cent.
+Where a seed table leaves such a column out (the Sage 100 subcontract and purchase order line
+amount, the purchase order line's cost type), ``Field.added`` says why it is exported anyway.
 """
 
 from __future__ import annotations
@@ -57,6 +64,13 @@ class Field:
     # True for a column the seed table does not list but the ERP needs to place the record
     # (e.g. which purchase order a PO change order appends to)
     reference: bool = False
+    # why a column the seed table leaves out is exported anyway (a line's amount, a change order's
+    # number): empty for the seed's own rows
+    added: str = ""
+
+    @property
+    def from_seed(self) -> bool:
+        return not self.reference and not self.added
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,10 @@ class Table:
     origin_key: str | None = None  # the header column holding the record's ERP key
     applies: Callable[[Any], bool] = lambda record: True
     notes: tuple[str, ...] = ()
+
+    # the header column holding the total of the lines' ``line_amount`` column, when there is one
+    total: str | None = None
+    line_amount: str | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -97,7 +115,7 @@ def render(table: Table, record: Any, ctx: ExportContext) -> dict[str, Any]:
     header = {f.erp: fmt(f.get(record, ctx), f.kind) for f in table.header}
     items = list(table.line_items(record, ctx)) if table.line_items else []
     lines = [{f.erp: fmt(f.get(item, ctx), f.kind) for f in table.lines} for item in items]
-    return {
+    payload = {
         "erp_system": table.erp_system.value,
         "entity": table.entity,
         "record_type": table.record_type.value,
@@ -108,6 +126,10 @@ def render(table: Table, record: Any, ctx: ExportContext) -> dict[str, Any]:
         "lines": lines,
         "notes": list(table.notes),
     }
+    if table.total is not None and Decimal(header[table.total]) != line_total(payload, table):
+        # the total and the lines come from the same rows: a difference is a mapping bug, never data
+        raise ValueError(f"{table.entity}: {table.total} is not the sum of the lines' {table.line_amount}")
+    return payload
 
 
 def payload_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
@@ -181,6 +203,16 @@ def sub_job_number(item: Any, _ctx: ExportContext) -> str | None:
 
 def total(lines: Iterable[Any]) -> Decimal:
     return sum((money(line.amount) for line in lines), Decimal("0.00"))
+
+
+def line_total(payload: dict[str, Any], table: Table) -> Decimal:
+    """The sum of a rendered payload's line amounts (rows without an amount, such as a purchase
+    order change order's title row, count for nothing)."""
+    assert table.line_amount is not None
+    return sum(
+        (Decimal(line[table.line_amount]) for line in payload["lines"] if line.get(table.line_amount)),
+        Decimal("0.00"),
+    )
 
 
 @dataclass

@@ -3,7 +3,11 @@
 
 Fields marked ``reference=True`` are not rows of the seed tables: they tell Sage which existing
 record a change belongs to. Job and Vendor references are the synced ERP ids (Sage Job ID, ERP
-Vendor ID), as the seed's export notes require.
+Vendor ID), as the seed's export notes require. Fields with ``added`` are not rows of the seed
+tables either: the seed leaves out the line amount of subcontracts and purchase orders (without it
+Sage cannot book a contract by cost code), the cost type of purchase order lines (every commitment
+line uses an ERP cost code and category), the total of a subcontract change order, and the change
+order numbers a person matches later; ``added`` says why each is there.
 """
 
 from __future__ import annotations
@@ -56,6 +60,11 @@ def _po_change_rows(change_order: CommitmentChangeOrder, _ctx: ExportContext) ->
 def _status_words(status: enum.Enum) -> str:
     return str(status.value).replace("_", " ").title()
 
+
+AMOUNT_ADDED = "the line's amount: the seed table leaves it out, and Sage books each line by it"
+PRICE_ADDED = "the unit price where the line has one (the seed lists it for purchase orders)"
+COST_TYPE_ADDED = "every commitment line uses an ERP cost code and cost type (category)"
+QTY_ADDED = "the quantity where the line has one (the seed lists it for purchase orders)"
 
 JOB = Table(
     S100,
@@ -131,7 +140,15 @@ BUDGET_CHANGE = Table(
     RecordType.BUDGET_MODIFICATION,
     "Budget Change Order",
     "6-4-1 Change Orders > Budget and Sub Change Details",
-    header=(Field("Job", "Project (Sage Job ID)", lambda m, c: _job_id(m.budget.project), reference=True),),
+    header=(
+        Field("Job", "Project (Sage Job ID)", lambda m, c: _job_id(m.budget.project), reference=True),
+        Field(
+            "Change #",
+            "Budget Modification #",
+            attr("number"),
+            added="the budget change order's number, so the change order in Sage can be matched to it",
+        ),
+    ),
     lines=(
         Field(
             "Budget Amount", "Budget Modifications (negative on From, positive on To)", attr("amount"), MONEY
@@ -140,6 +157,7 @@ BUDGET_CHANGE = Table(
         Field("Cost Type", "Cost Type", cost_type),
     ),
     line_items=modification_sides,
+    origin_key="Change #",
 )
 
 SUBCONTRACT = Table(
@@ -159,10 +177,14 @@ SUBCONTRACT = Table(
         Field("Cost Code", "Cost Code", cost_code),
         Field("Cost Type", "Cost Type", cost_type),
         Field("Qty", "Qty (if applicable)", attr("quantity"), QTY),
+        Field("Price", "Unit Cost (if applicable)", attr("unit_cost"), MONEY, added=PRICE_ADDED),
+        Field("Amount", "Line Amount", attr("amount"), MONEY, added=AMOUNT_ADDED),
     ),
     line_items=lambda c, x: c.lines,
     origin_key="Subcontract #",
     applies=_is_subcontract,
+    total="Original Subcontract",
+    line_amount="Amount",
 )
 
 PURCHASE_ORDER = Table(
@@ -181,13 +203,17 @@ PURCHASE_ORDER = Table(
     ),
     lines=(
         Field("Cost Code", "Cost Code", cost_code),
+        Field("Cost Type", "Cost Type", cost_type, added=COST_TYPE_ADDED),
         Field("Description (on detail grid)", "Description", attr("description")),
         Field("Qty", "Qty (if applicable)", attr("quantity"), QTY),
         Field("Price", "Unit Cost", attr("unit_cost"), MONEY),
+        Field("Amount", "Line Amount", attr("amount"), MONEY, added=AMOUNT_ADDED),
     ),
     line_items=lambda c, x: c.lines,
     origin_key="Order #",
     applies=lambda c: not _is_subcontract(c),
+    total="Total",
+    line_amount="Amount",
 )
 
 SUBCONTRACT_CHANGE_ORDER = Table(
@@ -207,15 +233,26 @@ SUBCONTRACT_CHANGE_ORDER = Table(
         Field("Change #", "Change Order #", attr("number")),
         Field("Order Date", "System Date at Time of Export", lambda co, x: x.today, DATE),
         Field("Vendor", "Company", lambda co, x: _vendor_id(co.commitment.vendor)),
+        Field(
+            "Change Amount",
+            "Contract Amount (the change order's total)",
+            lambda co, x: total(co.lines),
+            MONEY,
+            added="the change order's total, the sum of its lines' Budget Amounts",
+        ),
     ),
     lines=(
         Field("Budget Amount", "Contract Amount", attr("amount"), MONEY),
         Field("Cost Code", "Cost Code", cost_code),
         Field("Cost Type", "Cost Type", cost_type),
+        Field("Qty", "Qty (if applicable)", attr("quantity"), QTY, added=QTY_ADDED),
+        Field("Price", "Unit Cost (if applicable)", attr("unit_cost"), MONEY, added=PRICE_ADDED),
     ),
     line_items=lambda co, x: co.lines,
     origin_key="Change #",
     applies=lambda co: _is_subcontract(co.commitment),
+    total="Change Amount",
+    line_amount="Budget Amount",
     notes=(
         "The export also updates the Budget Amount (6-4-1 Change Orders > Budget and Sub Change Details).",
     ),
@@ -235,6 +272,13 @@ PO_CHANGE_ORDER = Table(
         ),
         Field("Job", "Project Name", lambda co, x: _job_id(co.commitment.project)),
         Field("Total", "Contract Amount", lambda co, x: total(co.lines), MONEY),
+        Field(
+            "Change #",
+            "Change Order #",
+            attr("number"),
+            added="the change order's number, so the lines it appends to the purchase order can be "
+            "matched to it",
+        ),
     ),
     lines=(
         Field(
@@ -243,11 +287,16 @@ PO_CHANGE_ORDER = Table(
             attr("description"),
         ),
         Field("Cost Code", "Cost Code", cost_code),
+        Field("Cost Type", "Cost Type", cost_type, added=COST_TYPE_ADDED),
         Field("Qty", "Qty", attr("quantity"), QTY),
         Field("Price", "Unit Cost", attr("unit_cost"), MONEY),
+        Field("Amount", "Line Amount", attr("amount"), MONEY, added=AMOUNT_ADDED),
     ),
     line_items=_po_change_rows,
+    origin_key="Change #",
     applies=lambda co: not _is_subcontract(co.commitment),
+    total="Total",
+    line_amount="Amount",
     notes=("New line items are added to the purchase order below its pre-existing line items.",),
 )
 

@@ -1,10 +1,13 @@
 """Sage 300 CRE export mapping: one table per entity of the seed feature map "About the
 Procore + Sage 300 CRE Connector" (Job, Extra, AP Vendor, Standard Cost Code, Estimate, Approved
-Estimate Change, Commitment, Commitment Change Order, AP Invoice), with Sage 300's field names.
+Estimate Change, Commitment, Commitment Change Order, AP Invoice, Contract, Prime Contract Change
+Order), with Sage 300's field names.
 
-Standard cost codes are import only (new codes are created in Sage 300 CRE); the table exists so
-the names are in one place, and preflight refuses the export. Forecast values (Estimated Cost at
-Completion, Forecast to Complete) travel with the estimate.
+Standard cost codes and contracts are import only (new codes are created in Sage 300 CRE, contracts
+in its Contracts module); their tables exist so the names are in one place, and preflight refuses
+the export. Forecast values (Estimated Cost at Completion, Forecast to Complete) travel with the
+estimate. A prime contract change order carries, per line, the contract item with the same extra,
+cost code and category (blank when the change adds new scope).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from models.commitments import Commitment
 from models.directory import Vendor
 from models.enums import CommitmentKind, ErpSystem, RecordType
 from models.invoices import SubcontractorInvoiceLine
+from models.prime_contracts import PrimeContractChangeOrder, PrimeContractChangeOrderLine
 from models.projects import Project
 
 S300 = ErpSystem.SAGE_300_CRE
@@ -154,6 +158,12 @@ APPROVED_ESTIMATE_CHANGE = Table(
     "JC Approved Estimate Changes",
     header=(
         Field("Job", "Project (Job ID)", lambda m, x: _job_id(m.budget.project), reference=True),
+        Field(
+            "Change Order",
+            "Budget Modification #",
+            attr("number"),
+            added="the budget change's number, so the estimate change in Sage can be matched to it",
+        ),
         Field("Description", "Budget Change Notes", attr("notes")),
         Field("Date", "System Date at Time of Export", lambda m, x: x.today, DATE),
     ),
@@ -164,6 +174,7 @@ APPROVED_ESTIMATE_CHANGE = Table(
         Field("Amount", "Budget Change (negative on From, positive on To)", attr("amount"), MONEY),
     ),
     line_items=modification_sides,
+    origin_key="Change Order",
 )
 
 COMMITMENT = Table(
@@ -198,6 +209,8 @@ COMMITMENT = Table(
     ),
     line_items=lambda c, x: c.lines,
     origin_key="Commitment",
+    total="Amount",
+    line_amount="Line Amount",
 )
 
 COMMITMENT_CHANGE_ORDER = Table(
@@ -230,6 +243,8 @@ COMMITMENT_CHANGE_ORDER = Table(
     ),
     line_items=lambda co, x: co.lines,
     origin_key="Change Order",
+    total="Amount",
+    line_amount="Line Amount",
 )
 
 AP_INVOICE = Table(
@@ -257,6 +272,90 @@ AP_INVOICE = Table(
     origin_key="Invoice",
 )
 
+
+def _contract_item(line: PrimeContractChangeOrderLine, ctx: ExportContext) -> str | None:
+    """The item of the prime contract the change line adjusts: the one with the same extra, cost code
+    and category."""
+    record: PrimeContractChangeOrder = ctx.record
+    for item in record.prime_contract.lines:
+        if (item.sub_job_id, item.cost_code_id, item.cost_type_id) == (
+            line.sub_job_id,
+            line.cost_code_id,
+            line.cost_type_id,
+        ):
+            return item.item
+    return None
+
+
+CONTRACT = Table(
+    S300,
+    RecordType.PRIME_CONTRACT,
+    "Contract",
+    "CN Contracts (import only)",
+    header=(
+        Field("Contract", "Prime Contract # (the ERP contract ID)", attr("number")),
+        Field("Description", "Title", attr("title")),
+        Field("Customer", "Owner / Client", attr("customer")),
+        Field("Job", "Project (Job ID)", lambda c, x: _job_id(c.project)),
+        Field("Contract Date", "Contract Date", attr("contract_date"), DATE),
+        Field("Retainage Percent", "Retainage %", attr("retainage_percent"), MONEY),
+    ),
+    lines=(
+        Field("Item", "Line Item", attr("item")),
+        Field("Extra", "Sub Job", sub_job_number),
+        Field("Cost Code", "Cost Code", cost_code),
+        Field("Category", "Cost Type", cost_type),
+        Field("Item Description", "Description", attr("description")),
+        Field("Amount", "Amount", attr("amount"), MONEY),
+    ),
+    line_items=lambda c, x: c.lines,
+    origin_key="Contract",
+)
+
+PRIME_CONTRACT_CHANGE_ORDER = Table(
+    S300,
+    RecordType.PRIME_CONTRACT_CHANGE_ORDER,
+    "Prime Contract Change Order",
+    "CN Contract Change Orders, with JC Misc. Worksheet transactions",
+    header=(
+        Field(
+            "Contract",
+            "Prime Contract #",
+            lambda co, x: co.prime_contract.origin_id or co.prime_contract.number,
+            reference=True,
+        ),
+        Field("Change Order", "Change Order #", attr("number")),
+        Field("Job", "Project (Job ID)", lambda co, x: _job_id(co.prime_contract.project)),
+        Field("Description", "Title", attr("title")),
+        Field(
+            "Date",
+            "Change Order Date (else the system date at time of export)",
+            lambda co, x: co.change_date or x.today,
+            DATE,
+        ),
+        Field("Status", "Status (only approved change orders are exported)", lambda co, x: "Approved"),
+        Field("Amount", "Change Order Amount", lambda co, x: total(co.lines), MONEY),
+    ),
+    lines=(
+        Field("Item", "Contract line item the change adjusts", _contract_item, reference=True),
+        Field("Extra", "Sub Job", sub_job_number),
+        Field("Cost Code", "Cost Code", cost_code),
+        Field("Category", "Cost Type", cost_type),
+        Field("Line Description", "Description", attr("description")),
+        Field("Units", "Qty", attr("quantity"), QTY),
+        Field("Unit Cost", "Unit Cost", attr("unit_cost"), MONEY),
+        Field("Line Amount", "Amount (revises the contract amount of the item)", attr("amount"), MONEY),
+    ),
+    line_items=lambda co, x: co.lines,
+    origin_key="Change Order",
+    total="Amount",
+    line_amount="Line Amount",
+    notes=(
+        "The approved change revises the contract amount; the miscellaneous worksheet (JC) carries it "
+        "to the job's cost codes and categories.",
+    ),
+)
+
 TABLES = (
     JOB,
     EXTRA,
@@ -267,4 +366,6 @@ TABLES = (
     COMMITMENT,
     COMMITMENT_CHANGE_ORDER,
     AP_INVOICE,
+    CONTRACT,
+    PRIME_CONTRACT_CHANGE_ORDER,
 )

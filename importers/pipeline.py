@@ -27,6 +27,7 @@ from importers.limits import DEFAULT_LIMITS, ImportLimits
 from importers.plan import CellReporter, ErrorPolicy, Outcome, Plan, Row, RunStatus
 from importers.progress import READ, ProgressCallback, Reporter
 from importers.runs import finish_run, start_run
+from models.audit import acting_as
 from models.enums import ImportKind
 from models.errors import ErrorCode
 from models.imports import ImportRun
@@ -102,6 +103,7 @@ def run_import(
             project_id=importer.project_id,
         )
 
+    acting_as(session, actor)
     run = new_run()
     counts = {o.value: 0 for o in Outcome}
     progress = importer.progress = Reporter(options.progress, run_id=run.id)
@@ -133,6 +135,8 @@ def run_import(
     counts[Outcome.CREATE] = len(plan.creates)
     counts[Outcome.UPDATE] = len(plan.updates)
     counts[Outcome.UNCHANGED] = plan.unchanged
+    # kind-specific counts, which may also restate an outcome (a plan that lists what it writes in
+    # bigger units than rows, such as prime contracts, gives its row counts here)
     counts.update(plan.extra_counts)
     run.control_total, run.failed_total = control_totals(rows, importer, plan.error_rows)
 
@@ -180,8 +184,9 @@ def _failed(
         # nothing is written: what would have been created or updated is reported, not counted as done
         counts = {k: v for k, v in counts.items() if not k.startswith("UNPLACED:")}
         counts.update({"CREATE": 0, "UPDATE": 0, "UNCHANGED": 0})
-        if "UNPLACED" in counts:
-            counts["UNPLACED"] = 0
+        for written in ("UNPLACED", "CONTRACTS"):
+            if written in counts:
+                counts[written] = 0
     status = RunStatus.DRY_RUN if options.dry_run else RunStatus.FAILED
     return finish_run(
         run, status=status, counts=counts, errors=errors, warnings=warnings, limits=options.limits

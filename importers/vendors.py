@@ -7,6 +7,8 @@ CostBridge vendor on its own: a likely match by normalised name is reported as a
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -20,6 +22,7 @@ from importers.pipeline import ImportOptions, run_import
 from importers.placement import place_pending_job_costs
 from importers.plan import CellReporter, ErrorPolicy, Plan, Row
 from importers.progress import CHECK, NO_PROGRESS, PLACE, WRITE
+from models import audit
 from models.base import utcnow
 from models.costs import DirectCost
 from models.directory import Vendor, normalize_vendor_name
@@ -72,6 +75,8 @@ class VendorImporter:
 
     def __init__(self, actor: Actor):
         self.actor = actor
+        # vendor id -> the values a planned update replaces (for the audit trail)
+        self.old_values: dict[int, dict[str, Any]] = {}
 
     def check(self, session: Session) -> None:
         pass
@@ -158,6 +163,7 @@ class VendorImporter:
                 changes["normalized_name"] = normalize_vendor_name(changes["name"] or "")
             if changes:
                 plan.updates.append({"id": vendor.id, **changes})
+                self.old_values[vendor.id] = {k: getattr(vendor, k) for k in changes}
             else:
                 plan.unchanged += 1
         return plan
@@ -165,6 +171,7 @@ class VendorImporter:
     def apply(self, session: Session, plan: Plan, run: ImportRun) -> None:
         self.progress.start(WRITE, len(plan.creates) + len(plan.updates))
         now = utcnow()
+        created: Sequence[int] = []
         if plan.creates:
             created = (
                 session.execute(
@@ -209,8 +216,37 @@ class VendorImporter:
                 ],
             )
         update_by_id(session, Vendor, plan.updates)
+        self._audit(session, plan, created)
         session.expire_all()
         self.progress.finish()
+
+    def _audit(self, session: Session, plan: Plan, created: Sequence[int]) -> None:
+        """The audit trail of the bulk statements: a CREATE per new vendor, an UPDATE per changed one."""
+        new = (
+            audit.Change(
+                Vendor,
+                vendor_id,
+                vendor_id,
+                audit.CREATE,
+                {_FIELD[key]: (None, value) for key, value in values.items() if key in _FIELD},
+            )
+            for vendor_id, (_, _, values) in zip(created, plan.creates, strict=True)
+        )
+        changed = (
+            audit.Change(
+                Vendor,
+                change["id"],
+                change["id"],
+                audit.UPDATE,
+                {
+                    key: (self.old_values[change["id"]][key], value)
+                    for key, value in change.items()
+                    if key != "id"
+                },
+            )
+            for change in plan.updates
+        )
+        audit.record_rows(session, self.actor, itertools.chain(new, changed))
 
     def after_apply(self, session: Session, run: ImportRun) -> None:
         self.progress.start(PLACE, None)

@@ -15,9 +15,16 @@ from models.commitments import (
 )
 from models.company import CompanySettings
 from models.costs import DirectCost, UnplacedJobCost
+from models.delivery import ConnectorLease, ErpDelivery
 from models.directory import Vendor
 from models.imports import ImportRun
 from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
+from models.prime_contracts import (
+    PrimeContract,
+    PrimeContractChangeOrder,
+    PrimeContractChangeOrderLine,
+    PrimeContractLine,
+)
 from models.projects import Project, ProjectCostCode, SubJob
 from models.sync import ErpExport, SyncEvent
 from models.users import ApiToken, User, UserPermission
@@ -34,11 +41,17 @@ __all__ = [
     "CommitmentChangeOrderLine",
     "CommitmentLine",
     "CompanySettings",
+    "ConnectorLease",
     "CostCode",
     "CostType",
     "DirectCost",
+    "ErpDelivery",
     "ErpExport",
     "ImportRun",
+    "PrimeContract",
+    "PrimeContractChangeOrder",
+    "PrimeContractChangeOrderLine",
+    "PrimeContractLine",
     "Project",
     "ProjectCostCode",
     "SubJob",

@@ -8,8 +8,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from models.base import ZERO, Base, Money, Quantity, Timestamped
 from models.company import CompanySettings, get_settings
@@ -69,13 +81,17 @@ class BudgetLine(Timestamped, Base):
 
 
 class BudgetModification(SyncState, Timestamped, Base):
-    """Moves ``amount`` from one budget line to another (usually a zero net effect)."""
+    """Moves ``amount`` from one budget line to another (usually a zero net effect). Its number
+    (the budget change order #, "1", "2", ... per budget unless given) is what the ERP export
+    carries, so an accountant can match each change order in the ERP to it."""
 
     __tablename__ = "budget_modifications"
+    __table_args__ = (UniqueConstraint("budget_id", "number"),)
     RECORD_TYPE = RecordType.BUDGET_MODIFICATION
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"), nullable=False)
+    number: Mapped[str] = mapped_column(String(32), nullable=False)
     from_line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), nullable=False)
     to_line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), nullable=False)
     amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
@@ -84,6 +100,34 @@ class BudgetModification(SyncState, Timestamped, Base):
     budget: Mapped[Budget] = relationship(back_populates="modifications")
     from_line: Mapped[BudgetLine] = relationship(foreign_keys=[from_line_id])
     to_line: Mapped[BudgetLine] = relationship(foreign_keys=[to_line_id])
+
+
+def next_modification_number(connection: Connection, budget_id: int, taken: Iterable[str] = ()) -> str:
+    """The budget's next change order number: one more than its highest numeric number (in the
+    database or in ``taken``)."""
+    numbers = connection.scalars(
+        select(BudgetModification.number).where(BudgetModification.budget_id == budget_id)
+    ).all()
+    return str(max((int(n) for n in (*numbers, *taken) if n.isdigit() and len(n) < 10), default=0) + 1)
+
+
+@event.listens_for(BudgetModification, "before_insert")
+def _number_modification(_mapper: Any, connection: Connection, target: BudgetModification) -> None:
+    """Rows made without a number (set-up code, the demo) get the next one; rows inserted in the same
+    flush count too."""
+    if target.number:
+        return
+    budget_id = target.budget_id if target.budget_id is not None else target.budget.id
+    session = object_session(target)
+    pending = [
+        row.number
+        for row in (session.new if session is not None else ())
+        if isinstance(row, BudgetModification)
+        and row is not target
+        and row.number
+        and (row.budget_id if row.budget_id is not None else row.budget.id) == budget_id
+    ]
+    target.number = next_modification_number(connection, budget_id, pending)
 
 
 # --- totals --------------------------------------------------------------------------------------
@@ -313,8 +357,10 @@ def create_budget_modification(
     to_line_id: int,
     amount: Decimal | str,
     notes: str | None = None,
+    number: str | None = None,
 ) -> BudgetModification:
-    """Move ``amount`` from one line of a locked budget to another (as after a Procore lock)."""
+    """Move ``amount`` from one line of a locked budget to another (as after a Procore lock).
+    ``number`` is the budget change order # (unique on the budget; the next one when not given)."""
     require(actor, editing(Tool.BUDGET), "Creating a budget modification")
     owner = budget_owned_by_erp(budget, get_settings(session))
     if owner is not None:
@@ -341,8 +387,20 @@ def create_budget_modification(
     value = parse_money(amount, "amount", required=True)
     if value == ZERO:
         raise DomainError(ErrorCode.INVALID_AMOUNT, "The amount to move must be more than zero", "amount")
+    given = clean_text(number, "number", max_len=32)
+    if given and session.scalar(
+        select(BudgetModification.id).where(
+            BudgetModification.budget_id == budget.id, func.lower(BudgetModification.number) == given.lower()
+        )
+    ):
+        raise DomainError(
+            ErrorCode.DUPLICATE_CHANGE_ORDER_NUMBER,
+            f"Budget change order number {given} is already used on this budget",
+            "number",
+        )
     mod = BudgetModification(
         budget_id=budget.id,
+        number=given or next_modification_number(session.connection(), budget.id),
         from_line_id=from_line_id,
         to_line_id=to_line_id,
         amount=value,

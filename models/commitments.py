@@ -198,7 +198,8 @@ CHANGE_ORDER_TRANSITIONS: dict[ChangeOrderStatus, tuple[ChangeOrderStatus, ...]]
     ChangeOrderStatus.VOID: (),
 }
 
-L = TypeVar("L", "CommitmentLine", "CommitmentChangeOrderLine")
+# any line table with sub job, cost code, cost type, description, quantity, unit cost and amount
+L = TypeVar("L", bound=Base)
 
 IN_FLIGHT = (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORTING)
 

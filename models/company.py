@@ -3,7 +3,9 @@ codes roll up to divisions."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Enum, Integer, String, select
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, Enum, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, Timestamped
@@ -34,6 +36,18 @@ class CompanySettings(Timestamped, Base):
         Enum(DivisionRule, native_enum=False, length=24), nullable=False, default=DivisionRule.FIRST_SECTION
     )
     cost_division_length: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+    # ERP direct exports: a sent record skips the approver and goes straight to the outbox.
+    direct_exports: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # The approvers' daily digest by e-mail: sent once a day at or after this hour (UTC) by the
+    # connector process. The SMTP password is never stored: it comes from the environment only.
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    digest_hour_utc: Mapped[int] = mapped_column(Integer, default=7, nullable=False)
+    digest_last_sent_on: Mapped[dt.date | None] = mapped_column(Date)
+    smtp_host: Mapped[str | None] = mapped_column(String(255))
+    smtp_port: Mapped[int | None] = mapped_column(Integer)
+    smtp_security: Mapped[str] = mapped_column(String(16), nullable=False, default="STARTTLS")
+    smtp_username: Mapped[str | None] = mapped_column(String(254))
+    mail_sender: Mapped[str | None] = mapped_column(String(254))
 
 
 def get_settings(session: Session) -> CompanySettings:

@@ -49,6 +49,8 @@ class RecordType(enum.StrEnum):
     COMMITMENT = "COMMITMENT"
     COMMITMENT_CHANGE_ORDER = "COMMITMENT_CHANGE_ORDER"
     SUBCONTRACTOR_INVOICE = "SUBCONTRACTOR_INVOICE"
+    PRIME_CONTRACT = "PRIME_CONTRACT"
+    PRIME_CONTRACT_CHANGE_ORDER = "PRIME_CONTRACT_CHANGE_ORDER"
 
 
 class CommitmentKind(enum.StrEnum):
@@ -114,6 +116,7 @@ class Tool(enum.StrEnum):
     DIRECTORY = "DIRECTORY"
     INVOICES = "INVOICES"
     REPORTS = "REPORTS"
+    PRIME_CONTRACTS = "PRIME_CONTRACTS"  # prime (owner) contracts and their change orders
 
 
 class ExportStatus(enum.StrEnum):
@@ -133,3 +136,4 @@ class ImportKind(enum.StrEnum):
     ERP_SUB_JOBS = "ERP_SUB_JOBS"
     ERP_ESTIMATES = "ERP_ESTIMATES"
     ERP_COST_CODES = "ERP_COST_CODES"
+    PRIME_CONTRACTS = "PRIME_CONTRACTS"

@@ -209,7 +209,7 @@ def _send_on_commit(session: Session) -> None:
     if not session.info.get(_PENDING):
         return
     session.flush()  # the commit's own flush comes after this hook: collect what it would write
-    notices = _with_projects(session, session.info.get(_PENDING) or [])
+    notices = _with_projects(session, _in_order(session.info.get(_PENDING) or []))
     session.info[_PENDING] = notices
     if notices and session.get_bind().dialect.name == "postgresql":
         # inside the transaction: PostgreSQL delivers them only if it commits
@@ -227,6 +227,14 @@ def _deliver_after_commit(session: Session) -> None:
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+
+
+def _in_order(notices: list[Notice]) -> list[Notice]:
+    """A transaction's record transitions first (in history order), then its outbox changes: a
+    transition's flush may come after its export row's, and a subscriber hears a record turn
+    EXPORTING before it hears of the export that made it so."""
+    rank = {NoticeKind.SYNC: 0, NoticeKind.OUTBOX: 1}
+    return sorted(notices, key=lambda n: rank.get(n.kind, 2))
 
 
 def _engine_of(session: Session) -> Engine:

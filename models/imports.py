@@ -51,6 +51,7 @@ IMPORT_TOOLS: dict[ImportKind, Tool] = {
     ImportKind.ERP_SUB_JOBS: Tool.ERP_INTEGRATIONS,
     ImportKind.ERP_ESTIMATES: Tool.ERP_INTEGRATIONS,
     ImportKind.ERP_COST_CODES: Tool.ERP_INTEGRATIONS,
+    ImportKind.PRIME_CONTRACTS: Tool.PRIME_CONTRACTS,
 }
 # Import runs are listed to readers of at least one of those tools, each run to its tool's readers.
 IMPORT_RUNS_READ = one_of(dict.fromkeys(IMPORT_TOOLS.values()), READ_ONLY)

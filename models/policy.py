@@ -2,9 +2,13 @@
 
 Vocabulary (shared with the command line, ``costbridge users set-permission``): a permission level
 per tool, NONE < READ_ONLY < STANDARD < ADMIN, on the tools of ``models.enums.Tool``; plus the
-"can push to accounting" privilege (CAN_PUSH_TO_ACCOUNTING). On each tool, READ_ONLY reads its
-records, STANDARD creates and edits them, ADMIN locks, configures and sends them to the ERP. An
-accounting approver has STANDARD or ADMIN on ERP Integrations and the privilege.
+"can push to accounting" privilege (CAN_PUSH_TO_ACCOUNTING), and the ERP connector privilege
+(ERP_CONNECTOR). On each tool, READ_ONLY reads its records, STANDARD creates and edits them, ADMIN
+locks, configures and sends them to the ERP. An accounting approver has STANDARD or ADMIN on ERP
+Integrations and the approver privilege. A connector (the file connector, or the account a sync agent
+on the ERP server signs in with) has ADMIN on ERP Integrations and the connector privilege: only it
+reports what the ERP did with an export (acknowledge, fail). The two privileges are apart on purpose:
+whoever decides what goes to the books is not who vouches that it arrived.
 
 An actor is explicit, never None: a ``User``, or a named ``SystemActor`` (the command line, the
 demo loader, a connector) with its own grants. Every domain function takes one and asks this
@@ -12,7 +16,7 @@ module; the GraphQL fields, ``node(id:)`` and the download routes ask it too, th
 ``Need`` values, so what a user may read through one door they may read through every other.
 
 A ``Need`` is what an action asks of the actor: levels on tools (all of them, or one of them) and
-perhaps the approver privilege. The named needs below are the policy; record-level needs come
+perhaps the approver or connector privilege. The named needs below are the policy; record-level needs come
 from the record's tool (``reading``, ``editing``, ``administering``, ``deciding``, ``unlinking``), which
 the record-type registry supplies.
 """
@@ -42,8 +46,10 @@ TOOL_LABELS: dict[Tool, str] = {
     Tool.DIRECTORY: "Directory",
     Tool.INVOICES: "Invoices",
     Tool.REPORTS: "Reports",
+    Tool.PRIME_CONTRACTS: "Prime Contract",
 }
 APPROVER_PRIVILEGE = "CAN_PUSH_TO_ACCOUNTING"
+CONNECTOR_PRIVILEGE = "ERP_CONNECTOR"
 TOOL_NAMES: tuple[str, ...] = tuple(t.value for t in Tool)
 LEVEL_NAMES: tuple[str, ...] = tuple(level.name for level in PermissionLevel)
 
@@ -115,6 +121,9 @@ class Actor(Protocol):
     @property
     def can_push_to_accounting(self) -> bool: ...
 
+    @property
+    def acts_as_connector(self) -> bool: ...
+
     def level(self, tool: Tool) -> PermissionLevel: ...
 
 
@@ -127,6 +136,7 @@ class SystemActor:
     grants: Mapping[Tool, PermissionLevel] = field(default_factory=dict)
     can_push_to_accounting: bool = False
     active: bool = True
+    acts_as_connector: bool = False
 
     @property
     def user_id(self) -> int | None:
@@ -146,12 +156,13 @@ ALL_ADMIN: dict[Tool, PermissionLevel] = {tool: ADMIN for tool in Tool}
 def system_actor(name: str) -> SystemActor:
     """An actor with every permission, for trusted callers that hold the database itself (the
     command line, set-up scripts)."""
-    return SystemActor(name, dict(ALL_ADMIN), can_push_to_accounting=True)
+    return SystemActor(name, dict(ALL_ADMIN), can_push_to_accounting=True, acts_as_connector=True)
 
 
 def connector(name: str) -> SystemActor:
-    """A connector delivering the outbox: ADMIN on ERP Integrations and nothing else."""
-    return SystemActor(name, {Tool.ERP_INTEGRATIONS: ADMIN})
+    """A connector delivering the outbox: ADMIN on ERP Integrations and the connector privilege,
+    nothing else."""
+    return SystemActor(name, {Tool.ERP_INTEGRATIONS: ADMIN}, acts_as_connector=True)
 
 
 COMMAND_LINE = system_actor("command line")
@@ -174,6 +185,11 @@ def is_accounting_approver(actor: Actor) -> bool:
     return actor.can_push_to_accounting and level_of(actor, Tool.ERP_INTEGRATIONS) >= STANDARD
 
 
+def is_connector(actor: Actor) -> bool:
+    """ADMIN on ERP Integrations AND the ERP connector privilege."""
+    return actor.acts_as_connector and level_of(actor, Tool.ERP_INTEGRATIONS) >= ADMIN
+
+
 # --- needs ---------------------------------------------------------------------------------------
 
 Grant = tuple[Tool, PermissionLevel]
@@ -187,11 +203,13 @@ def _grant_text(grant: Grant) -> str:
 @dataclass(frozen=True)
 class Need:
     """What an action asks of the actor: every level of ``all_of``, at least one of ``any_of``
-    (when given), and the approver privilege when ``approver``."""
+    (when given), the approver privilege when ``approver``, the connector privilege when
+    ``connector``."""
 
     all_of: tuple[Grant, ...] = ()
     any_of: tuple[Grant, ...] = ()
     approver: bool = False
+    connector: bool = False
 
     def allows(self, actor: Actor) -> bool:
         if actor is None:  # a programming error, not a permission question
@@ -202,6 +220,8 @@ class Need:
             return False
         if self.any_of and not any(level_of(actor, tool) >= level for tool, level in self.any_of):
             return False
+        if self.connector and not is_connector(actor):
+            return False
         return not self.approver or is_accounting_approver(actor)
 
     def __and__(self, other: Need) -> Need:
@@ -211,19 +231,22 @@ class Need:
             all_of=tuple(dict.fromkeys(self.all_of + other.all_of)),
             any_of=self.any_of or other.any_of,
             approver=self.approver or other.approver,
+            connector=self.connector or other.connector,
         )
 
     @property
     def tools(self) -> tuple[Tool, ...]:
-        """The tools this need looks at, in order (ERP Integrations too for the approver)."""
+        """The tools this need looks at, in order (ERP Integrations too for the approver and the
+        connector)."""
         tools = [t for t, _ in self.all_of + self.any_of]
-        if self.approver:
+        if self.approver or self.connector:
             tools.insert(0, Tool.ERP_INTEGRATIONS)
         return tuple(dict.fromkeys(tools))
 
     def describe(self) -> str:
         """The need in words, as refusals and the permission matrix say it."""
-        parts = [_grant_text(g) for g in self.all_of if not (self.approver and g[0] == Tool.ERP_INTEGRATIONS)]
+        privileged = self.approver or self.connector
+        parts = [_grant_text(g) for g in self.all_of if not (privileged and g[0] == Tool.ERP_INTEGRATIONS)]
         if self.any_of:
             levels = {level for _, level in self.any_of}
             if len(levels) == 1:
@@ -236,6 +259,11 @@ class Need:
                 0,
                 "an accounting approver (STANDARD or ADMIN on ERP Integrations and the "
                 "'can push to accounting' privilege)",
+            )
+        if self.connector:
+            parts.insert(
+                0,
+                f"an ERP connector (ADMIN on ERP Integrations and the {CONNECTOR_PRIVILEGE} privilege)",
             )
         return " and ".join(parts) if parts else "a signed-in, active user"
 
@@ -289,7 +317,15 @@ def unlinking(tool: Tool) -> Need:
 
 # Cost codes and cost types are the labels every line carries: any project-side reader sees them.
 WBS_READ = one_of(
-    (Tool.PROJECT_ADMIN, Tool.BUDGET, Tool.COMMITMENTS, Tool.INVOICES, Tool.ERP_INTEGRATIONS, Tool.REPORTS),
+    (
+        Tool.PROJECT_ADMIN,
+        Tool.BUDGET,
+        Tool.COMMITMENTS,
+        Tool.INVOICES,
+        Tool.PRIME_CONTRACTS,
+        Tool.ERP_INTEGRATIONS,
+        Tool.REPORTS,
+    ),
     READ_ONLY,
 )
 WBS_EDIT = editing(Tool.PROJECT_ADMIN)
@@ -302,12 +338,15 @@ QUEUE = reading(Tool.ERP_INTEGRATIONS)
 # Watching sync status change live (the syncStatusChanged subscription): readers of any tool that
 # owns syncable records; each change reaches only the readers of its record's tool.
 SYNC_STATUS_EVENTS = one_of(
-    (Tool.PROJECT_ADMIN, Tool.DIRECTORY, Tool.BUDGET, Tool.COMMITMENTS, Tool.INVOICES), READ_ONLY
+    (Tool.PROJECT_ADMIN, Tool.DIRECTORY, Tool.BUDGET, Tool.COMMITMENTS, Tool.INVOICES, Tool.PRIME_CONTRACTS),
+    READ_ONLY,
 )
 # The outbox (erpExports, ErpExport nodes with their ERP payloads): accounting staff and agents.
 OUTBOX = at_least(Tool.ERP_INTEGRATIONS, STANDARD)
-# Delivering the outbox: mark delivered, acknowledge, fail, requeue.
-CONNECTOR = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
+# Delivering the outbox and reporting what the ERP did with it (mark delivered, acknowledge, fail,
+# requeue): the file connector, or a sync agent signed in with the connector privilege. ADMIN on
+# ERP Integrations alone is not enough: an administrator cannot vouch that the ERP took a record.
+CONNECTOR = Need(all_of=((Tool.ERP_INTEGRATIONS, ADMIN),), connector=True)
 # The ERP settings, including the file connector's folder and schedule.
 ERP_SETTINGS = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
 # ERP jobs (and their phases/extras) coming in.
@@ -316,14 +355,23 @@ RECEIVE_ERP_JOBS = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
 IMPORT_JOB_COSTS = at_least(Tool.ERP_INTEGRATIONS, STANDARD)
 PLACE_JOB_COSTS = at_least(Tool.ERP_INTEGRATIONS, STANDARD)
 
-# Reports. The seeds ask, for the project-level ERP job costs and unsyncable direct costs reports,
-# READ_ONLY on Reports and ADMIN on Budget. CostBridge asks READ_ONLY on Budget instead: the report
-# shows budget figures, so Budget readers only; but a read should not require the power to lock and
-# send budgets (a reporting tool's account would otherwise hold write rights).
-JOB_COST_REPORT = reading(Tool.REPORTS) & reading(Tool.BUDGET)
-UNSYNCABLE_DIRECT_COSTS = reading(Tool.REPORTS) & reading(Tool.BUDGET)
+# Prime contracts come in from the ERP (Sage 300 CRE Contracts): the seeds give "Import a Prime
+# Contract from an Integrated ERP System" to STANDARD and ADMIN on ERP Integrations; the importer also
+# reads the prime contracts it loads (nobody loads what they cannot see).
+IMPORT_PRIME_CONTRACTS = at_least(Tool.ERP_INTEGRATIONS, STANDARD) & reading(Tool.PRIME_CONTRACTS)
+
+# Reports. The project-level ERP job costs report and the unsyncable direct costs report, as the
+# seeds scope them: READ_ONLY on Reports AND (ADMIN on Budget OR ADMIN on Prime Contract).
+BUDGET_OR_PRIME_CONTRACT_ADMIN = one_of((Tool.BUDGET, Tool.PRIME_CONTRACTS), ADMIN)
+JOB_COST_REPORT = reading(Tool.REPORTS) & BUDGET_OR_PRIME_CONTRACT_ADMIN
+UNSYNCABLE_DIRECT_COSTS = reading(Tool.REPORTS) & BUDGET_OR_PRIME_CONTRACT_ADMIN
 # The company-level job-cost summary spans every project: ADMIN on ERP Integrations (as the seeds).
 COMPANY_JOB_COST_SUMMARY = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
+# "View an Accountant Report for ERP": ADMIN on ERP Integrations (each record type also only for
+# readers of its tool, as in the approver's queue).
+ACCOUNTANT_REPORT = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
+# The digest e-mail settings, sending the digest now: the ERP settings' need.
+DIGEST_DELIVERY = at_least(Tool.ERP_INTEGRATIONS, ADMIN)
 
 # Users and tokens: the company administrator (ADMIN on every tool) or the command line.
 MANAGE_USERS = Need(all_of=tuple((tool, ADMIN) for tool in Tool))

@@ -21,7 +21,11 @@ from models.preflight_checks import Blocker, CheckContext, Preflight, sage300_co
 __all__ = ["Blocker", "Preflight", "preflight", "sage300_code_problem"]
 
 
-def preflight(session: Session, record: Any, settings: CompanySettings | None = None) -> Preflight:
+def preflight(
+    session: Session, record: Any, settings: CompanySettings | None = None, *, deciding: bool = False
+) -> Preflight:
+    """The blockers (and warnings) of ``record`` now. ``deciding``: the approver is about to accept
+    it, so being READY_TO_EXPORT is the expected state, not a blocker."""
     settings = settings or get_settings(session)
     system = ErpSystem(settings.erp_system)
     entry = registry.spec_of(record)
@@ -34,7 +38,7 @@ def preflight(session: Session, record: Any, settings: CompanySettings | None = 
             f"Create the {entry.noun} in {ERP_NAMES[system]} and import it into CostBridge.",
         )
         return result
-    if _already_with_erp(result, record, entry.noun):
+    if _already_with_erp(result, record, entry.noun, deciding):
         return result
     if record.origin == Origin.ERP and entry.erp_origin_is_final:
         result.block(
@@ -43,13 +47,15 @@ def preflight(session: Session, record: Any, settings: CompanySettings | None = 
             "Make the change in the ERP; the next sync brings it into CostBridge.",
         )
         return result
+    _resend_notice(result, record, entry.noun)
     entry.preflight(CheckContext(session, settings, result), record)
     return result
 
 
-def _already_with_erp(result: Preflight, record: Any, noun: str) -> bool:
-    """A synced record, or one being exported, cannot be sent: say so rather than list content
-    rules that no longer apply (a completed, synced purchase order is not "not approved")."""
+def _already_with_erp(result: Preflight, record: Any, noun: str, deciding: bool) -> bool:
+    """A synced record, one being exported or one waiting for the approver cannot be sent: say so
+    rather than list content rules that no longer apply (a completed, synced purchase order is not
+    "not approved")."""
     if record.sync_status == SyncStatus.SYNCED:
         result.block(
             ErrorCode.ALREADY_SYNCED,
@@ -65,4 +71,27 @@ def _already_with_erp(result: Preflight, record: Any, noun: str) -> bool:
             "Wait for the connector to acknowledge or fail the export.",
         )
         return True
+    if record.sync_status == SyncStatus.READY_TO_EXPORT and not deciding:
+        result.block(
+            ErrorCode.ALREADY_SENT,
+            f"This {noun} was already sent and waits for the accounting approver's decision",
+            "Nothing to send. To change it, retrieve it first (retrieveFromErp), then send it again.",
+        )
+        return True
     return False
+
+
+def _resend_notice(result: Preflight, record: Any, noun: str) -> None:
+    """A rejected or failed record goes again as a resend (sendToErp and resendToErp both do it):
+    say why it came back, so the sender fixes that first."""
+    if record.sync_status == SyncStatus.REJECTED:
+        why = f"the accounting approver rejected it: {record.reject_reason or 'no reason given'}"
+    elif record.sync_status == SyncStatus.FAILED_TO_EXPORT:
+        why = "its export failed: " + ("; ".join(record.sync_messages or []) or "no message from the ERP")
+    else:
+        return
+    result.warn(
+        ErrorCode.RESEND,
+        f"This {noun} was sent before and {why}",
+        "Fix what it says, then send it again: sendToErp (or resendToErp) resends it.",
+    )

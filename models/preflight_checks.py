@@ -6,10 +6,12 @@ The entry point, ``models.preflight.preflight``, runs them.
 Where the seeds leave a choice, the rules here decide:
 
 - A cost code is "in the ERP" when it is SYNCED on the company list. On Sage 100 Contractor it is
-  also in the ERP when the project is SYNCED and the code is one of the project's cost codes: a
-  Sage 100 project export creates the job's shell budget with those codes (and cost codes added
-  later are refreshed). Sage 300 CRE cost codes always come from its standard list, so there the
-  code itself must be SYNCED.
+  also in the ERP for a job when the project is SYNCED and the code was one of the project's cost
+  codes when its job export was accepted: that export creates the job's shell budget with them.
+  A code added to the project afterwards is not in the ERP until it is sent as a cost code and
+  synced: until then every record of the project that uses it is blocked (COST_CODE_NOT_IN_ERP,
+  naming that fix), so an accepted record never references a code the ERP has never seen. Sage
+  300 CRE cost codes always come from its standard list, so there the code itself must be SYNCED.
 - A project's shell budget pairs each project cost code with the cost types its budget lines use;
   a project cost code with no cost type is COST_TYPE_MISSING (both ERPs require cost types).
 - A budget created from the ERP (origin ERP) is owned by the ERP: neither it nor its
@@ -41,6 +43,7 @@ from models.enums import (
 from models.erp import ERP_NAMES
 from models.errors import ErrorCode
 from models.invoices import SubcontractorInvoice
+from models.prime_contracts import PrimeContract, PrimeContractChangeOrder
 from models.projects import Project, ProjectCostCode, SubJob
 from models.wbs import CostCode, CostType
 
@@ -138,17 +141,20 @@ class CheckContext:
                 "vendor",
             )
 
-    def project_code_ids(self, project: Project) -> set[int]:
+    def job_code_ids(self, project: Project) -> set[int]:
+        """The project's cost codes that went to the ERP with its job export (its shell budget)."""
         return set(
             self.session.scalars(
-                select(ProjectCostCode.cost_code_id).where(ProjectCostCode.project_id == project.id)
+                select(ProjectCostCode.cost_code_id).where(
+                    ProjectCostCode.project_id == project.id, ProjectCostCode.in_job_export.is_(True)
+                )
             )
         )
 
     def cost_codes_in_erp(self, project: Project, codes: Iterable[CostCode]) -> None:
         codes = {c.id: c for c in codes}.values()
         shell_codes = (
-            self.project_code_ids(project)
+            self.job_code_ids(project)
             if self.system == ErpSystem.SAGE_100_CONTRACTOR and project.sync_status == SyncStatus.SYNCED
             else set()
         )
@@ -161,10 +167,16 @@ class CheckContext:
                     f"Cost code {code.code} must come from the Sage 300 CRE standard cost code list: "
                     "create it there and sync it."
                 )
+            elif project.sync_status == SyncStatus.SYNCED:
+                fix = (
+                    f"Cost code {code.code} was added to project {project.number} after its job went to "
+                    f"{self.erp}: send cost code {code.code} to the ERP (sendToErp) and have it accepted; "
+                    "this record can be sent once it is synced."
+                )
             else:
                 fix = (
-                    f"Add cost code {code.code} to project {project.number} (it then travels with the "
-                    "job) or send the cost code to the ERP."
+                    f"Send cost code {code.code} to the ERP and have it accepted, or send project "
+                    f"{project.number} with it (the job export carries the project's cost codes)."
                 )
             self.block(
                 ErrorCode.COST_CODE_NOT_IN_ERP,
@@ -386,3 +398,30 @@ def check_invoice(ctx: CheckContext, invoice: SubcontractorInvoice) -> None:
         )
     ctx.vendor_synced(commitment.vendor)
     ctx.lines(commitment.project, invoice.lines, "invoice")
+
+
+def check_prime_contract(ctx: CheckContext, contract: PrimeContract) -> None:
+    # prime contracts come from the ERP only; preflight refuses them as unsupported before this
+    ctx.project_synced(contract.project)
+
+
+def check_prime_contract_change_order(ctx: CheckContext, change_order: PrimeContractChangeOrder) -> None:
+    contract = change_order.prime_contract
+    if contract.sync_status != SyncStatus.SYNCED:
+        ctx.block(
+            ErrorCode.PRIME_CONTRACT_NOT_SYNCED,
+            f"Prime contract {contract.number} is not synced ({contract.sync_status.value}); change orders "
+            "are exported only on prime contracts synced with the ERP",
+            f"Import prime contract {contract.number} from {ctx.erp} again.",
+            "primeContract",
+        )
+    if change_order.status != ChangeOrderStatus.APPROVED:
+        ctx.block(
+            ErrorCode.CHANGE_ORDER_NOT_APPROVED,
+            f"Change order {change_order.number} is {change_order.status.value}; only APPROVED change orders "
+            "are exported",
+            "Approve the change order, then send it.",
+            "status",
+        )
+    ctx.project_synced(contract.project)
+    ctx.lines(contract.project, change_order.lines, "change order")

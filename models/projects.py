@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, Timestamped
@@ -64,6 +64,9 @@ class ProjectCostCode(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
     cost_code_id: Mapped[int] = mapped_column(ForeignKey("cost_codes.id"), nullable=False, index=True)
+    # the code was on the project when its job export was accepted, so it travels with the job (the
+    # Sage 100 shell budget); a code added afterwards must reach the ERP on its own
+    in_job_export: Mapped[bool] = mapped_column(default=False, nullable=False)
 
     project: Mapped[Project] = relationship(back_populates="project_cost_codes")
     cost_code: Mapped[CostCode] = relationship()
@@ -203,6 +206,15 @@ def add_project_cost_codes(
             session.add(ProjectCostCode(project_id=project.id, cost_code_id=pk))
     session.flush()
     return [found[pk] for pk in wanted]
+
+
+def mark_job_cost_codes(session: Session, project: Project) -> None:
+    """The project's job export was just accepted: its cost codes now travel with the job (they
+    are the shell budget's codes; preflight refused codes without a cost type)."""
+    session.execute(
+        update(ProjectCostCode).where(ProjectCostCode.project_id == project.id).values(in_job_export=True),
+        execution_options={"synchronize_session": "fetch"},
+    )
 
 
 def remove_project_cost_code(session: Session, actor: Actor, project: Project, cost_code_id: int) -> None:

@@ -2,7 +2,8 @@
 rest of the code asks about it: its model, the tool that owns it, how a message names it and how
 the approver's queue labels it, how to find its project, its GraphQL type name (also the prefix of
 its global IDs, written here literally so renaming a class never changes an ID a client stored),
-its preflight checks, what each ERP does with it, the ERP key the approver types when accepting it,
+its preflight checks, what each ERP does with it, its ERP key (typed by the approver when
+accepting, the record's own number, or assigned by the ERP; and the scope in which it is unique),
 and its rows in the approver's queue.
 
 Nothing else lists record types: adding one (prime contracts, say) is one entry here plus its
@@ -15,9 +16,11 @@ that builder by its caller.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, String, cast, func, literal, null, select
@@ -26,12 +29,15 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from models import preflight_checks as checks
 from models.budgets import Budget, BudgetModification
 from models.commitments import Commitment, CommitmentChangeOrder
+from models.commitments import lines_total as commitment_lines_total
 from models.directory import Vendor
 from models.enums import CommitmentKind, ErpSystem, RecordType, Tool
 from models.erp import OTHER_FEATURES, Capability, ErpSupport
 from models.errors import DomainError, ErrorCode
-from models.invoices import SubcontractorInvoice
-from models.projects import Project, SubJob
+from models.invoices import SubcontractorInvoice, invoice_totals
+from models.prime_contracts import PrimeContract, PrimeContractChangeOrder
+from models.prime_contracts import lines_total as prime_lines_total
+from models.projects import Project, SubJob, mark_job_cost_codes
 from models.wbs import CostCode
 
 S100 = ErpSystem.SAGE_100_CONTRACTOR
@@ -81,6 +87,17 @@ class RecordTypeSpec:
     # a record that came from the ERP is maintained there and never sent back; budgets decide
     # that with their own ownership rule (models.budgets)
     erp_origin_is_final: bool = True
+    # the money a record carries to the ERP (what the accountant report shows); None for records
+    # without an amount (projects, vendors, ...)
+    amount: Callable[[Any], Decimal | None] = lambda r: None
+    # the ERP key is unique among the records of the type that share this column's value (None: in
+    # the whole company); see models.workflow.keys
+    key_scope: str | None = None
+    # the ERP assigns the key (a record number): an acknowledgement may give another key than the
+    # export proposed. Otherwise the key is the approver's or the record's own, and must match.
+    erp_owns_key: bool = False
+    # called when the record is accepted, in the same transaction (after its export is stored)
+    on_accept: Callable[[Session, Any], None] | None = None
 
     def capability(self, system: ErpSystem) -> Capability:
         support = self.erp[ErpSystem(system)]
@@ -104,6 +121,8 @@ class RecordTypeSpec:
             model.sync_status.label("status"),
             func.coalesce(model.sent_at, model.created_at).label("since"),
         ).select_from(model)
+        # records sent while direct exports were on never waited for an approver
+        stmt = stmt.where(model.exported_directly.is_(False))
         for target, on in self.queue.joins():
             stmt = stmt.join(target, on)
         return stmt
@@ -131,6 +150,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
             "a job is created in one system and synced to the other, never in both",
         ),
         queue=QueueSource(lambda: Project.id),
+        on_accept=mark_job_cost_codes,
         erp={
             S100: ErpSupport(
                 "Job (3-5 Jobs)",
@@ -158,6 +178,7 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         project_id=lambda r: r.project_id,
         preflight=checks.check_sub_job,
         queue=QueueSource(lambda: SubJob.project_id),
+        key_scope="project_id",
         erp={
             S100: ErpSupport(
                 "Phase",
@@ -232,7 +253,9 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         project_id=lambda r: r.project_id,
         preflight=checks.check_budget,
         queue=QueueSource(lambda: Budget.project_id),
+        key_scope="project_id",
         erp_origin_is_final=False,
+        amount=lambda r: sum((line.original_amount for line in r.lines), Decimal("0.00")),
         erp={
             S100: ErpSupport(
                 "Budget (6-2 Budgets)",
@@ -257,12 +280,15 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         Tool.BUDGET,
         "budget modification",
         "BudgetModification",
-        label=lambda r: f"Budget modification {r.id} ({r.amount:.2f})",
+        label=lambda r: f"Budget modification {r.number} ({r.amount:.2f})",
         project_id=lambda r: r.budget.project_id,
         preflight=checks.check_budget_modification,
+        amount=lambda r: r.amount,
         queue=QueueSource(
             lambda: Budget.project_id, lambda: ((Budget, Budget.id == BudgetModification.budget_id),)
         ),
+        key_scope="budget_id",
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "Change Order, Budget and Sub Change Details (6-4-1)",
@@ -283,7 +309,9 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         label=_commitment_label,
         project_id=lambda r: r.project_id,
         preflight=checks.check_commitment,
+        amount=lambda r: commitment_lines_total(r.lines),
         queue=QueueSource(lambda: Commitment.project_id),
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "Subcontract (6-7-1) / Purchase Order (6-6-1)",
@@ -309,10 +337,13 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         label=lambda r: f"Change order {r.number} {r.title}".strip(),
         project_id=lambda r: r.commitment.project_id,
         preflight=checks.check_change_order,
+        amount=lambda r: commitment_lines_total(r.lines),
         queue=QueueSource(
             lambda: Commitment.project_id,
             lambda: ((Commitment, Commitment.id == CommitmentChangeOrder.commitment_id),),
         ),
+        key_scope="commitment_id",
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "Subcontract Change Order / Purchase Order lines",
@@ -335,10 +366,13 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
         label=lambda r: f"Invoice {r.number}",
         project_id=lambda r: r.commitment.project_id,
         preflight=checks.check_invoice,
+        amount=lambda r: invoice_totals(r.lines).amount,
         queue=QueueSource(
             lambda: Commitment.project_id,
             lambda: ((Commitment, Commitment.id == SubcontractorInvoice.commitment_id),),
         ),
+        key_scope="commitment_id",
+        erp_owns_key=True,
         erp={
             S100: ErpSupport(
                 "AP Invoice (4-2)",
@@ -352,6 +386,70 @@ REGISTRY: tuple[RecordTypeSpec, ...] = (
                 False,
                 "Export only; not supported for Canada. Amount = current payment due + current "
                 "retainage held, with retainage in its own field.",
+            ),
+        },
+    ),
+    RecordTypeSpec(
+        RecordType.PRIME_CONTRACT,
+        PrimeContract,
+        Tool.PRIME_CONTRACTS,
+        "prime contract",
+        "PrimeContract",
+        label=lambda r: f"Prime contract {r.number} {r.title}".strip(),
+        project_id=lambda r: r.project_id,
+        preflight=checks.check_prime_contract,
+        amount=lambda r: prime_lines_total(r.lines),
+        queue=QueueSource(lambda: PrimeContract.project_id),
+        # the Sage 300 contract ID: contracts come from the ERP, and one contract is on one project
+        # only, so the ID is unique in the company
+        erp_owns_key=True,
+        erp={
+            S100: ErpSupport(
+                "Prime contract (not synced)",
+                False,
+                False,
+                "Not supported: Sage 100 Contractor does not sync prime contracts or owner change orders.",
+            ),
+            S300: ErpSupport(
+                "Contracts (CN) / Misc. Worksheet (JC)",
+                False,
+                True,
+                "Import only, from Sage 300 CRE's Contracts module (version 17.1.4 or newer): several prime "
+                "contracts may go to one project, one contract never to more than one project.",
+            ),
+        },
+    ),
+    RecordTypeSpec(
+        RecordType.PRIME_CONTRACT_CHANGE_ORDER,
+        PrimeContractChangeOrder,
+        Tool.PRIME_CONTRACTS,
+        "prime contract change order",
+        "PrimeContractChangeOrder",
+        label=lambda r: f"Prime contract change order {r.number} {r.title}".strip(),
+        project_id=lambda r: r.prime_contract.project_id,
+        preflight=checks.check_prime_contract_change_order,
+        amount=lambda r: prime_lines_total(r.lines),
+        queue=QueueSource(
+            lambda: PrimeContract.project_id,
+            lambda: ((PrimeContract, PrimeContract.id == PrimeContractChangeOrder.prime_contract_id),),
+        ),
+        # the change order number Sage 300 files it under (the export proposes the PCCO's number),
+        # unique within its contract, as commitment change orders within their commitment
+        key_scope="prime_contract_id",
+        erp_owns_key=True,
+        erp={
+            S100: ErpSupport(
+                "Owner change order (not synced)",
+                False,
+                False,
+                "Not supported: Sage 100 Contractor does not sync prime contracts or owner change orders.",
+            ),
+            S300: ErpSupport(
+                "Prime Contract Change Order (CN)",
+                True,
+                False,
+                "Export only, APPROVED change orders on a synced prime contract, with their miscellaneous "
+                "worksheet transactions (JC). Sage 300 CRE 17.1.4 or newer.",
             ),
         },
     ),
@@ -427,6 +525,12 @@ def load_records(session: Session, keys: Sequence[tuple[str, int]]) -> dict[tupl
         for row in session.scalars(select(model).where(model.id.in_(ids))):
             found[(rt, row.id)] = row
     return found
+
+
+def global_id(record_type: RecordType | str, record_id: int) -> str:
+    """A record's global ID as the API writes it (base64 of "TypeName:id"), for messages sent outside
+    the API (the digest e-mail) that name records the way the front end finds them."""
+    return base64.urlsafe_b64encode(f"{spec(record_type).type_name}:{record_id}".encode()).decode()
 
 
 def project_id_of(record: Any) -> int | None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+import models.audit  # noqa: F401 - the audit trail listens to every session's flushes
+from models.base import Base, Money, UTCDateTime, utcnow
 from models.enums import ExportStatus, Origin, RecordType, SyncStatus
 from models.errors import DomainError, ErrorCode
 from models.policy import Actor
@@ -41,6 +43,9 @@ class SyncState:
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     synced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # sent while ERP direct exports were on: it went to the outbox without an approver, so the
+    # approver's queue and digest leave it out
+    exported_directly: Mapped[bool] = mapped_column(default=False, nullable=False)
 
     @declared_attr
     def sent_by_id(cls) -> Mapped[int | None]:  # noqa: N805
@@ -72,6 +77,9 @@ class SyncEvent(Base):
     actor_name: Mapped[str | None] = mapped_column(String(200))  # kept even if the user is renamed
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    # the record's amount when the step happened (None for records without one): what the
+    # accountant report shows and totals
+    amount: Mapped[Decimal | None] = mapped_column(Money)
 
 
 class ErpExport(Base):

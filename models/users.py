@@ -32,6 +32,8 @@ class User(Timestamped, Base):
     email: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
     # the seeds' "Can Push to Accounting" granular privilege
     can_push_to_accounting: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # the ERP connector privilege: the account a sync agent signs in with (acknowledge, fail)
+    acts_as_connector: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     permissions: Mapped[list[UserPermission]] = relationship(
@@ -117,6 +119,7 @@ class SignedInUser:
     name: str
     email: str
     can_push_to_accounting: bool
+    acts_as_connector: bool
     active: bool
     levels: Mapping[Tool, PermissionLevel]
     # when the token that signed the user in stops working (None: never)
@@ -134,6 +137,7 @@ class SignedInUser:
             name=user.name,
             email=user.email,
             can_push_to_accounting=user.can_push_to_accounting,
+            acts_as_connector=user.acts_as_connector,
             active=user.active,
             levels=MappingProxyType({p.tool: PermissionLevel(p.level) for p in user.permissions}),
             token_expires_at=token_expires_at,
@@ -284,14 +288,17 @@ def set_permissions(
     levels: Mapping[Tool, PermissionLevel],
     *,
     can_push_to_accounting: bool | None = None,
+    acts_as_connector: bool | None = None,
 ) -> User:
     """Set the user's level on each tool of ``levels`` (others unchanged), and the 'can push to
-    accounting' privilege when given. MANAGE_USERS."""
+    accounting' and ERP connector privileges when given. MANAGE_USERS."""
     policy.require(actor, policy.MANAGE_USERS, "Changing permissions")
     for tool, level in levels.items():
         user.set_level(tool, PermissionLevel(level))
     if can_push_to_accounting is not None:
         user.can_push_to_accounting = can_push_to_accounting
+    if acts_as_connector is not None:
+        user.acts_as_connector = acts_as_connector
     events.user_changed(session, user.id)
     session.flush()
     return user
@@ -316,6 +323,7 @@ def create_user(
     email: str,
     levels: dict[Tool, PermissionLevel] | None = None,
     can_push_to_accounting: bool = False,
+    acts_as_connector: bool = False,
 ) -> User:
     """A new active user with ``levels`` per tool (NONE for the others); MANAGE_USERS."""
     policy.require(actor, policy.MANAGE_USERS, "Creating a user")
@@ -324,7 +332,12 @@ def create_user(
         raise DomainError(ErrorCode.INVALID_VALUE, f"'{email}' is not an email address", "email")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise DomainError(ErrorCode.DUPLICATE, f"A user with email {email} already exists", "email")
-    user = User(name=name.strip(), email=email, can_push_to_accounting=can_push_to_accounting)
+    user = User(
+        name=name.strip(),
+        email=email,
+        can_push_to_accounting=can_push_to_accounting,
+        acts_as_connector=acts_as_connector,
+    )
     for tool, level in (levels or {}).items():
         user.set_level(tool, level)
     session.add(user)

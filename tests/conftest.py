@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.audit import sessions_acting_as
 from models.db import make_engine, make_sessionmaker, migrate
 from models.enums import PermissionLevel, Tool
 from models.policy import ALL_ADMIN
@@ -133,7 +134,9 @@ def engine(backend, request, tmp_path) -> Iterator[Engine]:
 
 @pytest.fixture
 def session_factory(engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
+    # test set-up writes records directly: its sessions act as the set-up actor (a test of the audit
+    # trail names its own actor with models.audit.acting_as)
+    return sessions_acting_as(make_sessionmaker(engine), SETUP)
 
 
 @pytest.fixture
@@ -160,13 +163,14 @@ class Actor:
 
 @pytest.fixture
 def make_actor(session_factory):
-    """Create a user with the given levels and return it with a fresh API token."""
+    """Create a user with the given levels (and privileges) and return it with a fresh API token."""
 
     def _make(
         name: str = "User",
         levels: dict[Tool, PermissionLevel] | None = None,
         approver: bool = False,
         email: str | None = None,
+        connector: bool = False,
     ) -> Actor:
         with session_factory() as s:
             user = create_user(
@@ -176,6 +180,7 @@ def make_actor(session_factory):
                 email=email or f"{name.lower().replace(' ', '.')}.{next(_counter)}@example.com",
                 levels=levels or {},
                 can_push_to_accounting=approver,
+                acts_as_connector=connector,
             )
             token = issue_token(s, SETUP, user)
             s.commit()

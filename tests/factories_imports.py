@@ -102,6 +102,7 @@ MUTATIONS = {
     "budget": ("importBudget", "ImportBudgetInput"),
     "vendors": ("importVendors", "ImportVendorsInput"),
     "job-costs": ("importJobCosts", "ImportJobCostsInput"),
+    "prime-contracts": ("importPrimeContracts", "ImportPrimeContractsInput"),
 }
 
 
@@ -110,7 +111,10 @@ def upload(client, actor, kind: str, file_name: str, content: bytes, **input_val
     import json
 
     name, input_type = MUTATIONS[kind]
-    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {IMPORT_FIELDS} }} }}"
+    fields = IMPORT_FIELDS
+    if kind == "prime-contracts":  # its loads also count the contracts they write
+        fields = fields.replace("unplaced }", "unplaced contracts rows }")
+    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {fields} }} }}"
     variables = {"input": {"file": None, **input_values}}
     response = client.post(
         "/graphql",

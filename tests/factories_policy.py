@@ -16,11 +16,19 @@ from api.demo.company import load_demo_company
 from api.relay import NODE_REGISTRY, to_global_id
 from exporters.mapping import build_payload
 from models import registry, workflow
+from models.budgets import Budget, BudgetLine
 from models.commitments import Commitment
 from models.costs import UnplacedJobCost
 from models.enums import ImportKind
 from models.imports import ImportRun
+from models.prime_contracts import (
+    PrimeContract,
+    PrimeContractChangeOrder,
+    PrimeContractChangeOrderLine,
+    PrimeContractLine,
+)
 from models.projects import Project
+from models.sync import mark_born_synced
 from tests.actors import SETUP
 
 
@@ -61,6 +69,24 @@ def build_world(session: Session) -> World:
                 warnings=[],
             )
         )
+    # a prime contract (from Sage 300 CRE Contracts) with a change order, on Harbor Point
+    line = session.scalars(select(BudgetLine).join(Budget).where(Budget.project_id == harbor.id)).first()
+    contract = PrimeContract(project_id=harbor.id, number="C-2401", title="Harbor Point owner contract")
+    contract.lines = [
+        PrimeContractLine(
+            item="1", cost_code_id=line.cost_code_id, cost_type_id=line.cost_type_id, amount="10.00"
+        )
+    ]
+    session.add(contract)
+    session.flush()
+    mark_born_synced(session, contract, "C-2401", SETUP)
+    change_order = PrimeContractChangeOrder(prime_contract_id=contract.id, number="PCCO-1")
+    change_order.lines = [
+        PrimeContractChangeOrderLine(
+            cost_code_id=line.cost_code_id, cost_type_id=line.cost_type_id, amount="1.00"
+        )
+    ]
+    session.add(change_order)
     session.add(
         UnplacedJobCost(
             job="99-999",

@@ -26,6 +26,12 @@ from models.enums import (
     Tool,
 )
 from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
+from models.prime_contracts import (
+    PrimeContract,
+    PrimeContractChangeOrder,
+    PrimeContractChangeOrderLine,
+    PrimeContractLine,
+)
 from models.projects import Project, ProjectCostCode, SubJob
 from models.users import User, create_user
 from models.wbs import CostCode, CostType, division_of
@@ -274,6 +280,47 @@ def change_order(
     for code, ctype, amount, qty, unit_cost, desc in lines:
         row.lines.append(
             CommitmentChangeOrderLine(
+                cost_code_id=code.id,
+                cost_type_id=ctype.id,
+                amount=D(amount),
+                quantity=None if qty is None else D(qty),
+                unit_cost=None if unit_cost is None else D(unit_cost),
+                description=desc,
+            )
+        )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def prime_contract(session: Session, project: Project, number: str = "C-1001", *, items=()) -> PrimeContract:
+    """A prime contract as it comes from Sage 300 CRE (SYNCED, origin ERP, keyed by its contract ID).
+    ``items``: (item, cost_code, cost_type, amount) tuples."""
+    row = PrimeContract(project_id=project.id, number=number, title=f"Contract {number}")
+    for item, code, ctype, amount in items:
+        row.lines.append(
+            PrimeContractLine(item=item, cost_code_id=code.id, cost_type_id=ctype.id, amount=D(amount))
+        )
+    mark_synced(row, number, Origin.ERP)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def prime_change_order(
+    session: Session,
+    contract: PrimeContract,
+    *,
+    number: str = "PCCO-1",
+    title: str = "Owner change",
+    status=ChangeOrderStatus.APPROVED,
+    lines=(),
+) -> PrimeContractChangeOrder:
+    """``lines``: (cost_code, cost_type, amount, quantity, unit_cost, description) tuples."""
+    row = PrimeContractChangeOrder(prime_contract_id=contract.id, number=number, title=title, status=status)
+    for code, ctype, amount, qty, unit_cost, desc in lines:
+        row.lines.append(
+            PrimeContractChangeOrderLine(
                 cost_code_id=code.id,
                 cost_type_id=ctype.id,
                 amount=D(amount),

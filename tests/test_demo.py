@@ -33,6 +33,7 @@ from models.enums import (
     Tool,
 )
 from models.invoices import SubcontractorInvoice
+from models.policy import JOB_COST_REPORT, UNSYNCABLE_DIRECT_COSTS
 from models.projects import Project, ProjectCostCode, SubJob
 from models.sync import SyncEvent
 from models.users import ApiToken, User
@@ -97,7 +98,7 @@ def test_demo_company_counts_and_settings(loaded, session):
         "CommitmentChangeOrder": 1,
         "SubcontractorInvoice": 1,
         "DirectCost": 5,
-        "User": 3,
+        "User": 4,
     }
     types = session.execute(select(CostType.code, CostType.name).order_by(CostType.code)).all()
     assert types == [
@@ -232,7 +233,12 @@ def test_sync_states_have_a_consistent_history(loaded, session):
 
 def test_demo_users_and_their_permissions(loaded, session):
     logins, said = loaded
-    assert [login.role for login in logins] == ["admin", "project manager", "accounting approver"]
+    assert [login.role for login in logins] == [
+        "admin",
+        "project manager",
+        "accounting approver",
+        "sync agent",
+    ]
     users = {u.email: u for u in session.scalars(select(User))}
     admin = users["admin@pacificridge.example"]
     pm = users["pm@pacificridge.example"]
@@ -244,6 +250,7 @@ def test_demo_users_and_their_permissions(loaded, session):
         Tool.COMMITMENTS: PermissionLevel.ADMIN,
         Tool.INVOICES: PermissionLevel.ADMIN,
         Tool.DIRECTORY: PermissionLevel.ADMIN,
+        Tool.PRIME_CONTRACTS: PermissionLevel.ADMIN,
         Tool.ERP_INTEGRATIONS: PermissionLevel.READ_ONLY,
         Tool.REPORTS: PermissionLevel.READ_ONLY,
     }
@@ -252,6 +259,18 @@ def test_demo_users_and_their_permissions(loaded, session):
     assert approver.level(Tool.ERP_INTEGRATIONS) == PermissionLevel.STANDARD
     assert approver.level(Tool.REPORTS) == PermissionLevel.ADMIN
     assert approver.level(Tool.BUDGET) == PermissionLevel.READ_ONLY
+    assert approver.level(Tool.PRIME_CONTRACTS) == PermissionLevel.ADMIN
+    # the README's roles see the project job-cost report (READ_ONLY on Reports and ADMIN on Budget or
+    # Prime Contract, as the seeds scope it)
+    for user in (admin, pm, approver):
+        assert JOB_COST_REPORT.allows(user) and UNSYNCABLE_DIRECT_COSTS.allows(user), user.email
+    # the sync agent reports what the ERP did with exports, and does nothing else
+    agent = users["agent@pacificridge.example"]
+    assert agent.acts_as_connector and not agent.is_accounting_approver
+    assert {tool: agent.level(tool) for tool in Tool if agent.level(tool)} == {
+        Tool.ERP_INTEGRATIONS: PermissionLevel.ADMIN
+    }
+    assert not any(u.acts_as_connector for u in (admin, pm, approver))
     # the printed table carries every token on one line with its role and email
     for login in logins:
         assert any(login.token in line and login.email in line for line in said)
@@ -262,13 +281,23 @@ def test_demo_tokens_sign_in(loaded, client):
     for login, user in zip(logins, DEMO_USERS, strict=True):
         response = client.post(
             "/graphql",
-            json={"query": "{ viewer { user { email } isAccountingApprover } projects { totalCount } }"},
+            json={
+                "query": "{ viewer { user { email } isAccountingApprover isErpConnector } "
+                "projects { totalCount } }"
+            },
             headers={"Authorization": f"Bearer {login.token}"},
         )
         assert response.status_code == 200, response.text
         data = response.json()["data"]
-        assert data["viewer"] == {"user": {"email": user.email}, "isAccountingApprover": user.approver}
-        assert data["projects"]["totalCount"] == 3
+        assert data["viewer"] == {
+            "user": {"email": user.email},
+            "isAccountingApprover": user.approver,
+            "isErpConnector": user.connector,
+        }
+        if user.connector:  # the agent's account reads no project
+            assert data["projects"] is None
+        else:
+            assert data["projects"]["totalCount"] == 3
 
 
 def test_second_load_adds_nothing_but_fresh_tokens_and_revokes_the_old_ones(loaded, session_factory, client):
@@ -279,8 +308,8 @@ def test_second_load_adds_nothing_but_fresh_tokens_and_revokes_the_old_ones(load
     logins = load_demo_if_empty(session_factory, said.append)
     with session_factory() as s:
         after = _table_counts(s)
-        assert s.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.label == "demo")) == 6
-    assert after == {**before, "api_tokens": before["api_tokens"] + 3}
+        assert s.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.label == "demo")) == 8
+    assert after == {**before, "api_tokens": before["api_tokens"] + 4}
     assert "already has projects" in said[0]
     assert {login.token for login in logins}.isdisjoint(login.token for login in first_logins)
     with session_factory() as s:
@@ -289,7 +318,7 @@ def test_second_load_adds_nothing_but_fresh_tokens_and_revokes_the_old_ones(load
             .select_from(ApiToken)
             .where(ApiToken.label == "demo", ApiToken.revoked_at.is_(None))
         )
-        assert s.scalar(live) == 3
+        assert s.scalar(live) == 4
     query = {"query": "{ viewer { user { email } } }"}
     for old, new in zip(first_logins, logins, strict=True):
         assert (
@@ -328,7 +357,7 @@ def test_demo_command(engine):
     second = runner.invoke(cli, ["demo"], env=env)
     assert second.exit_code == 0, second.output
     assert "demo data not loaded" in second.stdout
-    assert len([line for line in second.stdout.splitlines() if " cb_" in line]) == 3
+    assert len([line for line in second.stdout.splitlines() if " cb_" in line]) == 4
 
 
 def _readme_graphql() -> dict[str, str]:

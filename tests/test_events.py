@@ -10,16 +10,25 @@ import json
 import psycopg
 import pytest
 
+from api.relay import to_global_id
 from api.serving.tokens import TokenCache
+from api.subscriptions.fields import SyncStatusChange, sync_visible
 from exporters.mapping import build_payload
-from models import events, workflow
-from models.enums import SyncStatus
+from models import events, registry, workflow
+from models.enums import ErpSystem, PermissionLevel, SyncStatus, Tool
 from models.events import CHANNEL, Notice, NoticeKind
-from models.policy import ALL_ADMIN
+from models.policy import ALL_ADMIN, SYNC_STATUS_EVENTS, SystemActor
 from models.sync import mark_born_synced
 from models.users import create_user, issue_token, revoke_tokens
 from tests.actors import FILE_CONNECTOR, SETUP
-from tests.factories_workflow import configure, project, vendor
+from tests.factories_workflow import (
+    configure,
+    prime_change_order,
+    prime_contract,
+    project,
+    synced_world,
+    vendor,
+)
 
 
 @pytest.fixture
@@ -108,3 +117,45 @@ def test_postgresql_listeners_hear_notices_after_commit(session, engine):
         body = json.loads(message.payload)
         assert (body["k"], body["t"], body["i"], body["s"]) == ("sync", "PROJECT", row.id, "READY_TO_EXPORT")
         assert len(message.payload) < 200
+
+
+def test_a_prime_contract_change_order_is_announced_to_prime_contract_readers_only(session, heard):
+    """A PCCO goes through the workflow like any record: its three transitions are announced with its
+    project, and only a reader of Prime Contract may hear them."""
+    proj, _ven, concrete, _rebar, sub, _mat = synced_world(session, ErpSystem.SAGE_300_CRE)
+    contract = prime_contract(session, proj, items=[("1", concrete, sub, "1000.00")])
+    pcco = prime_change_order(session, contract, lines=[(concrete, sub, "250.00", None, None, "Footing")])
+    session.commit()
+    heard.clear()
+
+    workflow.send(session, SETUP, pcco)
+    session.commit()
+    export = workflow.accept(session, SETUP, pcco, build_payload=build_payload)
+    session.commit()
+    workflow.mark_delivered(session, FILE_CONNECTOR, export, "file", "pcco.csv")
+    session.commit()
+    workflow.acknowledge_export(session, FILE_CONNECTOR, export.id)
+    session.commit()
+
+    changes = [n for n in heard if n.kind is NoticeKind.SYNC]
+    assert [(n.record_type, n.id, n.project_id, n.status) for n in changes] == [
+        ("PRIME_CONTRACT_CHANGE_ORDER", pcco.id, proj.id, status)
+        for status in ("READY_TO_EXPORT", "EXPORTING", "SYNCED")
+    ]
+    # the subscription answers with the record as its own node type
+    assert SyncStatusChange.from_notice(changes[0]).record_id == to_global_id(
+        "PrimeContractChangeOrder", pcco.id
+    )
+    everything_but = SystemActor(
+        "t", {tool: PermissionLevel.ADMIN for tool in Tool if tool is not Tool.PRIME_CONTRACTS}
+    )
+    reader = SystemActor("t", {Tool.PRIME_CONTRACTS: PermissionLevel.READ_ONLY})
+    assert SYNC_STATUS_EVENTS.allows(reader)
+    assert [sync_visible(n, reader) for n in changes] == [True, True, True]
+    assert [sync_visible(n, everything_but) for n in changes] == [False, False, False]
+
+
+def test_every_tool_with_syncable_records_may_watch_sync_status():
+    tools = {spec.tool for spec in registry.specs()}
+    for tool in tools:
+        assert SYNC_STATUS_EVENTS.allows(SystemActor("t", {tool: PermissionLevel.READ_ONLY})), tool

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
-from exporters import sage100
-from exporters.mapping import build_payload, payload_rows
+from exporters import sage100, sage300
+from exporters.connectors.file import run_file_connector
+from exporters.mapping import build_payload, line_total, payload_rows, table_for
 from models import workflow as wf
 from models.company import get_settings
 from models.enums import ChangeOrderStatus, CommitmentKind, ErpSystem, SyncStatus
@@ -115,7 +118,7 @@ SEED_ROWS = {
 
 @pytest.mark.parametrize("table", list(SEED_ROWS), ids=lambda t: t.entity)
 def test_sage100_tables_hold_exactly_the_seed_rows(table):
-    fields = [f for f in (*table.header, *table.lines) if not f.reference]
+    fields = [f for f in (*table.header, *table.lines) if f.from_seed]
     assert [f.erp for f in fields] == sorted(
         [erp for _, erp in SEED_ROWS[table]], key=[f.erp for f in fields].index
     )
@@ -123,6 +126,26 @@ def test_sage100_tables_hold_exactly_the_seed_rows(table):
     for source, erp in SEED_ROWS[table]:
         field = next(f for f in fields if f.erp == erp and source in f.source)
         assert field
+
+
+# What the tables export beyond the seed rows (``Field.added``), each with its reason.
+ADDED = {
+    sage100.BUDGET_CHANGE: ["Change #"],
+    sage100.SUBCONTRACT: ["Price", "Amount"],
+    sage100.PURCHASE_ORDER: ["Cost Type", "Amount"],
+    sage100.SUBCONTRACT_CHANGE_ORDER: ["Change Amount", "Qty", "Price"],
+    sage100.PO_CHANGE_ORDER: ["Change #", "Cost Type", "Amount"],
+    sage300.APPROVED_ESTIMATE_CHANGE: ["Change Order"],
+}
+
+
+@pytest.mark.parametrize(
+    "table", [*sage100.TABLES, *sage300.TABLES], ids=lambda t: f"{t.erp_system}-{t.entity}"
+)
+def test_columns_beyond_the_seed_are_the_line_amounts_types_and_numbers(table):
+    added = [f for f in (*table.header, *table.lines) if f.added]
+    assert [f.erp for f in added] == ADDED.get(table, [])
+    assert all(len(f.added) > 20 for f in added)  # each says why
 
 
 @pytest.fixture
@@ -192,7 +215,11 @@ def test_sage100_budget_modification_is_minus_from_plus_to(s100):
     b = f.budget_line(session, proj, rebar, mat, "200")
     out = payload(session, f.modification(session, proj, a, b, "250"))
     assert out["entity"] == "Budget Change Order"
-    assert out["header"] == {"Job": "J-100"}
+    assert out["header"] == {"Job": "J-100", "Change #": "1"}
+    assert out["origin_id"] == "1"
+    # two budget change orders in one file are told apart by their numbers
+    second = payload(session, f.modification(session, proj, b, a, "100"))
+    assert second["header"]["Change #"] == "2"
     assert out["lines"] == [
         {"Budget Amount": "-250.00", "Cost Code": "3300.000", "Cost Type": "4"},
         {"Budget Amount": "250.00", "Cost Code": "3200.000", "Cost Type": "1"},
@@ -218,9 +245,10 @@ def test_sage100_subcontract(s100):
         "Subcontract Date": "2026-09-14",
         "Description": "Concrete foundations",
     }
+    # every line has its amount; the one entered as an amount only has no quantity or price
     assert out["lines"] == [
-        {"Cost Code": "3300.000", "Cost Type": "4", "Qty": "3"},
-        {"Cost Code": "3200.000", "Cost Type": "4", "Qty": ""},
+        {"Cost Code": "3300.000", "Cost Type": "4", "Qty": "3", "Price": "", "Amount": "10000.10"},
+        {"Cost Code": "3200.000", "Cost Type": "4", "Qty": "", "Price": "", "Amount": "2500.00"},
     ]
 
 
@@ -249,9 +277,11 @@ def test_sage100_purchase_order(s100):
     assert out["lines"] == [
         {
             "Cost Code": "3200.000",
+            "Cost Type": "1",
             "Description (on detail grid)": "#5 bar, 20 ft",
             "Qty": "150",
             "Price": "8.25",
+            "Amount": "1237.50",
         }
     ]
 
@@ -275,8 +305,11 @@ def test_sage100_subcontract_change_order_updates_the_budget_amount(s100):
         "Change #": "003",
         "Order Date": "2026-11-23",
         "Vendor": "V-ACME",
+        "Change Amount": "1850.75",
     }
-    assert out["lines"] == [{"Budget Amount": "1850.75", "Cost Code": "3300.000", "Cost Type": "4"}]
+    assert out["lines"] == [
+        {"Budget Amount": "1850.75", "Cost Code": "3300.000", "Cost Type": "4", "Qty": "", "Price": ""}
+    ]
     assert "also updates the Budget Amount" in out["notes"][0]
 
 
@@ -300,11 +333,27 @@ def test_sage100_po_change_order_appends_lines_below_the_existing_ones(s100):
     )
     out = payload(session, co)
     assert out["entity"] == "Purchase Order Change Order"
-    assert out["header"] == {"Order #": "PO-014", "Job": "J-100", "Total": "332.50"}
+    assert out["header"] == {"Order #": "PO-014", "Job": "J-100", "Total": "332.50", "Change #": "1"}
+    assert out["origin_id"] == "1"
+    blank = {"Cost Code": "", "Cost Type": "", "Qty": "", "Price": "", "Amount": ""}
     assert out["lines"] == [
-        {"Description": "More rebar", "Cost Code": "", "Qty": "", "Price": ""},
-        {"Description": "#5 bar", "Cost Code": "3200.000", "Qty": "50", "Price": "8.25"},
-        {"Description": "Credit", "Cost Code": "3300.000", "Qty": "-1", "Price": "80.00"},
+        {"Description": "More rebar", **blank},
+        {
+            "Description": "#5 bar",
+            "Cost Code": "3200.000",
+            "Cost Type": "1",
+            "Qty": "50",
+            "Price": "8.25",
+            "Amount": "412.50",
+        },
+        {
+            "Description": "Credit",
+            "Cost Code": "3300.000",
+            "Cost Type": "1",
+            "Qty": "-1",
+            "Price": "80.00",
+            "Amount": "-80.00",
+        },
     ]
 
 
@@ -460,7 +509,12 @@ def test_sage300_approved_estimate_change(s300):
     b = f.budget_line(session, proj, rebar, mat, "200")
     out = payload(session, f.modification(session, proj, a, b, "99.99", notes="Move to rebar"))
     assert out["entity"] == "Approved Estimate Change"
-    assert out["header"] == {"Job": "J-100", "Description": "Move to rebar", "Date": "2026-11-23"}
+    assert out["header"] == {
+        "Job": "J-100",
+        "Change Order": "1",
+        "Description": "Move to rebar",
+        "Date": "2026-11-23",
+    }
     assert out["lines"] == [
         {"Extra": "", "Cost Code": "03-300", "Category": "S", "Amount": "-99.99"},
         {"Extra": "", "Cost Code": "03-200", "Category": "M", "Amount": "99.99"},
@@ -562,3 +616,110 @@ def test_change_order_statuses_other_than_approved_are_not_sent(s100):
     )
     with pytest.raises(wf.BlockedError):
         wf.send(session, SETUP, co)
+
+
+# --- line amounts: every commitment and change order line, header total = sum of lines -------------
+
+# (cost code, cost type, amount, qty, unit cost, description): amount only, quantity and price,
+# quantity only, cents that must add up exactly, a $0 line
+COMMITMENT_LINES = [
+    ("concrete", "sub", "120000.00", None, None, "Footings"),
+    ("rebar", "mat", "15463.88", "1874.41", "8.25", "#5 bar"),
+    ("concrete", "sub", "0.07", "3", None, "Anchor bolts"),
+    ("rebar", "sub", "0.00", None, None, "Allowance"),
+    ("concrete", "mat", "333.33", "3", "111.11", "Forms"),
+]
+CHANGE_ORDER_LINES = [
+    ("concrete", "sub", "1850.75", None, None, "Deeper footings"),
+    ("rebar", "mat", "-80.00", "-1", "80", "Credit"),
+    ("concrete", "mat", "0.01", None, None, "Rounding"),
+]
+
+
+def _lines(world, rows):
+    by_name = dict(zip(("concrete", "rebar", "sub", "mat"), world[2:], strict=True))
+    return [(by_name[code], by_name[ctype], *rest) for code, ctype, *rest in rows]
+
+
+def _assert_lines_add_up(session, record, model_lines):
+    out = payload(session, record)
+    table = table_for(get_settings(session).erp_system, record)
+    assert table.total is not None and table.line_amount is not None, table.entity
+    items = [line for line in out["lines"] if line[table.line_amount]]
+    # every line item carries its cost code, cost type (category) and amount
+    assert len(items) == len(model_lines)
+    code_col = "Cost Code"
+    type_col = "Category" if table.erp_system == S300 else "Cost Type"
+    for line, model_line in zip(items, model_lines, strict=True):
+        assert line[code_col] == model_line.cost_code.code
+        assert line[type_col] == (model_line.cost_type.erp_code or model_line.cost_type.code)
+        assert line[table.line_amount] == f"{model_line.amount:.2f}"
+        qty_col = "Units" if table.erp_system == S300 else "Qty"
+        price_col = "Unit Cost" if table.erp_system == S300 else "Price"
+        assert line[qty_col] == ("" if model_line.quantity is None else str(model_line.quantity.normalize()))
+        assert line[price_col] == ("" if model_line.unit_cost is None else f"{model_line.unit_cost:.2f}")
+    # the header total equals the sum of the lines, to the cent
+    expected = sum((line.amount for line in model_lines), Decimal("0"))
+    assert Decimal(out["header"][table.total]) == line_total(out, table) == expected
+    return out
+
+
+@pytest.mark.parametrize("erp", [S100, S300])
+@pytest.mark.parametrize("kind", [CommitmentKind.SUBCONTRACT, CommitmentKind.PURCHASE_ORDER])
+def test_every_commitment_and_change_order_line_has_its_amount_and_the_total_adds_up(session, erp, kind):
+    world = f.synced_world(session, erp)
+    proj, ven = world[0], world[1]
+    c = f.commitment(session, proj, ven, kind=kind, lines=_lines(world, COMMITMENT_LINES))
+    out = _assert_lines_add_up(session, c, c.lines)
+    assert out["header"][table_for(erp, c).total] == "135797.28"
+    f.mark_synced(c, c.number)
+    co = f.change_order(session, c, lines=_lines(world, CHANGE_ORDER_LINES))
+    co_out = _assert_lines_add_up(session, co, co.lines)
+    assert co_out["origin_id"] == "CO-1"
+
+
+def test_a_prime_contract_change_order_carries_its_number_and_its_lines_add_up(session):
+    world = f.synced_world(session, S300)
+    contract = f.prime_contract(session, world[0], "C-1001")
+    pcco = f.prime_change_order(session, contract, number="PCCO-4", lines=_lines(world, COMMITMENT_LINES))
+    out = _assert_lines_add_up(session, pcco, pcco.lines)
+    assert out["header"]["Amount"] == "135797.28" and out["header"]["Change Order"] == "PCCO-4"
+    assert out["origin_id"] == "PCCO-4"
+    deductive = f.prime_change_order(
+        session, contract, number="PCCO-5", lines=_lines(world, CHANGE_ORDER_LINES)
+    )
+    assert _assert_lines_add_up(session, deductive, deductive.lines)["header"]["Amount"] == "1770.76"
+
+
+@pytest.mark.parametrize("erp", [S100, S300])
+def test_accepted_exports_and_their_files_add_up(session, session_factory, tmp_path, erp):
+    """Through the workflow and the file connector: in each written file, each record's line
+    amounts sum to the total its rows carry."""
+    world = f.synced_world(session, erp)
+    proj, ven = world[0], world[1]
+    for n, kind in enumerate((CommitmentKind.SUBCONTRACT, CommitmentKind.PURCHASE_ORDER)):
+        c = f.commitment(
+            session, proj, ven, kind=kind, number=f"C-{n}", lines=_lines(world, COMMITMENT_LINES)
+        )
+        wf.send(session, SETUP, c)
+        wf.accept(session, SETUP, c, build_payload=build_payload)
+    session.commit()
+    run = run_file_connector(session_factory, tmp_path)
+    assert run.errors == [] and len(run.files) == (2 if erp == S100 else 1)
+    columns = {  # the record's number, its total, its line amount
+        "Subcontract": ("Subcontract #", "Original Subcontract", "Amount"),
+        "Purchase Order": ("Order #", "Total", "Amount"),
+        "Commitment": ("Commitment", "Amount", "Line Amount"),
+    }
+    seen = 0
+    for path in run.files:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        key, total_col, amount_col = next(v for k, v in columns.items() if v[0] in rows[0])
+        for number in {r[key] for r in rows}:
+            mine = [r for r in rows if r[key] == number]
+            assert len(mine) == len(COMMITMENT_LINES)
+            assert {r[total_col] for r in mine} == {"135797.28"}
+            assert sum(Decimal(r[amount_col]) for r in mine) == Decimal("135797.28")
+            seen += 1
+    assert seen == 2

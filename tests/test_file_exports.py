@@ -274,9 +274,11 @@ def test_downloads_need_a_token_and_the_permission(client, make_actor, harbor):
     assert denied.json()["errors"][0]["code"] == "PERMISSION_DENIED"
     reports_only = make_actor("Rae", {Tool.REPORTS: PermissionLevel.READ_ONLY})
     assert client.get(path, headers=reports_only.headers).status_code == 403
-    reader = make_actor(
+    budget_reader = make_actor(
         "Rae", {Tool.REPORTS: PermissionLevel.READ_ONLY, Tool.BUDGET: PermissionLevel.READ_ONLY}
     )
+    assert client.get(path, headers=budget_reader.headers).status_code == 403
+    reader = make_actor("Rae", {Tool.REPORTS: PermissionLevel.READ_ONLY, Tool.BUDGET: PermissionLevel.ADMIN})
     assert client.get(path, headers=reader.headers).status_code == 200
     pid = to_global_id("Project", harbor.project_id)
     assert client.get(f"/exports/projects/{pid}/budget.csv", headers=reports_only.headers).status_code == 403

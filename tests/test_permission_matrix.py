@@ -36,11 +36,11 @@ from starlette.testclient import TestClient
 
 from api.downloads import DOWNLOADS
 from api.permissions import PerRecord, PolicyPermission
-from api.relay import NODE_REGISTRY, from_global_id
+from api.relay import NODE_REGISTRY, from_global_id, to_global_id
 from api.schema import schema
 from models import registry
 from models.enums import PermissionLevel, Tool
-from models.policy import SIGNED_IN, Need, SystemActor, reading
+from models.policy import CONNECTOR, OUTBOX, SIGNED_IN, Need, SystemActor, reading
 from models.users import create_user, issue_token
 from tests.actors import SETUP
 from tests.conftest import fresh_database
@@ -63,6 +63,7 @@ class Persona:
     level: PermissionLevel
     others: PermissionLevel
     approver: bool
+    connector: bool = False
 
     @property
     def levels(self) -> dict[Tool, PermissionLevel]:
@@ -70,22 +71,29 @@ class Persona:
 
     def stand_in(self) -> SystemActor:
         """An actor with the same permissions, to ask the policy what this user may do."""
-        return SystemActor(str(self), self.levels, can_push_to_accounting=self.approver)
+        return SystemActor(
+            str(self), self.levels, can_push_to_accounting=self.approver, acts_as_connector=self.connector
+        )
 
     def __str__(self) -> str:
         tool = self.tool.value if self.tool else "every tool"
-        return f"{self.level.name} on {tool}, {self.others.name} elsewhere, approver={self.approver}"
+        return (
+            f"{self.level.name} on {tool}, {self.others.name} elsewhere, approver={self.approver}, "
+            f"connector={self.connector}"
+        )
 
 
 def personas(*needs: Need) -> list[Persona]:
-    """The users that tell whether each tool of ``needs`` is checked at the level it asks."""
+    """The users that tell whether each tool of ``needs`` is checked at the level it asks (with and
+    without the approver privilege, and the connector privilege where a need asks for it)."""
     found: dict[Persona, None] = {}
     for need in needs:
         one_of = {tool for tool, _ in need.any_of}
+        connectors = (False, True) if need.connector else (False,)
         for tool in need.tools or (None,):
             others = PermissionLevel.NONE if tool in one_of or tool is None else PermissionLevel.ADMIN
-            for level, approver in itertools.product(LEVELS, (False, True)):
-                found[Persona(tool, level, others, approver)] = None
+            for level, approver, connector in itertools.product(LEVELS, (False, True), connectors):
+                found[Persona(tool, level, others, approver, connector)] = None
     return list(found)
 
 
@@ -107,6 +115,7 @@ class Matrix:
                     email=f"matrix.{next(_seq)}@example.com",
                     levels=persona.levels,
                     can_push_to_accounting=persona.approver,
+                    acts_as_connector=persona.connector,
                 )
                 token = self.tokens[persona] = issue_token(s, SETUP, user)
                 s.commit()
@@ -185,8 +194,8 @@ def test_every_root_field_node_type_and_route_has_a_policy_entry(matrix):
     assert set(root_fields()) >= {"projects", "vendors", "erpExports", "importRuns", "node", "erp"}
     assert set(node_types()) == {
         "Budget", "BudgetLine", "BudgetModification", "Commitment", "CommitmentChangeOrder",
-        "CommitmentLine", "CostCode", "CostType", "DirectCost", "ErpExport", "ImportRun", "Project",
-        "SubJob", "SubcontractorInvoice", "Vendor",
+        "CommitmentLine", "CostCode", "CostType", "DirectCost", "ErpExport", "ImportRun", "PrimeContract",
+        "PrimeContractChangeOrder", "Project", "SubJob", "SubcontractorInvoice", "Vendor",
     }  # fmt: skip
     while not hasattr(app, "routes"):  # through the middleware to the Starlette app
         app = app.app
@@ -241,7 +250,13 @@ def test_node_types_and_sync_preflight(matrix):
             f'syncPreflight(id: "{gid}") {{ canSend }}',
             reading(spec.tool),
         )
-    assert len(cases) == len(node_types()) + len(registry.REGISTRY)
+        cases[f"audit_{spec.type_name}"] = (
+            f'auditTrail(recordId: "{gid}") {{ totalCount }}',
+            reading(spec.tool),
+        )
+        # the exports of one record are read like the whole outbox
+        cases[f"exports_{spec.type_name}"] = (f'erpExports(recordId: "{gid}") {{ totalCount }}', OUTBOX)
+    assert len(cases) == len(node_types()) + 3 * len(registry.REGISTRY)
     for persona in personas(*(need for _, need in cases.values())):
         wanted = [alias for alias, (_, need) in cases.items() if persona in personas(need)]
         body = matrix.graphql(persona, "{ " + " ".join(f"{a}: {cases[a][0]}" for a in wanted) + " }")
@@ -290,6 +305,67 @@ def test_subscription_fields():
                 assert codes == ["PERMISSION_DENIED"], f"Subscription.{name} for {persona}: {errors}"
 
 
+# Fields of a visible record that need more than the record's own tool, and the mutations whose
+# need is fixed (the connector's), as the policy entries their resolvers ask: (type or mutation,
+# field, need, the record type of the node the field is asked on).
+RECORD_FIELDS: tuple[tuple[str, str, str, Need], ...] = (
+    ("Project", "primeContracts", "primeContracts { id }", reading(Tool.PRIME_CONTRACTS)),
+    ("PrimeContract", "project", "project { id }", reading(Tool.PROJECT_ADMIN)),
+    ("PrimeContractChangeOrder", "sync.exports", "sync { exports { id } }", OUTBOX),
+    ("Commitment", "sync.exports", "sync { exports { id } }", OUTBOX),
+)
+CONNECTOR_MUTATIONS: dict[str, str] = {
+    "acknowledgeErpExport": 'acknowledgeErpExport(input: {{exportId: "{id}"}}) {{ errors {{ code }} }}',
+    "failErpExport": (
+        'failErpExport(input: {{exportId: "{id}", messages: ["refused"]}}) {{ errors {{ code }} }}'
+    ),
+}
+
+
+def test_fields_that_need_another_tool(matrix):
+    """Asked through node(id:): refused either at the node (its own tool) or at the field (the field's
+    need), with PERMISSION_DENIED; answered when the user holds both."""
+    with matrix.session_factory() as s:
+        for type_name, field_name, selection, need in RECORD_FIELDS:
+            gid = matrix.world.ids[type_name]
+            entry = NODE_REGISTRY[type_name]
+            whole = entry.need & need
+            if entry.row_need is not None:
+                whole = whole & entry.row_need(s.get(entry.model, from_global_id(gid)[1]))
+            for persona in personas(whole):
+                body = matrix.graphql(
+                    persona, f'{{ n: node(id: "{gid}") {{ ... on {type_name} {{ {selection} }} }} }}'
+                )
+                node = (body.get("data") or {}).get("n")
+                value = node
+                for part in field_name.split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                what = f"{type_name}.{field_name} for {persona}"
+                if whole.allows(persona.stand_in()):
+                    assert not body.get("errors") and value is not None, f"{what}: {body}"
+                else:
+                    assert value is None, f"{what}: answered with data"
+                    codes = [e["extensions"].get("code") for e in body["errors"]]
+                    assert codes == ["PERMISSION_DENIED"], f"{what}: {body['errors']}"
+
+
+def test_connector_mutations(matrix):
+    """acknowledgeErpExport and failErpExport: the connector's need, checked before the export is
+    looked up (an export that does not exist is EXPORT_NOT_FOUND for a connector only)."""
+    missing = to_global_id("ErpExport", 2**31 - 1)
+    for persona in personas(CONNECTOR):
+        body = matrix.graphql(
+            persona,
+            "mutation { "
+            + " ".join(f"{name}: {text.format(id=missing)}" for name, text in CONNECTOR_MUTATIONS.items())
+            + " }",
+        )
+        expected = "EXPORT_NOT_FOUND" if CONNECTOR.allows(persona.stand_in()) else "PERMISSION_DENIED"
+        for name in CONNECTOR_MUTATIONS:
+            codes = [e["code"] for e in body["data"][name]["errors"]]
+            assert codes == [expected], f"{name} for {persona}: {body}"
+
+
 def test_download_routes(matrix):
     for download in DOWNLOADS:
         path = download.path.replace("{project_id}", matrix.world.project).replace("{fmt}", "csv")
@@ -325,6 +401,11 @@ def documented_lines() -> list[str]:
         lines.append(f"| `{name}` | {entry.need.describe()} |")
     for download in DOWNLOADS:
         lines.append(f"| `GET {download.path}` | {download.need.describe()} |")
+    lines.append(f"| `erpExports(recordId:)` | {OUTBOX.describe()} |")
+    for type_name, field_name, _selection, need in RECORD_FIELDS:
+        lines.append(f"| `{type_name}.{field_name}` | {need.describe()} |")
+    for name in CONNECTOR_MUTATIONS:
+        lines.append(f"| `{name}` | {CONNECTOR.describe()} |")
     return lines
 
 

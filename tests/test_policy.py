@@ -168,7 +168,7 @@ def test_actors_are_explicit_and_disabled_users_or_anonymous_can_do_nothing():
     assert refused.value.code == ErrorCode.PERMISSION_DENIED
     assert (
         refused.value.message
-        == "Viewing the job-cost report needs READ_ONLY on Reports and READ_ONLY on Budget"
+        == "Viewing the job-cost report needs READ_ONLY on Reports and ADMIN on one of Budget, Prime Contract"
     )
 
 

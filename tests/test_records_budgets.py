@@ -376,3 +376,26 @@ def test_a_budget_names_its_project_for_those_who_read_projects(gql, session_fac
     assert body["data"]["node"] == {"locked": True, "project": None}
     assert [e["extensions"]["code"] for e in body["errors"]] == ["PERMISSION_DENIED"]
     assert body["errors"][0]["path"] == ["node", "project"]
+
+
+def test_budget_change_orders_are_numbered(gql, session_factory):
+    setup = seed(session_factory)
+    a = add(gql, setup)["budgetLine"]["id"]
+    b = add(gql, setup, code="02-200")["budgetLine"]["id"]
+    gql.data(LOCK, {"input": {"projectId": setup.project}})
+    numbered = (
+        "mutation($input: CreateBudgetModificationInput!) { createBudgetModification(input: $input) "
+        "{ budgetModification { number amount } errors { code field } } }"
+    )
+    move = {"projectId": setup.project, "fromLineId": a, "toLineId": b, "amount": "5"}
+    numbers = [
+        gql.data(numbered, {"input": {**move, **extra}})["createBudgetModification"]
+        for extra in ({}, {"number": " BCO-7 "}, {})
+    ]
+    assert [n["budgetModification"]["number"] for n in numbers] == ["1", "BCO-7", "2"]
+    taken = gql.data(numbered, {"input": {**move, "number": "bco-7"}})["createBudgetModification"]
+    assert taken == {
+        "budgetModification": None,
+        "errors": [{"code": "DUPLICATE_CHANGE_ORDER_NUMBER", "field": "number"}],
+    }
+    assert count(session_factory, budgets.BudgetModification) == 3

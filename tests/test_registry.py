@@ -19,6 +19,8 @@ FIXED_TYPE_NAMES = {
     RecordType.COMMITMENT: "Commitment",
     RecordType.COMMITMENT_CHANGE_ORDER: "CommitmentChangeOrder",
     RecordType.SUBCONTRACTOR_INVOICE: "SubcontractorInvoice",
+    RecordType.PRIME_CONTRACT: "PrimeContract",
+    RecordType.PRIME_CONTRACT_CHANGE_ORDER: "PrimeContractChangeOrder",
 }
 
 
@@ -43,9 +45,14 @@ def test_the_feature_map_lists_record_types_in_registry_order_then_other_feature
         s.record_type for s in registry.REGISTRY
     ]
     assert [c.feature for c in caps[len(registry.REGISTRY) :]] == [
+        "COST_TYPES",
         "JOB_COST_TRANSACTIONS",
+        "BILLED_RATE_TRANSACTIONS",
+        "VENDOR_INSURANCE",
         "FORECAST_VALUES",
-        "PRIME_CONTRACT",
+        "PAYMENTS_ISSUED",
+        "OWNER_INVOICES",
+        "CUSTOM_WBS_SEGMENTS",
     ]
 
 
@@ -87,6 +94,8 @@ def test_the_global_id_prefix_table_is_fixed():
         "CommitmentChangeOrder": models.CommitmentChangeOrder,
         "SubcontractorInvoice": models.SubcontractorInvoice,
         "DirectCost": models.DirectCost,
+        "PrimeContract": models.PrimeContract,
+        "PrimeContractChangeOrder": models.PrimeContractChangeOrder,
         "ErpExport": models.ErpExport,
         "ImportRun": models.ImportRun,
     }

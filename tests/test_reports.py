@@ -172,13 +172,34 @@ def test_budget_export_lines_carry_the_read_only_figures(session, harbor):
 
 
 def test_permissions(session, harbor):
+    # the seeds: READ_ONLY on Reports AND (ADMIN on Budget OR ADMIN on Prime Contract)
     reader = create_user(
         session,
         SETUP,
         name="R",
         email="r@example.com",
+        levels={Tool.REPORTS: PermissionLevel.READ_ONLY, Tool.BUDGET: PermissionLevel.ADMIN},
+    )
+    owner_side = create_user(
+        session,
+        SETUP,
+        name="P",
+        email="p@example.com",
+        levels={Tool.REPORTS: PermissionLevel.READ_ONLY, Tool.PRIME_CONTRACTS: PermissionLevel.ADMIN},
+    )
+    budget_reader = create_user(
+        session,
+        SETUP,
+        name="B",
+        email="b@example.com",
         levels={Tool.REPORTS: PermissionLevel.READ_ONLY, Tool.BUDGET: PermissionLevel.READ_ONLY},
     )
+    assert job_cost_report(session, owner_side, harbor.project_id).totals.revised_budget == Decimal(
+        "68000.00"
+    )
+    with pytest.raises(DomainError) as read_only:
+        job_cost_report(session, budget_reader, harbor.project_id)
+    assert "ADMIN on one of Budget, Prime Contract" in read_only.value.message
     nobody = create_user(
         session, SETUP, name="N", email="n@example.com", levels={Tool.BUDGET: PermissionLevel.ADMIN}
     )

@@ -92,22 +92,33 @@ def test_job_cost_report_figures_are_exact_decimal_strings(gql, harbor):
     assert [r["hasBudgetLine"] for r in report["rows"]] == [True, True, True, True, False]
 
 
-def test_job_cost_report_needs_read_only_on_reports_and_budget(gql, make_actor, harbor):
+def test_job_cost_report_needs_reports_and_budget_or_prime_contract_admin(gql, make_actor, harbor):
+    # the seeds: READ_ONLY on Reports AND (ADMIN on Budget OR ADMIN on Prime Contract)
     variables = {"id": to_global_id("Project", harbor.project_id)}
-    reader = make_actor(
-        "Rae Reports", {Tool.REPORTS: PermissionLevel.READ_ONLY, Tool.BUDGET: PermissionLevel.READ_ONLY}
-    )
-    assert gql.as_(reader).data(REPORT, variables)["jobCostReport"]["totals"]["revisedBudget"] == "68000.00"
+    for reader in (
+        make_actor(
+            "Rae Reports", {Tool.REPORTS: PermissionLevel.READ_ONLY, Tool.BUDGET: PermissionLevel.ADMIN}
+        ),
+        make_actor(
+            "Pia Prime",
+            {Tool.REPORTS: PermissionLevel.READ_ONLY, Tool.PRIME_CONTRACTS: PermissionLevel.ADMIN},
+        ),
+    ):
+        report = gql.as_(reader).data(REPORT, variables)["jobCostReport"]
+        assert report["totals"]["revisedBudget"] == "68000.00"
 
     for outsider in (
         make_actor("Otto", {Tool.BUDGET: PermissionLevel.ADMIN}),
-        make_actor("Rita", {Tool.REPORTS: PermissionLevel.ADMIN}),  # the report shows budget figures
+        make_actor("Rita", {Tool.REPORTS: PermissionLevel.ADMIN}),
+        make_actor("Bea", {Tool.REPORTS: PermissionLevel.READ_ONLY, Tool.BUDGET: PermissionLevel.STANDARD}),
     ):
         body = gql.as_(outsider).execute(REPORT, variables)
         assert body["data"] == {"jobCostReport": None}
         assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
         assert body["errors"][0]["path"] == ["jobCostReport"]
-        assert "READ_ONLY on Reports and READ_ONLY on Budget" in body["errors"][0]["message"]
+        assert (
+            "READ_ONLY on Reports and ADMIN on one of Budget, Prime Contract" in body["errors"][0]["message"]
+        )
 
 
 def test_job_cost_report_unknown_or_malformed_project(gql, harbor):

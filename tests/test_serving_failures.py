@@ -252,7 +252,9 @@ def test_a_serialization_failure_on_postgresql_is_retried(engine, session_factor
 
     from sqlalchemy.orm import Session
 
-    with Session(serializable) as s:
+    from models.audit import acting_as
+
+    with acting_as(Session(serializable), SETUP) as s:
         assert retry_transient(s, rename, budget_seconds=5) == "Renamed 2"
     assert attempts == [1, 2]
     with session_factory() as s:

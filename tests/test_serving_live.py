@@ -35,6 +35,7 @@ import pytest
 from sqlalchemy import insert
 
 from api.relay import to_global_id
+from models.audit import sessions_acting_as
 from models.db import make_sessionmaker
 from models.enums import Origin, SyncStatus
 from models.policy import ALL_ADMIN
@@ -77,7 +78,7 @@ def _free_port() -> int:
 
 
 def _seed(engine) -> tuple[str, str]:
-    with make_sessionmaker(engine)() as s:
+    with sessions_acting_as(make_sessionmaker(engine), SETUP)() as s:
         s.execute(insert(CostCode), [{"code": c, "description": c, "division": c[:2]} for c in CODES])
         s.execute(insert(CostType), [{"code": t, "name": f"Type {t}"} for t in TYPES])
         project = Project(

@@ -30,6 +30,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from api.relay import from_global_id, to_global_id
+from models.audit import sessions_acting_as
 from models.db import make_sessionmaker
 from models.enums import PermissionLevel, Tool
 from models.projects import ProjectCostCode
@@ -72,6 +73,11 @@ ACCEPT = (
 )
 
 
+def _sessions(engine):
+    """Set-up sessions: they change financial records, as the set-up actor."""
+    return sessions_acting_as(make_sessionmaker(engine), SETUP)
+
+
 @dataclass
 class World:
     project_id: str
@@ -83,7 +89,7 @@ class World:
 
 
 def _seed(engine) -> World:
-    factory = make_sessionmaker(engine)
+    factory = _sessions(engine)
     with factory() as s:
         configure(s)
         people = {
@@ -234,7 +240,7 @@ def test_an_approver_sees_a_project_go_to_the_erp_and_an_outsider_sees_nothing(l
 def test_an_imports_progress_arrives_in_order_and_ends_with_the_counts(live):
     base, world, engine, _directory = live
     codes = [f"31-{i:03d}" for i in range(40)]
-    with make_sessionmaker(engine)() as s:
+    with _sessions(engine)() as s:
         s.execute(insert(CostCode), [{"code": c, "description": c, "division": "31"} for c in codes])
         s.execute(insert(CostType), [{"code": "9", "name": "Other"}])
         ids = s.scalars(select(CostCode.id).where(CostCode.code.in_(codes))).all()
@@ -354,7 +360,7 @@ def test_a_connection_without_connection_init_is_closed(backend, request, tmp_pa
 
 def test_a_revoked_token_stops_its_subscriptions(live):
     base, world, engine, _directory = live
-    with make_sessionmaker(engine)() as s:
+    with _sessions(engine)() as s:
         person = user(s, "Rita Revoked", {t: PermissionLevel.READ_ONLY for t in Tool})
         token = issue_token(s, SETUP, person)
         other = project(s, number="24-078", name="Bay Library")
@@ -363,7 +369,7 @@ def test_a_revoked_token_stops_its_subscriptions(live):
     with socket(base, token) as ws:
         subscribe(ws, "r", SYNC_WATCH)
         time.sleep(0.5)
-        with make_sessionmaker(engine)() as s:
+        with _sessions(engine)() as s:
             revoke_tokens(s, SETUP, s.get(User, person_id))
             s.commit()
         # the server is another process: it forgets the token within its cache time (1 s here)

@@ -99,6 +99,22 @@ def test_set_permission_list_disable_and_enable(run, client):
     assert _levels(client, issued.stdout.strip().splitlines()[-1])["BUDGET"] == "ADMIN"
 
 
+def test_the_sync_agents_account_has_the_connector_privilege(run, client):
+    token = _created(run, "agent@example.com", "--connector")
+    viewer = client.post(
+        "/graphql",
+        json={"query": "{ viewer { isErpConnector isAccountingApprover permissions { tool level } } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()["data"]["viewer"]
+    assert viewer["isErpConnector"] is True and viewer["isAccountingApprover"] is False
+    assert {p["tool"]: p["level"] for p in viewer["permissions"]}["ERP_INTEGRATIONS"] == "ADMIN"
+    listed = next(li for li in run("users", "list").stdout.splitlines() if "agent@example.com" in li)
+    assert "[active ERP_CONNECTOR]" in listed
+    withdrawn = run("users", "set-permission", "agent@example.com", "--no-connector")
+    assert withdrawn.exit_code == 0 and "ERP_CONNECTOR" not in withdrawn.stdout
+    assert run("users", "set-permission", "agent@example.com").exit_code == 1  # nothing to set
+
+
 def test_revoke_token_by_text_by_id_or_all(run, client, session_factory):
     first = _created(run, "ann@example.com")
     second = (

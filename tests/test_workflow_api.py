@@ -56,6 +56,15 @@ def people(make_actor):
         "viewer": make_actor(
             "Val Viewer", {t: PermissionLevel.READ_ONLY for t in (*FIELD_TOOLS, Tool.ERP_INTEGRATIONS)}
         ),
+        # the account the sync agent signs in with (reading the field tools too, to see the records)
+        "agent": make_actor(
+            "Sync Agent",
+            {
+                **{t: PermissionLevel.READ_ONLY for t in FIELD_TOOLS},
+                Tool.ERP_INTEGRATIONS: PermissionLevel.ADMIN,
+            },
+            connector=True,
+        ),
     }
 
 
@@ -223,12 +232,19 @@ def test_refusals_over_http_change_nothing(gql, people, session, session_factory
     refused(pm, RETRIEVE, {"ids": [cid]}, "retrieveFromErp", "INVALID_STATUS_TRANSITION")
     with session_factory() as s:
         export_id = s.scalar(select(ErpExport.id))
-    gql.as_(people["approver"])  # the agent below runs as the ERP admin user
     ack = (
         "mutation($id: ID!) { acknowledgeErpExport(input: {exportId: $id}) { export { status } errors { code "
         "} } }"
     )
-    assert gql.data(ack, {"id": to_global_id("ErpExport", export_id)})["acknowledgeErpExport"]["errors"] == []
+    # ADMIN on every tool and the approver privilege is not the connector: refused, nothing changes
+    before = counts(session_factory), status_of(session_factory, type(c), c.id)
+    admin_ack = gql.data(ack, {"id": to_global_id("ErpExport", export_id)})["acknowledgeErpExport"]
+    assert admin_ack["errors"] == [{"code": "PERMISSION_DENIED"}]
+    assert (counts(session_factory), status_of(session_factory, type(c), c.id)) == before
+    agent = gql.as_(people["agent"])
+    assert (
+        agent.data(ack, {"id": to_global_id("ErpExport", export_id)})["acknowledgeErpExport"]["errors"] == []
+    )
     refused(pm, RESEND, {"ids": [cid]}, "resendToErp", "INVALID_STATUS_TRANSITION")
     refused(pm, UNLINK, {"ids": [cid]}, "unlinkFromErp", "PERMISSION_DENIED")
     out = only(approver.data(UNLINK, {"ids": [cid]}), "unlinkFromErp")
@@ -260,6 +276,7 @@ def test_the_agent_pulls_the_outbox_and_acknowledges_or_fails(gql, people, sessi
     session.commit()
     gql.as_(people["pm"]).data(SEND, {"ids": [gid(c1), gid(c2)]})
     gql.as_(people["approver"]).data(ACCEPT, {"items": [{"id": gid(c1)}, {"id": gid(c2)}]})
+    gql = gql.as_(people["agent"])
     pending = gql.data(
         "{ erpExports(status: PENDING) { totalCount nodes { id recordType erpSystem erpEntity columns header "
         "lines } } }"
@@ -301,9 +318,10 @@ def test_the_agent_pulls_the_outbox_and_acknowledges_or_fails(gql, people, sessi
     missing = gql.data(ack, {"id": to_global_id("ErpExport", 999), "origin": None})["acknowledgeErpExport"]
     assert missing == {"export": None, "item": None, "errors": [{"code": "EXPORT_NOT_FOUND"}]}
     assert counts(session_factory) == before
-    # a user without ERP admin cannot acknowledge
-    denied = gql.as_(people["pm"]).data(ack, {"id": first["id"], "origin": None})["acknowledgeErpExport"]
-    assert denied["errors"] == [{"code": "PERMISSION_DENIED"}]
+    # a user who is not the connector cannot acknowledge: not a PM, not an approver
+    for who in ("pm", "approver"):
+        denied = gql.as_(people[who]).data(ack, {"id": second["id"], "origin": None})["acknowledgeErpExport"]
+        assert denied["errors"] == [{"code": "PERMISSION_DENIED"}]
     # nor read the outbox
     assert gql.as_(people["pm"]).execute("{ erpExports { totalCount } }")["errors"]
 
@@ -381,6 +399,74 @@ def test_sync_preflight_lists_every_blocker_with_its_fix(gql, people, session):
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_ID"
 
 
+PREFLIGHT = (
+    "query($id: ID!) { syncPreflight(id: $id) { status canSend blockers { code fix } "
+    "warnings { code message fix } } }"
+)
+
+
+@pytest.mark.parametrize(
+    "steps, status, can_send, code",
+    [
+        ([], "NOT_SENT", True, None),
+        (["send"], "READY_TO_EXPORT", False, "ALREADY_SENT"),
+        (["send", "accept"], "EXPORTING", False, "EXPORT_IN_PROGRESS"),
+        (["send", "accept", "ack"], "SYNCED", False, "ALREADY_SYNCED"),
+        (["send", "reject"], "REJECTED", True, None),
+        (["send", "accept", "fail"], "FAILED_TO_EXPORT", True, None),
+    ],
+)
+def test_preflight_says_why_for_every_status_and_send_agrees(
+    gql, people, session, session_factory, steps, status, can_send, code
+):
+    """What syncPreflight answers is what sendToErp does: a rejected or failed record is resent, one
+    already with the ERP is refused with preflight's own code."""
+    proj, ven, concrete, rebar, sub, mat = f.synced_world(session)
+    c = f.commitment(session, proj, ven, lines=[(concrete, sub, "10", None, None, "")])
+    session.commit()
+    pm, approver, agent = (gql.as_(people[who]) for who in ("pm", "approver", "agent"))
+    cid = gid(c)
+    for step in steps:
+        if step == "send":
+            assert only(pm.data(SEND, {"ids": [cid]}), "sendToErp")["ok"]
+        elif step == "accept":
+            assert only(approver.data(ACCEPT, {"items": [{"id": cid}]}), "acceptErpExport")["ok"]
+        elif step == "reject":
+            assert only(approver.data(REJECT, {"ids": [cid], "reason": "Wrong vendor"}), "rejectErpExport")[
+                "ok"
+            ]
+        else:
+            with session_factory() as s:
+                export_id = to_global_id("ErpExport", s.scalar(select(ErpExport.id)))
+            mutation = (
+                "mutation($id: ID!) { acknowledgeErpExport(input: {exportId: $id}) { errors { code } } }"
+                if step == "ack"
+                else 'mutation($id: ID!) { failErpExport(input: {exportId: $id, messages: ["Job closed"]}) '
+                "{ errors { code } } }"
+            )
+            assert not next(iter(agent.data(mutation, {"id": export_id}).values()))["errors"]
+    pre = pm.data(PREFLIGHT, {"id": cid})["syncPreflight"]
+    assert (pre["status"], pre["canSend"]) == (status, can_send)
+    assert [b["code"] for b in pre["blockers"]] == ([code] if code else [])
+    assert all(b["fix"] for b in pre["blockers"])
+    if status in ("REJECTED", "FAILED_TO_EXPORT"):
+        [warning] = pre["warnings"]
+        reason = "Wrong vendor" if status == "REJECTED" else "Job closed"
+        assert warning["code"] == "RESEND" and reason in warning["message"] and "sendToErp" in warning["fix"]
+    before = counts(session_factory)
+    sent = only(pm.data(SEND, {"ids": [cid]}), "sendToErp")
+    assert sent["ok"] is can_send
+    if can_send:
+        assert sent["item"]["sync"]["status"] == "READY_TO_EXPORT"
+        with session_factory() as s:
+            last = s.scalars(select(SyncEvent).order_by(SyncEvent.id.desc())).first()
+            assert last.action == ("send" if status == "NOT_SENT" else "resend")
+    else:
+        assert [e["code"] for e in sent["errors"]] == [code]
+        assert sent["blockers"][0]["fix"] == pre["blockers"][0]["fix"]
+        assert counts(session_factory) == before and status_of(session_factory, type(c), c.id) == status
+
+
 def test_erp_configuration_and_settings(gql, people, session, monkeypatch):
     monkeypatch.setenv("COSTBRIDGE_EXPORT_ROOT", "/srv")
     f.configure(session)
@@ -393,8 +479,11 @@ def test_erp_configuration_and_settings(gql, people, session, monkeypatch):
     caps = {c["feature"]: c for c in erp["capabilities"]}
     assert (caps["SUB_JOB"]["exportSupported"], caps["SUB_JOB"]["importSupported"]) == (False, True)
     assert caps["FORECAST_VALUES"]["exportSupported"] is False
-    assert caps["PRIME_CONTRACT"]["notes"] == "Out of scope for now."
-    assert any("Prime contracts" in line for line in erp["outOfScope"])
+    assert (caps["PRIME_CONTRACT"]["exportSupported"], caps["PRIME_CONTRACT"]["importSupported"]) == (
+        False,
+        False,
+    )
+    assert any("Owner invoices" in line for line in erp["outOfScope"])
 
     update = (
         "mutation($i: UpdateErpSettingsInput!) { updateErpSettings(input: $i) { erp { system country "

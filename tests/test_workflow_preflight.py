@@ -22,7 +22,7 @@ from models.erp import update_erp_settings
 from models.erp_inbound import ErpJobIn, ErpSubJobIn, receive_erp_job
 from models.errors import DomainError, ErrorCode
 from models.preflight import preflight, sage300_code_problem
-from models.projects import Project, SubJob
+from models.projects import Project, ProjectCostCode, SubJob
 from models.registry import capability
 from models.sync import SyncEvent
 from tests import factories_workflow as f
@@ -73,8 +73,14 @@ def test_commitment_rules(session):
     c.status, ven.sync_status = CommitmentStatus.APPROVED, SyncStatus.SYNCED
     bad = f.commitment(session, proj, ven, number="SC-9", lines=[(loose, sub, "10", None, None, "")])
     assert codes(session, bad) == [ErrorCode.COST_CODE_NOT_IN_ERP]
-    # Sage 100: a code on the synced project travels with the job's shell budget
+    # Sage 100: adding the code to the synced project does not put it in the ERP ...
     f.budget_line(session, proj, loose, sub, "0")
+    assert codes(session, bad) == [ErrorCode.COST_CODE_NOT_IN_ERP]
+    assert "sendToErp" in preflight(session, bad).blockers[0].fix
+    # ... a code that went with the job's export (its shell budget) is there
+    session.query(ProjectCostCode).filter_by(
+        project_id=proj.id, cost_code_id=loose.id
+    ).one().in_job_export = True
     assert codes(session, bad) == []
     sub.active = False
     assert codes(session, bad) == [ErrorCode.COST_TYPE_MISSING]

@@ -1,4 +1,5 @@
-"""Loaders for sync state: each record's ERP messages and SyncEvent history, and users by id."""
+"""Loaders for sync state: each record's ERP messages, SyncEvent history and ERP exports, and users
+by id."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.dataloaders import KeyOf, by_id, group_by, keys_from
 from models import registry
-from models.sync import SyncEvent
+from models.sync import ErpExport, SyncEvent
 from models.users import User
 
 SYNCABLE_MODELS = registry.models()
@@ -45,6 +46,16 @@ def sync_history(session: Session, keys: Sequence[tuple[str, int]]) -> list[list
         select(SyncEvent)
         .where(tuple_(SyncEvent.record_type, SyncEvent.record_id).in_(list(set(keys))))
         .order_by(SyncEvent.id)
+    ).all()
+    return group_by(rows, lambda e: (str(e.record_type), e.record_id), keys)
+
+
+@keys_from(*RECORD_KEYS)
+def exports_by_record(session: Session, keys: Sequence[tuple[str, int]]) -> list[list[ErpExport]]:
+    rows = session.scalars(
+        select(ErpExport)
+        .where(tuple_(ErpExport.record_type, ErpExport.record_id).in_(list(set(keys))))
+        .order_by(ErpExport.id)
     ).all()
     return group_by(rows, lambda e: (str(e.record_type), e.record_id), keys)
 

@@ -23,6 +23,8 @@ from api.demo.data import (
     RIVERSIDE_BUDGET,
     STANDARD_COST_CODES,
 )
+from models import registry
+from models.audit import acting_as
 from models.base import money, utcnow
 from models.budgets import Budget, BudgetLine, BudgetModification
 from models.commitments import Commitment, CommitmentChangeOrder, CommitmentChangeOrderLine, CommitmentLine
@@ -81,7 +83,11 @@ class _Loader:
         at: dt.datetime,
         note: str | None = None,
     ) -> None:
-        record_transition(self.session, record, action, to, actor, note=note, at=at, born=action == "import")
+        event = record_transition(
+            self.session, record, action, to, actor, note=note, at=at, born=action == "import"
+        )
+        # the amount the step carried, as the workflow records it (the accountant report shows it)
+        event.amount = registry.spec_of(record).amount(record)
 
     def imported(self, record: SyncState, origin_id: str, days_ago: float) -> None:
         """Born SYNCED: the record came from the ERP."""
@@ -89,6 +95,14 @@ class _Loader:
         record.origin_id = origin_id
         record.synced_at = self.at(days_ago)
         self._event(record, "import", SyncStatus.SYNCED, ERP_SYNC, record.synced_at, "Imported from Sage 100")
+        self._job_codes(record)
+
+    @staticmethod
+    def _job_codes(record: SyncState) -> None:
+        """A synced job's cost codes are in Sage (its budget there has them)."""
+        if isinstance(record, Project):
+            for link in record.project_cost_codes:
+                link.in_job_export = True
 
     def sent(self, record: SyncState, days_ago: float) -> None:
         pm = self.users["pm@pacificridge.example"]
@@ -101,6 +115,7 @@ class _Loader:
         self.sent(record, days_ago)
         record.decided_at, record.decided_by_id = self.at(days_ago - 0.5), approver.id
         self._event(record, "accept", SyncStatus.EXPORTING, approver, record.decided_at)
+        self._job_codes(record)
         record.origin_id, record.synced_at = origin_id, self.at(days_ago - 0.6)
         self._event(
             record,
@@ -233,6 +248,7 @@ def _codes_of(*budgets) -> set[str]:
 
 def load_demo_company(session: Session) -> _Loader:
     """Create the demo company in an empty database."""
+    acting_as(session, DEMO_LOADER)
     settings = get_settings(session)
     settings.name = COMPANY_NAME
     settings.erp_system = ErpSystem.SAGE_100_CONTRACTOR
@@ -249,6 +265,7 @@ def load_demo_company(session: Session) -> _Loader:
             email=u.email,
             levels=u.levels,
             can_push_to_accounting=u.approver,
+            acts_as_connector=u.connector,
         )
         for u in DEMO_USERS
     }

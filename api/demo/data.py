@@ -21,6 +21,7 @@ class DemoUser:
     email: str
     levels: dict[Tool, PermissionLevel]
     approver: bool
+    connector: bool = False
 
 
 _R, _S, _A = PermissionLevel.READ_ONLY, PermissionLevel.STANDARD, PermissionLevel.ADMIN
@@ -37,6 +38,7 @@ DEMO_USERS = (
             Tool.COMMITMENTS: _A,
             Tool.INVOICES: _A,
             Tool.DIRECTORY: _A,
+            Tool.PRIME_CONTRACTS: _A,
             Tool.ERP_INTEGRATIONS: _R,
             Tool.REPORTS: _R,
         },
@@ -46,8 +48,25 @@ DEMO_USERS = (
         "accounting approver",
         "Dana Whitfield",
         "accounting@pacificridge.example",
-        {**{tool: _R for tool in Tool}, Tool.ERP_INTEGRATIONS: _S, Tool.REPORTS: _A},
+        # ADMIN on Prime Contract: the owner contracts are accounting's, and with READ_ONLY on Reports it
+        # opens the project job-cost reports (the seeds: Reports AND Budget or Prime Contract ADMIN)
+        {
+            **{tool: _R for tool in Tool},
+            Tool.ERP_INTEGRATIONS: _S,
+            Tool.REPORTS: _A,
+            Tool.PRIME_CONTRACTS: _A,
+        },
         approver=True,
+    ),
+    # the account the sync agent on the Sage server signs in with: it pulls the outbox and reports
+    # back (acknowledgeErpExport, failErpExport), and nothing else
+    DemoUser(
+        "sync agent",
+        "Sage sync agent",
+        "agent@pacificridge.example",
+        {Tool.ERP_INTEGRATIONS: _A},
+        approver=False,
+        connector=True,
     ),
 )
 

@@ -89,6 +89,9 @@ class CreateBudgetModificationInput:
     to_line_id: strawberry.ID
     amount: Decimal
     notes: str | None = None
+    number: str | None = strawberry.field(
+        default=None, description="The budget change order # (default: the budget's next number)."
+    )
 
 
 @strawberry.type
@@ -183,6 +186,7 @@ class BudgetMutations:
                 to_line_id=decode_id(input.to_line_id, "BudgetLine", "toLineId"),
                 amount=input.amount,
                 notes=input.notes,
+                number=input.number,
             )
 
         row, errors = execute(info, action, BudgetModification.from_row)

@@ -91,6 +91,31 @@ class UpdateErpSettingsInput:
     export_interval_seconds: int | None = strawberry.UNSET
     cost_division_rule: DivisionRule | None = strawberry.UNSET
     cost_division_length: int | None = strawberry.UNSET
+    direct_exports: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="ERP direct exports: a sent record goes straight to the outbox, no approver step. "
+        "Changing it affects later sends only.",
+    )
+    digest_enabled: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="E-mail the approvers' digest once a day."
+    )
+    digest_hour_utc: int | None = strawberry.field(
+        default=strawberry.UNSET, description="The hour (0-23, UTC) from which the day's digest goes out."
+    )
+    smtp_host: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The SMTP server (COSTBRIDGE_SMTP_HOST overrides it)."
+    )
+    smtp_port: int | None = strawberry.UNSET
+    smtp_security: str | None = strawberry.field(
+        default=strawberry.UNSET, description="NONE, STARTTLS or SSL."
+    )
+    smtp_username: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The SMTP user; the password is read from COSTBRIDGE_SMTP_PASSWORD only, never stored.",
+    )
+    mail_sender: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The From address of the digest."
+    )
 
 
 @strawberry.type
@@ -214,12 +239,17 @@ class WorkflowMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="Send records to ERP Integrations for accounting acceptance (ADMIN on each record's "
-        "tool). "
-        "Refused with the preflight blockers.",
+        "tool). Refused with the preflight blockers. With ERP direct exports on, each record goes "
+        "straight to the outbox (EXPORTING), the sender recorded as the decider; projects and vendors "
+        "still wait for the approver, who types their ERP key.",
     )
     def send_to_erp(self, info: Info, input: SyncIdsInput) -> SyncActionPayload:
         actor = info.context.actor
-        return _batch(info, input.ids, lambda s, r, i: workflow.send(s, actor, r, input.note))
+        return _batch(
+            info,
+            input.ids,
+            lambda s, r, i: workflow.send(s, actor, r, input.note, build_payload=build_payload),
+        )
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -235,7 +265,11 @@ class WorkflowMutations:
     )
     def resend_to_erp(self, info: Info, input: SyncIdsInput) -> SyncActionPayload:
         actor = info.context.actor
-        return _batch(info, input.ids, lambda s, r, i: workflow.resend(s, actor, r, input.note))
+        return _batch(
+            info,
+            input.ids,
+            lambda s, r, i: workflow.resend(s, actor, r, input.note, build_payload=build_payload),
+        )
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -271,8 +305,9 @@ class WorkflowMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="A connector delivered an export: the record becomes SYNCED (ADMIN on ERP Integrations). "
-        "Acknowledging twice returns the same result.",
+        description="A connector delivered an export: the record becomes SYNCED with its ERP key (ADMIN on "
+        "ERP Integrations and the ERP_CONNECTOR privilege). The key rules of accept apply. Acknowledging "
+        "twice returns the same result.",
     )
     def acknowledge_erp_export(self, info: Info, input: AcknowledgeErpExportInput) -> ErpExportPayload:
         ctx = info.context
@@ -286,7 +321,8 @@ class WorkflowMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="The ERP refused an export: the record becomes FAILED_TO_EXPORT with the messages "
-        "(ADMIN on ERP Integrations). Failing twice returns the same result.",
+        "(ADMIN on ERP Integrations and the ERP_CONNECTOR privilege). Failing twice returns the same "
+        "result.",
     )
     def fail_erp_export(self, info: Info, input: FailErpExportInput) -> ErpExportPayload:
         ctx = info.context
@@ -299,8 +335,8 @@ class WorkflowMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Change the ERP system, country, phases, export folder, connector interval or cost "
-        "division rule (ADMIN on ERP Integrations).",
+        description="Change the ERP system, country, phases, export folder, connector interval, cost "
+        "division rule, direct exports or the digest e-mail settings (ADMIN on ERP Integrations).",
     )
     def update_erp_settings(self, info: Info, input: UpdateErpSettingsInput) -> ErpSettingsPayload:
         ctx = info.context

@@ -10,7 +10,7 @@ from api.relay import Node, resolve_node
 from api.types.enums import PermissionLevel, Tool
 from api.types.sync import UserSummary
 from models.enums import Tool as ToolEnum
-from models.policy import SIGNED_IN
+from models.policy import SIGNED_IN, is_connector
 
 
 @strawberry.type
@@ -24,6 +24,10 @@ class Viewer:
     user: UserSummary
     is_accounting_approver: bool
     can_push_to_accounting: bool
+    is_erp_connector: bool = strawberry.field(
+        description="ADMIN on ERP Integrations and the ERP_CONNECTOR privilege: may acknowledge and fail "
+        "exports (the account a sync agent signs in with)."
+    )
     permissions: list[ToolPermission]
 
 
@@ -46,6 +50,7 @@ class CoreQueries:
             user=UserSummary.from_row(user),
             is_accounting_approver=user.is_accounting_approver,
             can_push_to_accounting=user.can_push_to_accounting,
+            is_erp_connector=is_connector(user),
             permissions=[
                 ToolPermission(tool=tool, level=PermissionLevel.from_level(user.level(tool)))
                 for tool in ToolEnum

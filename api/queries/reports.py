@@ -35,7 +35,8 @@ class ReportQueries:
     @strawberry.field(
         permission_classes=[Requires(JOB_COST_REPORT, "Viewing the job-cost report")],
         description="Budget vs committed vs actual per sub job x cost code x cost type, with division "
-        "subtotals and the project total. Needs READ_ONLY on Reports and on Budget.",
+        "subtotals and the project total. Needs READ_ONLY on Reports and ADMIN on Budget or on Prime "
+        "Contract.",
     )
     def job_cost_report(self, info: Info, project_id: strawberry.ID) -> JobCostReport | None:
         ctx = info.context
@@ -58,7 +59,7 @@ class ReportQueries:
         permission_classes=[Requires(UNSYNCABLE_DIRECT_COSTS, "Viewing unsyncable direct costs")],
         description="ERP job-cost rows not yet placed (unknown job, sub job, cost code, cost type or "
         "vendor), oldest first; all projects when projectId is omitted. Needs READ_ONLY on Reports and "
-        "on Budget.",
+        "ADMIN on Budget or on Prime Contract.",
     )
     def unsyncable_direct_costs(
         self,

@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.context import Info
 from api.permissions import PerRecord, Requires, denied
-from api.relay import (
-    Connection,
-    _offset,
-    build_connection,
-    check_page_size,
-    decode_id,
-    from_global_id,
-    paginate,
-)
+from api.relay import Connection, build_connection, decode_id, from_global_id, page_rows, paginate
 from api.types.enums import ExportStatus, RecordType, SyncStatus
 from api.types.workflow import (
     ApprovalDigest,
@@ -50,9 +42,9 @@ def decode_record_id(gid: strawberry.ID, field: str = "id"):
     return entry, pk
 
 
-def sync_items_page(session, rows) -> list[SyncItem]:
-    # the rows come from the actor's queue: only record types whose tool the actor reads
-    """SyncItems for queue rows: one SELECT per record type on the page, one for their projects."""
+def sync_items_page(session, rows, cursors) -> tuple[list[SyncItem], list[str]]:
+    """SyncItems for queue rows (and their cursors): one SELECT per record type on the page, one for
+    their projects. The rows come from the actor's queue: only record types whose tool it reads."""
     records = load_records(session, [(r.record_type, r.record_id) for r in rows])
     project_ids = {r.project_id for r in rows if r.project_id is not None}
     projects = (
@@ -60,11 +52,11 @@ def sync_items_page(session, rows) -> list[SyncItem]:
         if project_ids
         else {}
     )
-    return [
-        SyncItem.build(records[(r.record_type, r.record_id)], projects.get(r.project_id))
-        for r in rows
-        if (r.record_type, r.record_id) in records
+    found = [(r, c) for r, c in zip(rows, cursors, strict=True) if (r.record_type, r.record_id) in records]
+    items = [
+        SyncItem.build(records[(r.record_type, r.record_id)], projects.get(r.project_id)) for r, _ in found
     ]
+    return items, [c for _, c in found]
 
 
 @strawberry.type
@@ -90,22 +82,14 @@ class WorkflowQueries:
             pid = decode_id(project_id, "Project", "projectId") if project_id is not None else None
         except DomainError as exc:
             raise _query_error(exc) from None
-        limit = check_page_size(first)
-        offset = _offset(after)
         queue, stmt = queue_query(
             actor, statuses=statuses or QUEUE_STATUSES, record_types=record_types, project_id=pid
         )
-        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        page = (
-            session.execute(
-                stmt.order_by(queue.c.since, queue.c.record_type, queue.c.record_id)
-                .limit(limit)
-                .offset(offset)
-            ).all()
-            if limit
-            else []
-        )
-        conn = build_connection(sync_items_page(session, page), offset, total)
+        # (record_type, record_id) is unique in the queue: the order's last two keys
+        stmt = stmt.order_by(queue.c.since, queue.c.record_type, queue.c.record_id)
+        rows, cursors, total, has_next = page_rows(session, stmt, first, after, scalars=False)
+        items, cursors = sync_items_page(session, rows, cursors)
+        conn = build_connection(items, cursors, total, has_next=has_next, after=after)
         counts = queue_counts(session, actor, record_types=record_types, project_id=pid)
         return SyncItemConnection(
             edges=conn.edges,
@@ -154,13 +138,16 @@ class WorkflowQueries:
     @strawberry.field(
         permission_classes=[Requires(OUTBOX, "Reading the ERP outbox")],
         description="The outbox, oldest first: what a sync agent pulls and then acknowledges or fails. "
-        "Needs STANDARD on ERP Integrations.",
+        "Pages by keyset (the export id): acknowledging exports while paging through PENDING ones "
+        "neither skips nor repeats one. `recordId` gives the exports of one record. Needs STANDARD on "
+        "ERP Integrations.",
     )
     def erp_exports(
         self,
         info: Info,
         status: ExportStatus | None = None,
         record_type: RecordType | None = None,
+        record_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ErpExport] | None:
@@ -169,4 +156,10 @@ class WorkflowQueries:
             stmt = stmt.where(ErpExportRow.status == status)
         if record_type is not None:
             stmt = stmt.where(ErpExportRow.record_type == record_type)
+        if record_id is not None:
+            try:
+                spec, pk = decode_record_id(record_id, "recordId")
+            except DomainError as exc:
+                raise _query_error(exc) from None
+            stmt = stmt.where(ErpExportRow.record_type == spec.record_type, ErpExportRow.record_id == pk)
         return paginate(info.context.session, stmt, ErpExport.from_row, first, after)

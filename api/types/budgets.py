@@ -13,6 +13,7 @@ from api.dataloaders import budgets as loaders
 from api.dataloaders import projects as project_loaders
 from api.permissions import check
 from api.relay import Node, register_node, to_global_id
+from api.types.audit import Audited
 from api.types.projects import Project, WbsRefs, wbs_refs
 from api.types.sync import SyncInfo
 from models import budgets as m
@@ -39,7 +40,7 @@ def _net_of(row: m.BudgetLine) -> Decimal:
 
 @register_node(m.BudgetLine, "BudgetLine", reading(Tool.BUDGET))
 @strawberry.type(name="BudgetLine", description="One budget line: sub job x cost code x cost type.")
-class BudgetLine(WbsRefs, Node):
+class BudgetLine(Audited, WbsRefs, Node):
     description: str
     original_amount: Decimal
     modifications_amount: Decimal = strawberry.field(description="+ moved to this line - moved from it.")
@@ -82,7 +83,10 @@ def _line_with_net(info: Info, line_id: int) -> BudgetLine:
     name=BUDGET_MODIFICATION,
     description="Moves an amount from one budget line to another of the same budget.",
 )
-class BudgetModification(Node):
+class BudgetModification(Audited, Node):
+    number: str = strawberry.field(
+        description="The budget change order #: unique on the budget, carried by the ERP export."
+    )
     amount: Decimal
     notes: str
     sync: SyncInfo
@@ -94,6 +98,7 @@ class BudgetModification(Node):
     def from_row(cls, row: m.BudgetModification) -> BudgetModification:
         return cls(
             id=to_global_id(BUDGET_MODIFICATION, row.id),
+            number=row.number,
             amount=row.amount,
             notes=row.notes,
             sync=SyncInfo.from_row(row, RecordType.BUDGET_MODIFICATION),
@@ -122,7 +127,7 @@ class BudgetTotals:
 @strawberry.type(
     name=BUDGET, description="A project's budget. Locked before it is sent; modifications after the lock."
 )
-class Budget(Node):
+class Budget(Audited, Node):
     locked: bool
     sync: SyncInfo
     _pk: strawberry.Private[int]

@@ -13,6 +13,7 @@ from api.dataloaders import directory as directory_loaders
 from api.dataloaders import projects as project_loaders
 from api.permissions import check
 from api.relay import Node, register_node, to_global_id
+from api.types.audit import Audited
 from api.types.directory import Vendor
 from api.types.enums import ChangeOrderStatus, CommitmentKind, CommitmentStatus
 from api.types.projects import Project, WbsRefs, wbs_refs
@@ -28,7 +29,7 @@ CHANGE_ORDER = registry.spec(RecordType.COMMITMENT_CHANGE_ORDER).type_name
 
 @register_node(m.CommitmentLine, "CommitmentLine", reading(Tool.COMMITMENTS))
 @strawberry.type(name="CommitmentLine")
-class CommitmentLine(WbsRefs, Node):
+class CommitmentLine(Audited, WbsRefs, Node):
     line_number: int
     description: str
     quantity: Decimal | None
@@ -79,7 +80,7 @@ def _commitment(info: Info, pk: int) -> Commitment:
 @strawberry.type(
     name=CHANGE_ORDER, description="A change to a synced commitment; lines may be deductive (negative)."
 )
-class CommitmentChangeOrder(Node):
+class CommitmentChangeOrder(Audited, Node):
     number: str
     title: str
     description: str
@@ -128,7 +129,7 @@ class CommitmentTotals:
 
 @register_node(m.Commitment, COMMITMENT, reading(Tool.COMMITMENTS))
 @strawberry.type(name=COMMITMENT, description="A subcontract or purchase order.")
-class Commitment(Node):
+class Commitment(Audited, Node):
     kind: CommitmentKind
     number: str
     title: str

@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from api.relay import Node, register_node, to_global_id
+from api.types.audit import Audited
 from api.types.sync import SyncInfo
 from models import directory as m
 from models import registry
@@ -18,7 +19,7 @@ VENDOR = registry.spec(RecordType.VENDOR).type_name
 
 @register_node(m.Vendor, VENDOR, reading(Tool.DIRECTORY))
 @strawberry.type(name=VENDOR, description="A company in the directory (an ERP AP vendor).")
-class Vendor(Node):
+class Vendor(Audited, Node):
     name: str
     address: str
     city: str

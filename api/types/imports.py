@@ -60,6 +60,9 @@ class ImportCounts:
     error: int
     skipped: int
     unplaced: int = strawberry.field(description="Job-cost rows kept but not placed (included in create).")
+    contracts: int = strawberry.field(
+        description="Prime contract loads: the contracts written (or, in a dry run, that would be)."
+    )
 
 
 @register_node(
@@ -107,6 +110,7 @@ class ImportRun(Node):
                 error=counts.get("ERROR", 0),
                 skipped=counts.get("SKIPPED", 0),
                 unplaced=counts.get("UNPLACED", 0),
+                contracts=counts.get("CONTRACTS", 0),
             ),
             control_total=row.control_total,
             failed_total=row.failed_total,

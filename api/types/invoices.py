@@ -12,6 +12,7 @@ from api.dataloaders import commitments as commitment_loaders
 from api.dataloaders import invoices as loaders
 from api.permissions import check
 from api.relay import Node, register_node, to_global_id
+from api.types.audit import Audited
 from api.types.commitments import Commitment, CommitmentLine
 from api.types.enums import InvoiceStatus
 from api.types.projects import WbsRefs, wbs_refs
@@ -67,7 +68,7 @@ class InvoiceTotals:
 
 @register_node(m.SubcontractorInvoice, INVOICE, reading(Tool.INVOICES))
 @strawberry.type(name=INVOICE, description="A subcontractor's pay application for one billing period.")
-class SubcontractorInvoice(Node):
+class SubcontractorInvoice(Audited, Node):
     number: str
     billing_period_start: dt.date
     billing_period_end: dt.date

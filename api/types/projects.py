@@ -11,7 +11,7 @@ from api.dataloaders import costs as cost_loaders
 from api.dataloaders import projects as loaders
 from api.permissions import check
 from api.relay import Connection, Node, build_connection, check_page_size, register_node, to_global_id
-from api.relay import _offset as offset_of  # the cursor format is relay's own
+from api.types.audit import Audited
 from api.types.enums import CommitmentKind, CommitmentStatus, DirectCostType
 from api.types.sync import SyncInfo
 from api.types.wbs import CostCode, CostType
@@ -30,11 +30,12 @@ if TYPE_CHECKING:
     from api.types.commitments import Commitment
     from api.types.costs import DirectCost
     from api.types.invoices import SubcontractorInvoice
+    from api.types.prime_contracts import PrimeContract
 
 
 @register_node(m.SubJob, SUB_JOB, reading(Tool.PROJECT_ADMIN))
 @strawberry.type(name=SUB_JOB)
-class SubJob(Node):
+class SubJob(Audited, Node):
     number: str
     name: str
     sync: SyncInfo
@@ -90,7 +91,7 @@ def wbs_refs(row) -> dict:
 
 @register_node(m.Project, PROJECT, reading(Tool.PROJECT_ADMIN))
 @strawberry.type(name=PROJECT, description="A construction project (an ERP job).")
-class Project(Node):
+class Project(Audited, Node):
     number: str
     name: str
     address: str
@@ -164,8 +165,22 @@ class Project(Node):
         return [SubcontractorInvoice.from_row(r) for r in rows]
 
     @strawberry.field(
-        description="Job-cost transactions from the ERP, oldest first, one page at a time (read with "
-        "the budget: READ_ONLY on Budget).",
+        description="The project's prime contracts (from Sage 300 CRE Contracts), by contract number "
+        "(READ_ONLY on Prime Contract)."
+    )
+    def prime_contracts(
+        self, info: Info
+    ) -> list[Annotated[PrimeContract, strawberry.lazy("api.types.prime_contracts")]] | None:
+        check(info, reading(Tool.PRIME_CONTRACTS), "Reading prime contracts")
+        from api.dataloaders import prime_contracts as prime_loaders
+        from api.types.prime_contracts import PrimeContract
+
+        rows = info.context.loaders.load(prime_loaders.prime_contracts_by_project, self._pk)
+        return [PrimeContract.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Job-cost transactions from the ERP, oldest first (by item date, then id), one page "
+        "at a time by keyset (read with the budget: READ_ONLY on Budget).",
     )
     async def direct_costs(
         self,
@@ -178,8 +193,15 @@ class Project(Node):
         from api.types.costs import DirectCost
 
         limit = check_page_size(first)
-        offset = offset_of(after)
-        rows, total = await info.context.loaders.get(cost_loaders.direct_cost_pages).load(
-            (self._pk, limit, offset, type)
+        order = cost_loaders.DIRECT_COST_ORDER
+        values = order.decode(after) if after is not None else None
+        rows, total, has_next = await info.context.loaders.get(cost_loaders.direct_cost_pages).load(
+            (self._pk, limit, values, type)
         )
-        return build_connection([DirectCost.from_row(r) for r in rows], offset, total)
+        return build_connection(
+            [DirectCost.from_row(r) for r in rows],
+            [order.cursor(r) for r in rows],
+            total,
+            has_next=has_next,
+            after=after,
+        )

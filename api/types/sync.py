@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from api.context import Info
 from api.dataloaders import sync as sync_loaders
+from api.permissions import check
 from api.relay import to_global_id
 from api.types.enums import Origin, RecordType, SyncStatus
 from models.enums import RecordType as RecordTypeEnum
+from models.policy import OUTBOX
 from models.sync import SyncEvent, SyncState
 from models.users import SignedInUser, User
+
+if TYPE_CHECKING:
+    from api.types.workflow import ErpExport
 
 
 @strawberry.type(name="UserSummary", description="Who did something: enough to show a name.")
@@ -112,3 +117,15 @@ class SyncInfo:
         key = (str(self.record_type), self._record_id)
         events = info.context.loaders.load(sync_loaders.sync_history, key)
         return [SyncHistoryEntry.from_row(e) for e in events]
+
+    @strawberry.field(
+        description="The record's ERP exports (one per acceptance), oldest first: the outbox rows a "
+        "connector delivered, acknowledged or failed. Read like the outbox: STANDARD on ERP "
+        "Integrations."
+    )
+    def exports(self, info: Info) -> list[Annotated[ErpExport, strawberry.lazy("api.types.workflow")]] | None:
+        check(info, OUTBOX, "Reading the ERP outbox")
+        from api.types.workflow import ErpExport
+
+        key = (str(self.record_type), self._record_id)
+        return [ErpExport.from_row(e) for e in info.context.loaders.load(sync_loaders.exports_by_record, key)]

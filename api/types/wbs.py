@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.relay import Node, register_node, to_global_id
+from api.types.audit import Audited
 from api.types.enums import Origin
 from api.types.sync import SyncInfo
 from models import registry
@@ -19,7 +20,7 @@ COST_CODE = registry.spec(RecordType.COST_CODE).type_name
 @strawberry.type(
     name=COST_CODE, description="A code of the company standard cost code list (text: leading zeros count)."
 )
-class CostCode(Node):
+class CostCode(Audited, Node):
     code: str
     description: str
     division: str = strawberry.field(description="The first section of the code; reports subtotal by it.")

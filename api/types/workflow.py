@@ -137,6 +137,23 @@ class ErpCapability:
     notes: str
 
 
+@strawberry.type(
+    description="The approvers' daily digest e-mail: its schedule and mail server (each setting "
+    "overridden by its COSTBRIDGE_SMTP_* / COSTBRIDGE_MAIL_SENDER environment variable when set)."
+)
+class DigestDelivery:
+    enabled: bool
+    hour_utc: int = strawberry.field(description="The day's digest goes out from this hour (UTC).")
+    last_sent_on: dt.date | None
+    smtp_host: str | None = strawberry.field(description="In effect (the environment wins over the setting).")
+    smtp_port: int
+    smtp_security: str
+    smtp_username: str | None
+    mail_sender: str | None
+    password_set: bool = strawberry.field(description="COSTBRIDGE_SMTP_PASSWORD is set (never stored).")
+    configured: bool = strawberry.field(description="A server and a sender are known: the digest can go.")
+
+
 @strawberry.type(description="The ERP this company runs and how CostBridge talks to it.")
 class Erp:
     system: ErpSystem
@@ -147,10 +164,35 @@ class Erp:
         description="How cost codes roll up to the divisions the job-cost report subtotals by."
     )
     cost_division_length: int = strawberry.field(description="The N of LEADING_CHARACTERS.")
+    direct_exports: bool = strawberry.field(
+        description="ERP direct exports: a sent record goes straight to the outbox without an approver "
+        "(projects and vendors still wait for the approver, who types their ERP key)."
+    )
     capabilities: list[ErpCapability]
     out_of_scope: list[str]
     _export_folder: strawberry.Private[str]
     _export_interval_seconds: strawberry.Private[int]
+    _settings: strawberry.Private[CompanySettings]
+
+    @strawberry.field(description="The digest e-mail settings (ADMIN on ERP Integrations).")
+    def digest_delivery(self, info: Info) -> DigestDelivery | None:
+        check(info, ERP_SETTINGS, "Reading the digest e-mail settings")
+        from exporters.digest_mail import MailConfig
+
+        settings = self._settings
+        config = MailConfig.resolve(settings)
+        return DigestDelivery(
+            enabled=settings.digest_enabled,
+            hour_utc=settings.digest_hour_utc,
+            last_sent_on=settings.digest_last_sent_on,
+            smtp_host=config.host,
+            smtp_port=config.port,
+            smtp_security=config.security,
+            smtp_username=config.username,
+            mail_sender=config.sender,
+            password_set=config.password_set,
+            configured=config.configured,
+        )
 
     @strawberry.field(
         description="The file connector's output folder (on the server).",
@@ -174,6 +216,8 @@ class Erp:
             system_name=erp_model.ERP_NAMES[system],
             country=settings.country,
             uses_phases=settings.uses_phases,
+            direct_exports=settings.direct_exports,
+            _settings=settings,
             _export_folder=settings.export_folder,
             _export_interval_seconds=settings.export_interval_seconds,
             cost_division_rule=settings.cost_division_rule,

@@ -1,11 +1,13 @@
-"""Runs the file connector every N seconds in a background thread (for ``costbridge serve``).
+"""Runs the file connector every N seconds in a background thread (for ``costbridge serve``), and
+with it the approvers' daily digest e-mail when it is due (``exporters.digest_mail``).
 
     scheduler = start_file_connector(session_factory, interval_seconds=60)
     ...
     scheduler.stop()
 
 A failed run is reported to ``on_error`` and the next run happens on schedule: the connector is
-crash-safe, so a later run picks up whatever an earlier one left.
+crash-safe, so a later run picks up whatever an earlier one left. Schedulers in several processes
+(or cron beside one) do not deliver twice: one run at a time holds the database lease.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporters.connectors.file import ConnectorRun, run_file_connector
+from exporters.digest_mail import send_due_digest
 
 log = logging.getLogger("costbridge.connector")
 
@@ -60,12 +63,20 @@ class ConnectorScheduler:
             try:
                 run = run_file_connector(self.factory, self.folder)
                 self.runs += 1
-                if run.files or run.errors:
+                if run.skipped:
+                    log.info("file connector run skipped: %s", run.skipped)
+                elif run.files or run.errors:
                     log.info("file connector wrote %s, errors %s", [p.name for p in run.files], run.errors)
                 if self.on_run:
                     self.on_run(run)
             except Exception as exc:  # keep the schedule alive; the next run retries
                 log.exception("file connector run failed")
+                if self.on_error:
+                    self.on_error(exc)
+            try:
+                send_due_digest(self.factory)
+            except Exception as exc:  # a mail server down must not stop the connector
+                log.exception("approval digest failed")
                 if self.on_error:
                     self.on_error(exc)
             self._stop.wait(self.interval)

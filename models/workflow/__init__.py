@@ -3,6 +3,7 @@ section 3). One module per job:
 
 - ``transitions``: send, retrieve, resend, accept, reject, unlink (the state machine itself);
 - ``outbox``: what connectors do with accepted exports (deliver, acknowledge, fail, requeue);
+- ``keys``: the ERP key rule accepting and acknowledging both apply;
 - ``queue``: the approver's queue over every record type;
 - ``digest``: the approver's daily summary and its text.
 
@@ -10,6 +11,7 @@ The names below are the workflow's public surface, so callers write ``workflow.s
 """
 
 from models.workflow.digest import Digest, DigestGroup, DigestItem, approval_digest, digest_text, format_wait
+from models.workflow.keys import MAX_ORIGIN_ID
 from models.workflow.outbox import (
     acknowledge_export,
     delivered_exports,
@@ -21,7 +23,6 @@ from models.workflow.outbox import (
 )
 from models.workflow.queue import QUEUE_STATUSES, queue_counts, queue_query
 from models.workflow.transitions import (
-    MAX_ORIGIN_ID,
     TRANSITIONS,
     BlockedError,
     PayloadBuilder,

@@ -1,5 +1,7 @@
 """The approver's daily digest: what awaits acceptance grouped by record type, oldest first, with
-how long each has waited, and its plain-text form (what ``costbridge digest`` prints)."""
+how long each has waited and each record's global ID, and its plain-text form (what
+``costbridge digest`` prints and the digest e-mail carries). Records sent while ERP direct exports
+were on never wait for an approver, so the digest leaves them out."""
 
 from __future__ import annotations
 
@@ -33,6 +35,11 @@ class DigestItem:
     sent_by: str | None
     waiting: dt.timedelta
     record: Any = None
+
+    @property
+    def global_id(self) -> str:
+        """The record's ID as the API and the front end know it."""
+        return registry.global_id(self.record_type, self.record_id)
 
 
 @dataclass
@@ -137,7 +144,9 @@ def digest_text(digest: Digest) -> str:
         for item in group.items:
             where = f" [{item.project_number}]" if item.project_number else ""
             who = f", sent by {item.sent_by}" if item.sent_by else ""
-            lines.append(f"  - {item.label}{where}: waiting {format_wait(item.waiting)}{who}")
+            lines.append(
+                f"  - {item.label}{where}: waiting {format_wait(item.waiting)}{who} (id {item.global_id})"
+            )
     if digest.failed_count:
         lines.append("")
         lines.append(

@@ -1,6 +1,7 @@
 """The outbox side of the workflow: what a connector does with an accepted record's ErpExport
 (mark it delivered, acknowledge it: SYNCED, fail it: FAILED_TO_EXPORT, or put it back in the
-queue when its file never appeared)."""
+queue when it was taken but never delivered). Every step needs the connector (``CONNECTOR``:
+ADMIN on ERP Integrations and the connector privilege); reading the outbox needs ``OUTBOX``."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models import registry
 from models.base import utcnow
 from models.enums import ExportStatus
 from models.errors import DomainError, ErrorCode
 from models.policy import CONNECTOR, OUTBOX, Actor, require
 from models.registry import load_record
 from models.sync import ErpExport
-from models.workflow.transitions import MAX_ORIGIN_ID, check_transition, record_event
+from models.workflow import keys
+from models.workflow.transitions import check_transition, record_event
 
 
 def get_export(session: Session, actor: Actor, export_id: int, *, for_update: bool = False) -> ErpExport:
@@ -80,7 +83,11 @@ def acknowledge_export(
     note: str | None = None,
 ) -> ErpExport:
     """The ERP took the record: export ACKNOWLEDGED, record SYNCED with its ERP key.
-    Acknowledging an acknowledged export returns it unchanged."""
+
+    ``origin_id`` is what the ERP calls the record; left out, the key the export proposed. The key
+    rules of ``models.workflow.keys`` apply (the same as accepting): a key another record holds is
+    refused, and so is a key other than the proposed one unless the ERP assigns the type's keys.
+    A refusal changes nothing. Acknowledging an acknowledged export returns it unchanged."""
     require(actor, CONNECTOR, "Acknowledging an ERP export")
     export = get_export(session, actor, export_id, for_update=True)
     if export.status == ExportStatus.ACKNOWLEDGED:
@@ -91,13 +98,10 @@ def acknowledge_export(
             f"Export {export.id} already failed; the record must be fixed and resent",
             "exportId",
         )
-    key = (origin_id or "").strip() or export.origin_id or export.payload.get("origin_id")
-    if key is not None and len(key) > MAX_ORIGIN_ID:
-        raise DomainError(
-            ErrorCode.INVALID_VALUE, f"originId is longer than {MAX_ORIGIN_ID} characters", "originId"
-        )
     record = load_record(session, export.record_type, export.record_id, for_update=True)
     target = check_transition(record, "acknowledge")
+    assigned = export.origin_id or export.payload.get("origin_id")
+    key = keys.acknowledged_key(session, record, assigned, origin_id)
     text = note or (f"delivered in {export.delivered_file}" if export.delivered_file else None)
     record_event(session, record, "acknowledge", target, actor, text)
     if key:
@@ -123,7 +127,8 @@ def fail_export(
     connector: str | None = None,
 ) -> ErpExport:
     """The ERP refused the record: export FAILED, record FAILED_TO_EXPORT with the ERP's messages.
-    Failing a failed export returns it unchanged."""
+    A key the export proposed (the record's number) is released; a key the approver typed stays
+    with the record until it is accepted again. Failing a failed export returns it unchanged."""
     require(actor, CONNECTOR, "Failing an ERP export")
     texts = [m.strip() for m in messages if m and m.strip()]
     export = get_export(session, actor, export_id, for_update=True)
@@ -142,6 +147,9 @@ def fail_export(
     record_event(session, record, "fail", target, actor, "; ".join(texts))
     if connector and not export.connector:
         export.connector = connector
+    if keys.key_source(registry.spec_of(record)) != keys.KeySource.APPROVER:
+        # the key the export proposed was only reserved: the ERP does not have the record
+        record.origin_id = None
     record.sync_messages = texts
     export.status = ExportStatus.FAILED
     export.messages = texts
@@ -152,8 +160,9 @@ def fail_export(
 
 
 def requeue_export(session: Session, actor: Actor, export: ErpExport) -> None:
-    """Put a DELIVERED export whose delivery never happened (its file was never written) back in
-    the queue, so the next connector run delivers it."""
+    """Put a DELIVERED export whose delivery never happened back in the queue, so the next
+    connector run delivers it. (The file connector never needs this: its delivery journal knows
+    what it wrote.)"""
     require(actor, CONNECTOR, "Requeuing an ERP export")
     if export.status != ExportStatus.DELIVERED:
         raise DomainError(

@@ -9,7 +9,8 @@ approver), unlink.
 
 Every transition appends a SyncEvent. A refused transition raises a DomainError before anything
 is changed. Accepting maps the record to the ERP's fields; the mapping lives in ``exporters`` (which
-depends on ``models``, not the other way round), so ``accept`` is given the mapper to use.
+depends on ``models``, not the other way round), so ``accept`` is given the mapper to use. The ERP
+key rule accepting applies is ``models.workflow.keys`` (the acknowledgement applies it too).
 The connector's transitions (acknowledge, fail) are in ``models.workflow.outbox``.
 """
 
@@ -18,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import registry
@@ -29,6 +29,7 @@ from models.errors import DomainError, ErrorCode
 from models.policy import Actor, Need, administering, deciding, require, unlinking
 from models.preflight import Blocker, Preflight, preflight
 from models.sync import ErpExport, SyncEvent, record_transition
+from models.workflow import keys
 
 S = SyncStatus
 
@@ -42,6 +43,8 @@ TRANSITIONS: dict[str, tuple[frozenset[SyncStatus], SyncStatus]] = {
     "acknowledge": (frozenset({S.EXPORTING}), S.SYNCED),
     "fail": (frozenset({S.EXPORTING}), S.FAILED_TO_EXPORT),
     "unlink": (frozenset({S.SYNCED}), S.NOT_SENT),
+    # ERP direct exports on: the sender's own send goes on to the outbox, no approver step
+    "direct_export": (frozenset({S.READY_TO_EXPORT}), S.EXPORTING),
 }
 
 _HINTS = {
@@ -56,8 +59,6 @@ _HINTS = {
     },
     "resend": {S.SYNCED: "it is already synced", S.NOT_SENT: "it was never sent: send it"},
 }
-
-MAX_ORIGIN_ID = 64
 
 PayloadBuilder = Callable[[Session, Any, CompanySettings], tuple[str, dict[str, Any]]]
 
@@ -105,7 +106,9 @@ def check_transition(record: Any, action: str) -> SyncStatus:
 def record_event(
     session: Session, record: Any, action: str, target: SyncStatus, actor: Actor, note: str | None
 ) -> SyncEvent:
-    return record_transition(session, record, action, target, actor, note=note)
+    event = record_transition(session, record, action, target, actor, note=note)
+    event.amount = registry.spec_of(record).amount(record)
+    return event
 
 
 def _lock(session: Session, record: Any) -> None:
@@ -119,8 +122,10 @@ def _require(actor: Actor, need: Need, action: str, record: Any) -> None:
     require(actor, need, f"{action} a {_noun(record)}")
 
 
-def _require_clear(session: Session, record: Any, settings: CompanySettings | None = None) -> None:
-    result = preflight(session, record, settings)
+def _require_clear(
+    session: Session, record: Any, settings: CompanySettings | None = None, *, deciding: bool = False
+) -> None:
+    result = preflight(session, record, settings, deciding=deciding)
     if result.blockers:
         raise BlockedError(_noun(record), result.blockers)
 
@@ -128,29 +133,76 @@ def _require_clear(session: Session, record: Any, settings: CompanySettings | No
 # --- the field side: send, retrieve, resend -----------------------------------------------------
 
 
-def send(session: Session, actor: Actor, record: Any, note: str | None = None) -> Any:
+def send(
+    session: Session,
+    actor: Actor,
+    record: Any,
+    note: str | None = None,
+    *,
+    build_payload: PayloadBuilder | None = None,
+) -> Any:
     """NOT_SENT -> READY_TO_EXPORT, for the accounting approver to decide. Needs ADMIN on the
-    record's tool and no preflight blockers."""
+    record's tool and no preflight blockers. A REJECTED or FAILED_TO_EXPORT record is resent; a
+    record already with the ERP is refused with preflight's own blocker (ALREADY_SENT, ...). With
+    ERP direct exports on, the record goes on to the outbox at once (see ``_export_directly``), a
+    resend too; ``build_payload`` maps it then."""
     _require(actor, administering(registry.spec_of(record).tool), "Sending", record)
     _lock(session, record)
+    if can_do(record, "resend"):
+        return resend(session, actor, record, note, build_payload=build_payload)
+    if not can_do(record, "send"):
+        _require_clear(session, record)
     target = check_transition(record, "send")
     _require_clear(session, record)
     record_event(session, record, "send", target, actor, note)
     _mark_sent(record, actor)
+    _export_directly(session, actor, record, build_payload)
     session.flush()
     return record
 
 
-def resend(session: Session, actor: Actor, record: Any, note: str | None = None) -> Any:
-    """REJECTED or FAILED_TO_EXPORT -> READY_TO_EXPORT, once the sender fixed the record."""
+def resend(
+    session: Session,
+    actor: Actor,
+    record: Any,
+    note: str | None = None,
+    *,
+    build_payload: PayloadBuilder | None = None,
+) -> Any:
+    """REJECTED or FAILED_TO_EXPORT -> READY_TO_EXPORT, once the sender fixed the record (and on to
+    the outbox with direct exports on, as ``send``)."""
     _require(actor, administering(registry.spec_of(record).tool), "Resending", record)
     _lock(session, record)
     target = check_transition(record, "resend")
     _require_clear(session, record)
     record_event(session, record, "resend", target, actor, note)
     _mark_sent(record, actor)
+    _export_directly(session, actor, record, build_payload)
     session.flush()
     return record
+
+
+def _export_directly(
+    session: Session, actor: Actor, record: Any, build_payload: PayloadBuilder | None
+) -> ErpExport | None:
+    """With ERP direct exports on, a just-sent record skips the approver: READY_TO_EXPORT ->
+    EXPORTING with its ErpExport, the sender recorded as the decider. Preflight already ran in the
+    send. A record whose ERP key the approver types (a project's Job ID, a vendor's Vendor ID) still
+    waits for the approver: only accounting assigns ERP keys."""
+    settings = get_settings(session)
+    if not settings.direct_exports or registry.spec_of(record).origin_id is not None:
+        return None
+    if build_payload is None:
+        raise TypeError("direct exports are on: send needs build_payload to map the record")
+    export = _open_export(session, actor, record, settings, build_payload)
+    target = check_transition(record, "direct_export")
+    record_event(
+        session, record, "direct_export", target, actor, "Direct export: sent to the outbox without approval"
+    )
+    record.decided_at = utcnow()
+    record.decided_by_id = actor.user_id
+    record.exported_directly = True
+    return export
 
 
 def _mark_sent(record: Any, actor: Actor) -> None:
@@ -160,6 +212,7 @@ def _mark_sent(record: Any, actor: Actor) -> None:
     record.decided_by_id = None
     record.reject_reason = None
     record.sync_messages = []
+    record.exported_directly = False
 
 
 def retrieve(session: Session, actor: Actor, record: Any, note: str | None = None) -> Any:
@@ -201,15 +254,36 @@ def accept(
     _require(actor, deciding(registry.spec_of(record).tool), "Accepting", record)
     _lock(session, record)
     target = check_transition(record, "accept")
-    typed = registry.spec_of(record).origin_id
+    spec = registry.spec_of(record)
+    typed = spec.origin_id
     if origin_id is None and typed is not None and typed_ids:
         origin_id = typed_ids.get(typed.attribute)
     key = _typed_origin_id(session, record, origin_id)
     settings = get_settings(session)
-    _require_clear(session, record, settings)
+    _require_clear(session, record, settings, deciding=True)
     if key is not None:
         record.origin_id = key
+    export = _open_export(session, actor, record, settings, build_payload)
+    record_event(session, record, "accept", target, actor, note)
+    record.decided_at = utcnow()
+    record.decided_by_id = actor.user_id
+    session.flush()
+    return export
+
+
+def _open_export(
+    session: Session, actor: Actor, record: Any, settings: CompanySettings, build_payload: PayloadBuilder
+) -> ErpExport:
+    """The outbox row of an accepted (or directly exported) record, mapped to the ERP's fields,
+    with the ERP key the export proposes claimed and the type's acceptance step run."""
+    spec = registry.spec_of(record)
     entity, payload = build_payload(session, record, settings)
+    if spec.origin_id is None:
+        # the key the export proposes (the record's number) is claimed now, by the same rule the
+        # acknowledgement applies, so no two records go to the ERP under one key
+        proposed = keys.clean_key(payload.get("origin_id"), keys.key_label(spec), None)
+        if proposed is not None:
+            record.origin_id = keys.claim_key(session, record, proposed, field=None)
     export = ErpExport(
         record_type=record.RECORD_TYPE,
         record_id=record.id,
@@ -224,10 +298,8 @@ def accept(
         created_at=utcnow(),
     )
     session.add(export)
-    record_event(session, record, "accept", target, actor, note)
-    record.decided_at = utcnow()
-    record.decided_by_id = actor.user_id
-    session.flush()
+    if spec.on_accept is not None:
+        spec.on_accept(session, record)
     return export
 
 
@@ -236,29 +308,14 @@ def _typed_origin_id(session: Session, record: Any, origin_id: str | None) -> st
     if typed is None:
         return None
     field_name, label = typed.field, typed.label
-    key = (origin_id or "").strip()
-    if not key:
+    key = keys.clean_key(origin_id, label, field_name)
+    if key is None:
         raise DomainError(
             ErrorCode.ORIGIN_ID_REQUIRED,
             f"Accepting a {_noun(record)} needs the {label} the record gets in the ERP",
             field_name,
         )
-    if len(key) > MAX_ORIGIN_ID:
-        raise DomainError(
-            ErrorCode.INVALID_VALUE, f"The {label} is longer than {MAX_ORIGIN_ID} characters", field_name
-        )
-    model = type(record)
-    other = session.scalar(
-        select(model).where(model.id != record.id, func.lower(model.origin_id) == key.lower())
-    )
-    if other is not None:
-        raise DomainError(
-            typed.duplicate_code,
-            f"{label} {key} is already linked to {_noun(other)} {registry.label_of(other)}"
-            + (f"; {typed.duplicate_hint}" if typed.duplicate_hint else ""),
-            field_name,
-        )
-    return key
+    return keys.claim_key(session, record, key, field=field_name)
 
 
 def reject(session: Session, actor: Actor, record: Any, reason: str | None) -> Any:
@@ -297,5 +354,6 @@ def unlink(session: Session, actor: Actor, record: Any, note: str | None = None)
     record.decided_at = None
     record.decided_by_id = None
     record.sync_messages = []
+    record.exported_directly = False
     session.flush()
     return record

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 14:50:57.355478
+Create Date: 2026-11-27 16:57:14.300531
 """
 
 from alembic import op
@@ -28,9 +28,25 @@ def upgrade() -> None:
     sa.Column('export_interval_seconds', sa.Integer(), nullable=False),
     sa.Column('cost_division_rule', sa.Enum('FIRST_SECTION', 'THOUSANDS', 'LEADING_CHARACTERS', name='divisionrule', native_enum=False, length=24), nullable=False),
     sa.Column('cost_division_length', sa.Integer(), nullable=False),
+    sa.Column('direct_exports', sa.Boolean(), nullable=False),
+    sa.Column('digest_enabled', sa.Boolean(), nullable=False),
+    sa.Column('digest_hour_utc', sa.Integer(), nullable=False),
+    sa.Column('digest_last_sent_on', sa.Date(), nullable=True),
+    sa.Column('smtp_host', sa.String(length=255), nullable=True),
+    sa.Column('smtp_port', sa.Integer(), nullable=True),
+    sa.Column('smtp_security', sa.String(length=16), nullable=False),
+    sa.Column('smtp_username', sa.String(length=254), nullable=True),
+    sa.Column('mail_sender', sa.String(length=254), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company_settings'))
+    )
+    op.create_table('connector_leases',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('holder', sa.String(length=64), nullable=True),
+    sa.Column('acquired_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_connector_leases'))
     )
     op.create_table('cost_types',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -44,11 +60,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cost_types')),
     sa.UniqueConstraint('code', name=op.f('uq_cost_types_code'))
     )
+    op.create_table('erp_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connector', sa.String(length=32), nullable=False),
+    sa.Column('folder', sa.String(length=1000), nullable=False),
+    sa.Column('file_name', sa.String(length=255), nullable=False),
+    sa.Column('temp_name', sa.String(length=255), nullable=False),
+    sa.Column('export_ids', sa.JSON(), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('PREPARED', 'VISIBLE', name='delivery_status', native_enum=False, length=16), nullable=False),
+    sa.Column('holder', sa.String(length=64), nullable=False),
+    sa.Column('prepared_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('visible_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_erp_deliveries')),
+    sa.UniqueConstraint('file_name', name=op.f('uq_erp_deliveries_file_name'))
+    )
+    with op.batch_alter_table('erp_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_erp_deliveries_status'), ['status'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('can_push_to_accounting', sa.Boolean(), nullable=False),
+    sa.Column('acts_as_connector', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -68,6 +103,25 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
     )
+    op.create_table('audit_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entity', sa.String(length=40), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=False),
+    sa.Column('record_type', sa.String(length=32), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=8), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_name', sa.String(length=200), nullable=False),
+    sa.Column('at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_entries_actor_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
+    )
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_entries_at'), ['at'], unique=False)
+        batch_op.create_index('ix_audit_entries_entity', ['entity', 'entity_id'], unique=False)
+        batch_op.create_index('ix_audit_entries_record', ['record_type', 'record_id'], unique=False)
+
     op.create_table('cost_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -83,6 +137,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -99,7 +154,7 @@ def upgrade() -> None:
 
     op.create_table('erp_exports',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('record_type', sa.Enum('PROJECT', 'SUB_JOB', 'VENDOR', 'COST_CODE', 'BUDGET', 'BUDGET_MODIFICATION', 'COMMITMENT', 'COMMITMENT_CHANGE_ORDER', 'SUBCONTRACTOR_INVOICE', name='record_type', native_enum=False, length=32), nullable=False),
+    sa.Column('record_type', sa.Enum('PROJECT', 'SUB_JOB', 'VENDOR', 'COST_CODE', 'BUDGET', 'BUDGET_MODIFICATION', 'COMMITMENT', 'COMMITMENT_CHANGE_ORDER', 'SUBCONTRACTOR_INVOICE', 'PRIME_CONTRACT', 'PRIME_CONTRACT_CHANGE_ORDER', name='record_type', native_enum=False, length=32), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
     sa.Column('open_key', sa.String(length=64), nullable=True),
     sa.Column('erp_system', sa.String(length=32), nullable=False),
@@ -139,6 +194,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -154,7 +210,7 @@ def upgrade() -> None:
 
     op.create_table('sync_events',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('record_type', sa.Enum('PROJECT', 'SUB_JOB', 'VENDOR', 'COST_CODE', 'BUDGET', 'BUDGET_MODIFICATION', 'COMMITMENT', 'COMMITMENT_CHANGE_ORDER', 'SUBCONTRACTOR_INVOICE', name='record_type', native_enum=False, length=32), nullable=False),
+    sa.Column('record_type', sa.Enum('PROJECT', 'SUB_JOB', 'VENDOR', 'COST_CODE', 'BUDGET', 'BUDGET_MODIFICATION', 'COMMITMENT', 'COMMITMENT_CHANGE_ORDER', 'SUBCONTRACTOR_INVOICE', 'PRIME_CONTRACT', 'PRIME_CONTRACT_CHANGE_ORDER', name='record_type', native_enum=False, length=32), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('from_status', sa.Enum('NOT_SENT', 'READY_TO_EXPORT', 'EXPORTING', 'SYNCED', 'FAILED_TO_EXPORT', 'REJECTED', name='sync_status', native_enum=False, length=32), nullable=True),
@@ -163,6 +219,7 @@ def upgrade() -> None:
     sa.Column('actor_name', sa.String(length=200), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=15, scale=2), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_sync_events_actor_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_events'))
     )
@@ -172,7 +229,7 @@ def upgrade() -> None:
     op.create_table('user_permissions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('tool', sa.Enum('ERP_INTEGRATIONS', 'PROJECT_ADMIN', 'BUDGET', 'COMMITMENTS', 'DIRECTORY', 'INVOICES', 'REPORTS', name='tool', native_enum=False, length=32), nullable=False),
+    sa.Column('tool', sa.Enum('ERP_INTEGRATIONS', 'PROJECT_ADMIN', 'BUDGET', 'COMMITMENTS', 'DIRECTORY', 'INVOICES', 'REPORTS', 'PRIME_CONTRACTS', name='tool', native_enum=False, length=32), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_permissions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_permissions')),
@@ -197,6 +254,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -222,6 +280,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -255,6 +314,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -273,7 +333,7 @@ def upgrade() -> None:
 
     op.create_table('import_runs',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('BUDGET', 'VENDORS', 'JOB_COSTS', 'ERP_JOBS', 'ERP_SUB_JOBS', 'ERP_ESTIMATES', 'ERP_COST_CODES', name='importkind', native_enum=False, length=24), nullable=False),
+    sa.Column('kind', sa.Enum('BUDGET', 'VENDORS', 'JOB_COSTS', 'ERP_JOBS', 'ERP_SUB_JOBS', 'ERP_ESTIMATES', 'ERP_COST_CODES', 'PRIME_CONTRACTS', name='importkind', native_enum=False, length=24), nullable=False),
     sa.Column('file_name', sa.String(length=255), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=True),
@@ -295,10 +355,43 @@ def upgrade() -> None:
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_runs_sha256'), ['sha256'], unique=False)
 
+    op.create_table('prime_contracts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('customer', sa.String(length=200), nullable=False),
+    sa.Column('contract_date', sa.Date(), nullable=True),
+    sa.Column('retainage_percent', sa.Numeric(precision=15, scale=2), nullable=False),
+    sa.Column('sync_status', sa.Enum('NOT_SENT', 'READY_TO_EXPORT', 'EXPORTING', 'SYNCED', 'FAILED_TO_EXPORT', 'REJECTED', name='sync_status', native_enum=False, length=32), nullable=False),
+    sa.Column('origin', sa.Enum('COSTBRIDGE', 'ERP', name='origin', native_enum=False, length=32), nullable=False),
+    sa.Column('origin_id', sa.String(length=64), nullable=True),
+    sa.Column('sync_messages', sa.JSON(), nullable=False),
+    sa.Column('reject_reason', sa.Text(), nullable=True),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
+    sa.Column('sent_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_prime_contracts_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_prime_contracts_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_prime_contracts_sent_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_prime_contracts')),
+    sa.UniqueConstraint('number', name=op.f('uq_prime_contracts_number'))
+    )
+    with op.batch_alter_table('prime_contracts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prime_contracts_origin_id'), ['origin_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prime_contracts_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prime_contracts_sync_status'), ['sync_status'], unique=False)
+
     op.create_table('project_cost_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('cost_code_id', sa.Integer(), nullable=False),
+    sa.Column('in_job_export', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['cost_code_id'], ['cost_codes.id'], name=op.f('fk_project_cost_codes_cost_code_id_cost_codes')),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_cost_codes_project_id_projects'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project_cost_codes')),
@@ -320,6 +413,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -376,6 +470,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -441,6 +536,57 @@ def upgrade() -> None:
     with op.batch_alter_table('direct_costs', schema=None) as batch_op:
         batch_op.create_index('ix_direct_costs_project_line', ['project_id', 'cost_code_id', 'cost_type_id'], unique=False)
 
+    op.create_table('prime_contract_change_orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('prime_contract_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('DRAFT', 'PENDING', 'APPROVED', 'REJECTED', 'VOID', name='changeorderstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('change_date', sa.Date(), nullable=True),
+    sa.Column('sync_status', sa.Enum('NOT_SENT', 'READY_TO_EXPORT', 'EXPORTING', 'SYNCED', 'FAILED_TO_EXPORT', 'REJECTED', name='sync_status', native_enum=False, length=32), nullable=False),
+    sa.Column('origin', sa.Enum('COSTBRIDGE', 'ERP', name='origin', native_enum=False, length=32), nullable=False),
+    sa.Column('origin_id', sa.String(length=64), nullable=True),
+    sa.Column('sync_messages', sa.JSON(), nullable=False),
+    sa.Column('reject_reason', sa.Text(), nullable=True),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
+    sa.Column('sent_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_prime_contract_change_orders_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['prime_contract_id'], ['prime_contracts.id'], name=op.f('fk_prime_contract_change_orders_prime_contract_id_prime_contracts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_prime_contract_change_orders_sent_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_prime_contract_change_orders')),
+    sa.UniqueConstraint('prime_contract_id', 'number', name=op.f('uq_prime_contract_change_orders_prime_contract_id_number'))
+    )
+    with op.batch_alter_table('prime_contract_change_orders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prime_contract_change_orders_origin_id'), ['origin_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prime_contract_change_orders_prime_contract_id'), ['prime_contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prime_contract_change_orders_sync_status'), ['sync_status'], unique=False)
+
+    op.create_table('prime_contract_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('prime_contract_id', sa.Integer(), nullable=False),
+    sa.Column('item', sa.String(length=32), nullable=False),
+    sa.Column('sub_job_id', sa.Integer(), nullable=True),
+    sa.Column('cost_code_id', sa.Integer(), nullable=False),
+    sa.Column('cost_type_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=15, scale=2), nullable=False),
+    sa.ForeignKeyConstraint(['cost_code_id'], ['cost_codes.id'], name=op.f('fk_prime_contract_lines_cost_code_id_cost_codes')),
+    sa.ForeignKeyConstraint(['cost_type_id'], ['cost_types.id'], name=op.f('fk_prime_contract_lines_cost_type_id_cost_types')),
+    sa.ForeignKeyConstraint(['prime_contract_id'], ['prime_contracts.id'], name=op.f('fk_prime_contract_lines_prime_contract_id_prime_contracts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sub_job_id'], ['sub_jobs.id'], name=op.f('fk_prime_contract_lines_sub_job_id_sub_jobs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_prime_contract_lines')),
+    sa.UniqueConstraint('prime_contract_id', 'item', name=op.f('uq_prime_contract_lines_prime_contract_id_item'))
+    )
+    with op.batch_alter_table('prime_contract_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prime_contract_lines_prime_contract_id'), ['prime_contract_id'], unique=False)
+
     op.create_table('subcontractor_invoices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('commitment_id', sa.Integer(), nullable=False),
@@ -457,6 +603,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -475,6 +622,7 @@ def upgrade() -> None:
     op.create_table('budget_modifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('budget_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
     sa.Column('from_line_id', sa.Integer(), nullable=False),
     sa.Column('to_line_id', sa.Integer(), nullable=False),
     sa.Column('amount', sa.Numeric(precision=15, scale=2), nullable=False),
@@ -487,6 +635,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('synced_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_directly', sa.Boolean(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -496,7 +645,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['from_line_id'], ['budget_lines.id'], name=op.f('fk_budget_modifications_from_line_id_budget_lines')),
     sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_budget_modifications_sent_by_id_users')),
     sa.ForeignKeyConstraint(['to_line_id'], ['budget_lines.id'], name=op.f('fk_budget_modifications_to_line_id_budget_lines')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_modifications'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_modifications')),
+    sa.UniqueConstraint('budget_id', 'number', name=op.f('uq_budget_modifications_budget_id_number'))
     )
     with op.batch_alter_table('budget_modifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_budget_modifications_origin_id'), ['origin_id'], unique=False)
@@ -520,6 +670,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('commitment_change_order_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_commitment_change_order_lines_change_order_id'), ['change_order_id'], unique=False)
+
+    op.create_table('prime_contract_change_order_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('change_order_id', sa.Integer(), nullable=False),
+    sa.Column('sub_job_id', sa.Integer(), nullable=True),
+    sa.Column('cost_code_id', sa.Integer(), nullable=False),
+    sa.Column('cost_type_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('unit_cost', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('amount', sa.Numeric(precision=15, scale=2), nullable=False),
+    sa.ForeignKeyConstraint(['change_order_id'], ['prime_contract_change_orders.id'], name=op.f('fk_prime_contract_change_order_lines_change_order_id_prime_contract_change_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['cost_code_id'], ['cost_codes.id'], name=op.f('fk_prime_contract_change_order_lines_cost_code_id_cost_codes')),
+    sa.ForeignKeyConstraint(['cost_type_id'], ['cost_types.id'], name=op.f('fk_prime_contract_change_order_lines_cost_type_id_cost_types')),
+    sa.ForeignKeyConstraint(['sub_job_id'], ['sub_jobs.id'], name=op.f('fk_prime_contract_change_order_lines_sub_job_id_sub_jobs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_prime_contract_change_order_lines'))
+    )
+    with op.batch_alter_table('prime_contract_change_order_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prime_contract_change_order_lines_change_order_id'), ['change_order_id'], unique=False)
 
     op.create_table('subcontractor_invoice_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -584,6 +753,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_subcontractor_invoice_lines_invoice_id'))
 
     op.drop_table('subcontractor_invoice_lines')
+    with op.batch_alter_table('prime_contract_change_order_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prime_contract_change_order_lines_change_order_id'))
+
+    op.drop_table('prime_contract_change_order_lines')
     with op.batch_alter_table('commitment_change_order_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_commitment_change_order_lines_change_order_id'))
 
@@ -599,6 +772,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_subcontractor_invoices_commitment_id'))
 
     op.drop_table('subcontractor_invoices')
+    with op.batch_alter_table('prime_contract_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prime_contract_lines_prime_contract_id'))
+
+    op.drop_table('prime_contract_lines')
+    with op.batch_alter_table('prime_contract_change_orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prime_contract_change_orders_sync_status'))
+        batch_op.drop_index(batch_op.f('ix_prime_contract_change_orders_prime_contract_id'))
+        batch_op.drop_index(batch_op.f('ix_prime_contract_change_orders_origin_id'))
+
+    op.drop_table('prime_contract_change_orders')
     with op.batch_alter_table('direct_costs', schema=None) as batch_op:
         batch_op.drop_index('ix_direct_costs_project_line')
 
@@ -626,6 +809,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_project_cost_codes_cost_code_id'))
 
     op.drop_table('project_cost_codes')
+    with op.batch_alter_table('prime_contracts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prime_contracts_sync_status'))
+        batch_op.drop_index(batch_op.f('ix_prime_contracts_project_id'))
+        batch_op.drop_index(batch_op.f('ix_prime_contracts_origin_id'))
+
+    op.drop_table('prime_contracts')
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_runs_sha256'))
 
@@ -668,8 +857,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cost_codes_origin_id'))
 
     op.drop_table('cost_codes')
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_entries_record')
+        batch_op.drop_index('ix_audit_entries_entity')
+        batch_op.drop_index(batch_op.f('ix_audit_entries_at'))
+
+    op.drop_table('audit_entries')
     op.drop_table('api_tokens')
     op.drop_table('users')
+    with op.batch_alter_table('erp_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_erp_deliveries_status'))
+
+    op.drop_table('erp_deliveries')
     op.drop_table('cost_types')
+    op.drop_table('connector_leases')
     op.drop_table('company_settings')
     # ### end Alembic commands ###
