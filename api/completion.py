@@ -59,7 +59,12 @@ class Plan:
         return out
 
 
-def _non_null(inner: Completer) -> Completer:
+def _nullable(inner: Completer, nullable: bool) -> Completer:
+    """``inner`` for values that are not None; None answers None, or abandons where the schema
+    says non-null."""
+    if nullable:
+        return lambda value: None if value is None else inner(value)
+
     def complete(value: Any) -> Any:
         if value is None:
             raise _Abandon()
@@ -68,16 +73,17 @@ def _non_null(inner: Completer) -> Completer:
     return complete
 
 
-def _nullable(inner: Completer) -> Completer:
-    return lambda value: None if value is None else inner(value)
+def _list(inner: Completer, nullable: bool) -> Completer:
+    return _nullable(lambda values: [inner(v) for v in values], nullable)
 
 
-def _list(inner: Completer) -> Completer:
-    return lambda values: [inner(v) for v in values]
-
-
-def _leaf(serialize: Callable[[Any], Any]) -> Completer:
+def _leaf(serialize: Callable[[Any], Any], nullable: bool) -> Completer:
+    # one call per leaf value: the null check and the serialization together (most fields are leaves)
     def complete(value: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise _Abandon()
         serialized = serialize(value)
         if serialized is Undefined or serialized is None:
             raise _Abandon()
@@ -141,20 +147,19 @@ class CompilingExecutor(StrawberryGraphQLCoreExecutionContext):
             steps.append((response_key, read, complete))
         return Plan(steps)
 
-    def _completer(self, type_: Any, details: Any) -> Completer | None:
+    def _completer(self, type_: Any, details: Any, nullable: bool = True) -> Completer | None:
         if isinstance(type_, GraphQLNonNull):
-            inner = self._completer(type_.of_type, details)
-            return None if inner is None else _non_null(inner)
+            return self._completer(type_.of_type, details, nullable=False)
         if isinstance(type_, GraphQLList):
             inner = self._completer(type_.of_type, details)
-            return None if inner is None else _nullable(_list(inner))
+            return None if inner is None else _list(inner, nullable)
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            return _nullable(_leaf(type_.serialize))
+            return _leaf(type_.serialize, nullable)
         if isinstance(type_, GraphQLObjectType):
             plan = self._plan(type_, details)
             if plan is None:
                 return None
-            return _nullable(plan.emit)
+            return _nullable(plan.emit, nullable)
         return None  # interfaces and unions: graphql-core resolves the runtime type
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.types import TypeDecorator
+from strawberry.types.nodes import SelectedField
 
 from api.permissions import denied
 from models import registry
@@ -344,17 +345,40 @@ def build_connection(
     )
 
 
+def selects(info: Any, name: str) -> bool:
+    """Whether the current field's selection asks for ``name`` directly below it (through fragments
+    too; a field under ``@skip``/``@include`` counts as asked)."""
+    pending: list[Any] = list(info.selected_fields)
+    while pending:
+        for child in pending.pop().selections:
+            if isinstance(child, SelectedField):
+                if child.name == name:
+                    return True
+            else:  # a fragment: its fields are the field's own
+                pending.append(child)
+    return False
+
+
 def page_rows(
-    session: Session, stmt: Select, first: int | None, after: str | None, *, scalars: bool = True
+    session: Session,
+    stmt: Select,
+    first: int | None,
+    after: str | None,
+    *,
+    scalars: bool = True,
+    count: bool = True,
 ) -> tuple[list[Any], list[str], int, bool]:
     """One page of ``stmt`` (filtered and ordered, the order ending in a unique column): its rows,
-    their cursors, the total count and whether more rows follow. One COUNT, one SELECT."""
+    their cursors, the total count and whether more rows follow. One COUNT (unless ``count`` is
+    false: a selection without ``totalCount``; the total is then 0, never shown), one SELECT."""
     limit = check_page_size(first)
     keyset = Keyset.of(stmt)
     page = stmt
     if after is not None:
         page = page.where(keyset.after(keyset.decode(after)))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = 0
+    if count:
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     if not limit:
         return [], [], total, False
     limited = page.limit(limit + 1)

@@ -122,6 +122,7 @@ class Loaders:
         self._siblings: dict[BatchFn, SiblingLoader] = {}
         self._tables: dict[type, dict[int, Any]] = {}
         self._converted: dict[tuple[type, int], Any] = {}
+        self._derived: dict[Hashable, Any] = {}
         # Rows this request loaded, by model: where sibling keys come from. Holding them also keeps
         # them alive (the session's identity map is weak) until the response is built.
         self._seen: dict[type, list[Any]] = defaultdict(list)
@@ -144,6 +145,13 @@ class Loaders:
         found = self._converted.get(key)
         if found is None:
             found = self._converted[key] = convert(row)
+        return found
+
+    def derived(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per request for ``key`` (e.g. a budget's net modifications by line)."""
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived[key] = compute()
         return found
 
     def load(self, batch: BatchFn, key: Hashable) -> Any:

@@ -43,33 +43,56 @@ def _net_of(row: m.BudgetLine) -> Decimal:
 class BudgetLine(Audited, WbsRefs, Node):
     description: str
     original_amount: Decimal
-    modifications_amount: Decimal = strawberry.field(description="+ moved to this line - moved from it.")
-    revised_amount: Decimal = strawberry.field(description="originalAmount + modificationsAmount.")
     quantity: Decimal | None
     unit_of_measure: str | None
     unit_cost: Decimal | None
     estimated_cost_at_completion: Decimal | None
     forecast_to_complete: Decimal | None
     _pk: strawberry.Private[int]
+    _budget_id: strawberry.Private[int]
+    # None for a line of a budget's list: its budget's modifications are read when an amount that
+    # depends on them is selected (one SELECT for every budget of the request)
+    _net: strawberry.Private[Decimal | None]
 
     @classmethod
     def from_row(cls, row: m.BudgetLine, net: Decimal | None = None) -> BudgetLine:
-        if net is None:
-            net = _net_of(row)
+        """A line with its net modifications (``net``, or read now for a line shown on its own)."""
+        return cls.listed(row, _net_of(row) if net is None else net)
+
+    @classmethod
+    def listed(cls, row: m.BudgetLine, net: Decimal | None = None) -> BudgetLine:
         return cls(
             id=to_global_id("BudgetLine", row.id),
             description=row.description,
             original_amount=row.original_amount,
-            modifications_amount=net,
-            revised_amount=row.original_amount + net,
             quantity=row.quantity,
             unit_of_measure=row.unit_of_measure,
             unit_cost=row.unit_cost,
             estimated_cost_at_completion=row.estimated_cost_at_completion,
             forecast_to_complete=row.forecast_to_complete,
             _pk=row.id,
+            _budget_id=row.budget_id,
+            _net=net,
             **wbs_refs(row),
         )
+
+    def _net_in(self, info: Info) -> Decimal:
+        if self._net is not None:
+            return self._net
+        found = info.context.loaders
+        nets = found.derived(
+            (m.BudgetModification, self._budget_id),
+            lambda: m.line_modification_nets(found.load(loaders.modifications_by_budget, self._budget_id)),
+        )
+        return nets.get(self._pk, ZERO)
+
+    @strawberry.field(description="+ moved to this line - moved from it.")
+    def modifications_amount(self, info: Info) -> Decimal:
+        return self._net_in(info)
+
+    @strawberry.field(description="originalAmount + modificationsAmount.")
+    def revised_amount(self, info: Info) -> Decimal:
+        return self.original_amount + self._net_in(info)
 
 
 def _line_with_net(info: Info, line_id: int) -> BudgetLine:
@@ -157,9 +180,7 @@ class Budget(Audited, Node):
 
     @strawberry.field
     def lines(self, info: Info) -> list[BudgetLine]:
-        lines, mods = self._parts(info)
-        nets = m.line_modification_nets(mods)
-        return [BudgetLine.from_row(r, nets.get(r.id, ZERO)) for r in lines]
+        return [BudgetLine.listed(r) for r in info.context.loaders.load(loaders.lines_by_budget, self._pk)]
 
     @strawberry.field
     def modifications(self, info: Info) -> list[BudgetModification]:
