@@ -11,6 +11,7 @@ worker process.
 
 from __future__ import annotations
 
+import gc
 from contextlib import asynccontextmanager
 
 from sqlalchemy import Engine
@@ -100,4 +101,10 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
 
 def app_from_env() -> ASGIApp:
     """The application as the environment configures it (uvicorn's factory, one per process)."""
-    return create_app()
+    app = create_app()
+    # What the process holds from here on (modules, the schema, mappers, the pool) lives as long as
+    # the process: the cyclic garbage collector stops scanning it. Otherwise each collection of the
+    # oldest generation walks ~200,000 objects, about 20 ms of every large request.
+    gc.collect()
+    gc.freeze()
+    return app

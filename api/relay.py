@@ -24,6 +24,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.types import TypeDecorator
 from strawberry.types.nodes import SelectedField
 
+from api.dataloaders import read_rows
 from api.permissions import denied
 from models import registry
 from models.errors import DomainError, ErrorCode
@@ -382,7 +383,7 @@ def page_rows(
     if not limit:
         return [], [], total, False
     limited = page.limit(limit + 1)
-    rows = list(session.scalars(limited) if scalars else session.execute(limited))
+    rows = list(session.scalars(limited) if scalars else read_rows(session, limited))
     has_next = len(rows) > limit
     rows = rows[:limit]
     return rows, [keyset.cursor(r) for r in rows], total, has_next

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.dataloaders import group_by, keys_from, returns_rows, rows_by_id, rows_of
+from api.dataloaders import group_by, key_in, keys_from, read_rows, returns_rows, rows_by_id, rows_of
 from models.budgets import Budget, BudgetLine, BudgetModification
 from models.projects import Project
 from models.wbs import CostCode
@@ -16,7 +16,7 @@ from models.wbs import CostCode
 @returns_rows(Budget)
 @keys_from((Project, "id"))
 def budget_by_project(session: Session, project_ids: Sequence[int]) -> list[Any]:
-    rows = session.execute(rows_of(Budget).where(Budget.project_id.in_(set(project_ids))))
+    rows = read_rows(session, rows_of(Budget).where(key_in(session, Budget.project_id, project_ids)))
     found = {r.project_id: r for r in rows}
     return [found.get(k) for k in project_ids]
 
@@ -25,13 +25,14 @@ def budget_by_project(session: Session, project_ids: Sequence[int]) -> list[Any]
 @keys_from((Budget, "id"))
 def lines_by_budget(session: Session, budget_ids: Sequence[int]) -> list[list[Any]]:
     # by cost code in natural order, as the budget export and the report list them
-    rows = session.execute(
+    rows = read_rows(
+        session,
         rows_of(BudgetLine)
         .join(CostCode, CostCode.id == BudgetLine.cost_code_id)
-        .where(BudgetLine.budget_id.in_(set(budget_ids)))
+        .where(key_in(session, BudgetLine.budget_id, budget_ids))
         .order_by(
             CostCode.sort_key, CostCode.code, BudgetLine.sub_job_key, BudgetLine.cost_type_id, BudgetLine.id
-        )
+        ),
     ).all()
     return group_by(rows, lambda r: r.budget_id, budget_ids)
 
@@ -39,10 +40,11 @@ def lines_by_budget(session: Session, budget_ids: Sequence[int]) -> list[list[An
 @returns_rows(BudgetModification)
 @keys_from((Budget, "id"))
 def modifications_by_budget(session: Session, budget_ids: Sequence[int]) -> list[list[Any]]:
-    rows = session.execute(
+    rows = read_rows(
+        session,
         rows_of(BudgetModification)
-        .where(BudgetModification.budget_id.in_(set(budget_ids)))
-        .order_by(BudgetModification.id)
+        .where(key_in(session, BudgetModification.budget_id, budget_ids))
+        .order_by(BudgetModification.id),
     ).all()
     return group_by(rows, lambda r: r.budget_id, budget_ids)
 

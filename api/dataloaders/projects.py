@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.dataloaders import group_by, keys_from, returns_rows, rows_by_id, rows_of
+from api.dataloaders import group_by, key_in, keys_from, read_rows, returns_rows, rows_by_id, rows_of
 from models.budgets import Budget, BudgetLine
 from models.commitments import Commitment, CommitmentChangeOrderLine, CommitmentLine
 from models.costs import DirectCost
@@ -22,7 +22,7 @@ from models.wbs import CostCode
 @keys_from((Project, "id"))
 def sub_jobs_by_project(session: Session, project_ids: Sequence[int]) -> list[list[Any]]:
     rows = sorted(
-        session.execute(rows_of(SubJob).where(SubJob.project_id.in_(set(project_ids)))),
+        read_rows(session, rows_of(SubJob).where(key_in(session, SubJob.project_id, project_ids))),
         key=lambda r: (natural_sort_key(r.number), r.number),
     )
     return group_by(rows, lambda r: r.project_id, project_ids)
@@ -51,7 +51,7 @@ def cost_codes_by_project(session: Session, project_ids: Sequence[int]) -> list[
     rows = session.execute(
         select(ProjectCostCode.project_id, CostCode)
         .join(CostCode, CostCode.id == ProjectCostCode.cost_code_id)
-        .where(ProjectCostCode.project_id.in_(set(project_ids)))
+        .where(key_in(session, ProjectCostCode.project_id, project_ids))
         .order_by(CostCode.sort_key, CostCode.code)
     ).all()
     grouped = group_by(rows, lambda r: r[0], project_ids)

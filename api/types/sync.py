@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from sqlalchemy import Row
 
 from api.context import Info
 from api.dataloaders import sync as sync_loaders
@@ -72,10 +73,10 @@ class SyncInfo:
     @classmethod
     def from_row(cls, row: SyncState | Any, record_type: RecordTypeEnum | None = None) -> SyncInfo:
         """From an entity, or a plain row of a list read (then ``record_type`` says whose)."""
-        if getattr(row, "_sa_instance_state", None) is not None:
-            messages = row.__dict__.get("sync_messages")  # an entity: unless its query deferred them
+        if isinstance(row, Row):
+            messages = None  # a plain row of a list read, which leaves the messages out (rows_of)
         else:
-            messages = getattr(row, "sync_messages", None)
+            messages = row.__dict__.get("sync_messages")  # an entity: unless its query deferred them
         return cls(
             status=row.sync_status,
             origin=row.origin,
