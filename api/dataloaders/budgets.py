@@ -33,7 +33,7 @@ def lines_by_budget(session: Session, budget_ids: Sequence[int]) -> list[list[An
         .order_by(
             CostCode.sort_key, CostCode.code, BudgetLine.sub_job_key, BudgetLine.cost_type_id, BudgetLine.id
         ),
-    ).all()
+    )
     return group_by(rows, lambda r: r.budget_id, budget_ids)
 
 
@@ -45,7 +45,7 @@ def modifications_by_budget(session: Session, budget_ids: Sequence[int]) -> list
         rows_of(BudgetModification)
         .where(key_in(session, BudgetModification.budget_id, budget_ids))
         .order_by(BudgetModification.id),
-    ).all()
+    )
     return group_by(rows, lambda r: r.budget_id, budget_ids)
 
 

@@ -73,10 +73,9 @@ class SyncInfo:
     @classmethod
     def from_row(cls, row: SyncState | Any, record_type: RecordTypeEnum | None = None) -> SyncInfo:
         """From an entity, or a plain row of a list read (then ``record_type`` says whose)."""
-        if isinstance(row, Row):
-            messages = None  # a plain row of a list read, which leaves the messages out (rows_of)
-        else:
-            messages = row.__dict__.get("sync_messages")  # an entity: unless its query deferred them
+        # a plain row of a list read leaves the messages out (rows_of); an entity has them unless
+        # its query deferred them
+        messages = None if isinstance(row, Row) else row.__dict__.get("sync_messages")
         return cls(
             status=row.sync_status,
             origin=row.origin,
