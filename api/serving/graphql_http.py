@@ -13,10 +13,10 @@ database work of each event on the same worker pool.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any, cast
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -197,4 +197,4 @@ class GraphQLEndpoint(GraphQL):
             except InvalidOperationTypeError as exc:
                 raise HTTPException(400, exc.as_http_error_reason(request.method)) from None
             result.errors = coded_errors(result.errors, rid)
-            return json.dumps(process_result(result), separators=(",", ":")).encode()
+            return orjson.dumps(process_result(result))
