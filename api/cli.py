@@ -118,7 +118,9 @@ def serve(
         "interval setting with one worker, off with several; 0 turns it off). In production run it "
         "as its own process instead: costbridge connector run --every N.",
     ),
-    access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request."),
+    access_log: bool = typer.Option(
+        False, "--access-log/--no-access-log", help="Log every request (off by default: errors are logged)."
+    ),
 ) -> None:
     """Migrate the database, optionally load demo data, and serve the GraphQL API.
 
@@ -182,6 +184,13 @@ def serve(
             log_config=_log_config(),
             access_log=access_log,
             server_header=False,
+            # uvloop and httptools where installed (they are dependencies), asyncio and h11 otherwise
+            loop="auto",
+            http="auto",
+            ws="websockets",
+            # a WebSocket message is refused by the protocol itself past the application's own cap
+            ws_max_size=settings.ws_max_message_bytes + 1024,
+            ws_per_message_deflate=False,
         )
     finally:
         if scheduler is not None:

@@ -1,10 +1,11 @@
 """The per-request context: database session, the actor (the authenticated user, or the anonymous
-actor every check refuses), the request id (it names the request in the server log), and the
-DataLoaders."""
+actor every check refuses), the request id (it names the request in the server log), the
+DataLoaders, and the hub change notices go through."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -15,7 +16,10 @@ from api.dataloaders import Loaders
 from models.audit import acting_as
 from models.company import CompanySettings, get_settings
 from models.policy import ANONYMOUS, Actor, Need
-from models.users import User
+from models.users import SignedInUser, User
+
+if TYPE_CHECKING:
+    from api.subscriptions.hub import EventHub
 
 
 def request_actor(request: Request) -> Actor:
@@ -31,6 +35,8 @@ class Context:
     session: Session
     actor: Actor
     request_id: str = "-"
+    # this process's subscribers to change notices (an import publishes its progress there)
+    hub: EventHub | None = None
     loaders: Loaders = field(init=False)
     _allowed: dict[Need, bool] = field(init=False, default_factory=dict)
 
@@ -47,9 +53,9 @@ class Context:
         return answer
 
     @property
-    def user(self) -> User | None:
+    def user(self) -> User | SignedInUser | None:
         """The authenticated user, or None when the actor is not a user."""
-        return self.actor if isinstance(self.actor, User) else None
+        return self.actor if isinstance(self.actor, SignedInUser | User) else None
 
     @property
     def settings(self) -> CompanySettings:

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.types import TypeDecorator
+from strawberry.types.nodes import SelectedField
 
+from api.dataloaders import read_rows
 from api.permissions import denied
 from models import registry
 from models.errors import DomainError, ErrorCode
@@ -36,6 +38,7 @@ MAX_ID = 2**31 - 1
 T = TypeVar("T")
 
 
+@functools.lru_cache(maxsize=65536)
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode())
 
@@ -118,12 +121,10 @@ def register_node(
 
 
 def resolve_node(session: Session, actor: Actor, gid: strawberry.ID):
-    """The object an ID names, if the actor may read it; None for an unknown or malformed ID; a
-    PERMISSION_DENIED error (raised) when the policy refuses."""
-    try:
-        type_name, pk = from_global_id(gid)
-    except DomainError:
-        return None
+    """The object an ID names, if the actor may read it; None for a well-formed ID that names
+    nothing (no such row, or a type this API does not have); an INVALID_ID error (raised) for
+    anything that is not an ID of this API, and a PERMISSION_DENIED error when the policy refuses."""
+    type_name, pk = from_global_id(gid)
     entry = NODE_REGISTRY.get(type_name)
     if entry is None:
         return None
@@ -345,21 +346,44 @@ def build_connection(
     )
 
 
+def selects(info: Any, name: str) -> bool:
+    """Whether the current field's selection asks for ``name`` directly below it (through fragments
+    too; a field under ``@skip``/``@include`` counts as asked)."""
+    pending: list[Any] = list(info.selected_fields)
+    while pending:
+        for child in pending.pop().selections:
+            if isinstance(child, SelectedField):
+                if child.name == name:
+                    return True
+            else:  # a fragment: its fields are the field's own
+                pending.append(child)
+    return False
+
+
 def page_rows(
-    session: Session, stmt: Select, first: int | None, after: str | None, *, scalars: bool = True
+    session: Session,
+    stmt: Select,
+    first: int | None,
+    after: str | None,
+    *,
+    scalars: bool = True,
+    count: bool = True,
 ) -> tuple[list[Any], list[str], int, bool]:
     """One page of ``stmt`` (filtered and ordered, the order ending in a unique column): its rows,
-    their cursors, the total count and whether more rows follow. One COUNT, one SELECT."""
+    their cursors, the total count and whether more rows follow. One COUNT (unless ``count`` is
+    false: a selection without ``totalCount``; the total is then 0, never shown), one SELECT."""
     limit = check_page_size(first)
     keyset = Keyset.of(stmt)
     page = stmt
     if after is not None:
         page = page.where(keyset.after(keyset.decode(after)))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = 0
+    if count:
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     if not limit:
         return [], [], total, False
     limited = page.limit(limit + 1)
-    rows = list(session.scalars(limited) if scalars else session.execute(limited))
+    rows = list(session.scalars(limited) if scalars else read_rows(session, limited))
     has_next = len(rows) > limit
     rows = rows[:limit]
     return rows, [keyset.cursor(r) for r in rows], total, has_next

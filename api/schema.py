@@ -1,4 +1,5 @@
-"""The strawberry schema: Query and Mutation composed from one mixin per area, plus the limits
+"""The strawberry schema: Query and Mutation composed from one mixin per area, Subscription
+(``api.subscriptions``), plus the limits
 (tokens, fields, aliases, depth, cost, string lengths: ``api.serving.limits``) that keep a public
 GraphQL endpoint safe."""
 
@@ -8,6 +9,8 @@ import strawberry
 from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from api import plain_fields
+from api.completion import CompilingExecutor
 from api.mutations.imports import ImportMutations
 from api.mutations.prime_contracts import PrimeContractMutations
 from api.mutations.records import RecordMutations
@@ -21,6 +24,7 @@ from api.queries.reports import ReportQueries
 from api.queries.workflow import WorkflowQueries
 from api.relay import NODE_REGISTRY
 from api.serving.limits import OperationLimits
+from api.subscriptions.fields import Subscription
 
 
 @strawberry.type
@@ -59,11 +63,18 @@ VALIDATION_CACHE_SIZE = 256
 schema = CostBridgeSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=_node_types(),
     config=StrawberryConfig(auto_camel_case=True),
+    # lists of plain objects are completed through plans (api.completion)
+    execution_context_class=CompilingExecutor,
     # limits first: a refused document is never validated; then validation, cached by document
     extensions=[OperationLimits, lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE)],
 )
+
+
+# the fields of listed objects resolve without strawberry's per-field wrapper (api.plain_fields)
+plain_fields.install(schema._schema)
 
 
 def schema_sdl() -> str:

@@ -45,6 +45,16 @@ class Settings:
     # any string argument or variable / a search string
     max_string_length: int = 10_000
     max_search_length: int = 200
+    # how long a signed-in token is remembered (0: looked up on every request); revocations reach
+    # the cache at once through change notices, or after this long at the latest
+    token_cache_seconds: int = 5
+    # GraphQL subscriptions over WebSocket: the largest message a client may send, how long a new
+    # connection may take to send connection_init, subscriptions per connection, connections per
+    # process
+    ws_max_message_bytes: int = 64 * 1024
+    ws_init_timeout_seconds: int = 10
+    ws_max_subscriptions: int = 20
+    ws_max_connections: int = 1000
 
     @property
     def production(self) -> bool:
@@ -69,6 +79,11 @@ ENVIRONMENT = {
     "query_report_cost": "COSTBRIDGE_QUERY_REPORT_COST",
     "max_string_length": "COSTBRIDGE_MAX_STRING_LENGTH",
     "max_search_length": "COSTBRIDGE_MAX_SEARCH_LENGTH",
+    "token_cache_seconds": "COSTBRIDGE_TOKEN_CACHE_SECONDS",
+    "ws_max_message_bytes": "COSTBRIDGE_WS_MAX_MESSAGE_BYTES",
+    "ws_init_timeout_seconds": "COSTBRIDGE_WS_INIT_TIMEOUT_SECONDS",
+    "ws_max_subscriptions": "COSTBRIDGE_WS_MAX_SUBSCRIPTIONS",
+    "ws_max_connections": "COSTBRIDGE_WS_MAX_CONNECTIONS",
 }
 
 

@@ -148,7 +148,7 @@ def _run_import(
     acting_as(session, actor)
     run = new_run()
     counts = {o.value: 0 for o in Outcome}
-    progress = importer.progress = Reporter(options.progress)
+    progress = importer.progress = Reporter(options.progress, run_id=run.id)
     try:
         importer.check(session)
         progress.start(READ, None)

@@ -1,5 +1,6 @@
-"""How far an import has got, told to whoever watches it (the CLI's progress bar today; anything that
-takes a callback, such as a subscription, tomorrow): the phase, rows done, rows in the phase.
+"""How far an import has got, told to whoever watches it (the CLI's progress bar, the API's
+``importRunProgress`` subscription): the phase, rows done, rows in the phase, and the ImportRun the
+import started as.
 
 A phase reports when it starts, every ``step`` rows, and when it ends, so a 200,000-row file gives a
 few hundred reports, not one per row. Without a callback every call is a no-op.
@@ -33,6 +34,7 @@ class ImportProgress:
     phase: str
     done: int
     total: int | None  # None while the size of the phase is not known yet
+    run_id: int | None = None  # the ImportRun the import started as
 
     @property
     def label(self) -> str:
@@ -45,9 +47,12 @@ ProgressCallback = Callable[[ImportProgress], None]
 class Reporter:
     """Reports one phase at a time to ``callback`` (or nowhere)."""
 
-    def __init__(self, callback: ProgressCallback | None = None, step: int = 2000) -> None:
+    def __init__(
+        self, callback: ProgressCallback | None = None, step: int = 2000, run_id: int | None = None
+    ) -> None:
         self.callback = callback
         self.step = step
+        self.run_id = run_id
         self.phase = ""
         self.total: int | None = None
         self.done = 0
@@ -61,7 +66,7 @@ class Reporter:
         self.phase, self.total, self.done = phase, total, 0
         self._next = self._interval(total)
         if self.callback is not None:
-            self.callback(ImportProgress(phase, 0, total))
+            self.callback(ImportProgress(phase, 0, total, self.run_id))
 
     def advance(self, rows: int = 1) -> None:
         if self.callback is None:
@@ -69,7 +74,7 @@ class Reporter:
         self.done += rows
         if self.done >= self._next:
             self._next = self.done + self._interval(self.total)
-            self.callback(ImportProgress(self.phase, self.done, self.total))
+            self.callback(ImportProgress(self.phase, self.done, self.total, self.run_id))
 
     def finish(self, done: int | None = None) -> None:
         """The phase is over: ``done`` rows (default: all of them, or as many as were counted)."""
@@ -78,7 +83,9 @@ class Reporter:
         if done is None:
             done = self.total if self.total is not None else self.done
         self.done = done
-        self.callback(ImportProgress(self.phase, done, done if self.total is None else self.total))
+        self.callback(
+            ImportProgress(self.phase, done, done if self.total is None else self.total, self.run_id)
+        )
 
     def each(self, phase: str, items: Iterable[T], total: int) -> Iterable[T]:
         """``items``, reporting ``phase`` as they are consumed (``items`` itself when nobody listens,
@@ -98,7 +105,7 @@ class Reporter:
             count += 1
             if count % every == 0:
                 self.done = count
-                callback(ImportProgress(phase, count, total))
+                callback(ImportProgress(phase, count, total, self.run_id))
         self.finish(count)
 
     def _interval(self, total: int | None) -> int:

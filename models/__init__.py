@@ -1,8 +1,10 @@
 """CostBridge data model: SQLAlchemy tables and the domain rules that belong to the data.
 
-Importing this package registers every table on ``Base.metadata``.
+Importing this package registers every table on ``Base.metadata`` and the session hooks that
+publish change notices after commit (``models.events``).
 """
 
+import models.events  # noqa: F401  (registers the session hooks)
 from models.base import Base
 from models.budgets import Budget, BudgetLine, BudgetModification
 from models.commitments import (

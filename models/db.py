@@ -104,7 +104,8 @@ def make_engine(
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # no ping before each checkout (a round trip per request): a connection the server dropped
+    # fails its first statement, is discarded, and the failure counts as transient (is_transient)
     return create_engine(url, **kwargs)
 
 
@@ -135,9 +136,11 @@ def set_statement_timeout(factory: sessionmaker[Session], timeout_ms: int) -> No
 
 def is_transient(exc: BaseException) -> bool:
     """A failure that a retry of the whole transaction can cure: SQLite's lock contention,
-    PostgreSQL's serialization failures and deadlocks."""
+    PostgreSQL's serialization failures and deadlocks, a connection the server had dropped."""
     if not isinstance(exc, DBAPIError):
         return False
+    if exc.connection_invalidated:  # the server dropped the connection; the pool opens a new one
+        return True
     orig = exc.orig
     if getattr(orig, "sqlstate", None) in _PG_RETRYABLE:
         return True

@@ -335,6 +335,12 @@ DIRECT_COSTS_READ = reading(Tool.BUDGET)
 
 # The approver's queue and digest (each record type shown only to its tool's readers).
 QUEUE = reading(Tool.ERP_INTEGRATIONS)
+# Watching sync status change live (the syncStatusChanged subscription): readers of any tool that
+# owns syncable records; each change reaches only the readers of its record's tool.
+SYNC_STATUS_EVENTS = one_of(
+    (Tool.PROJECT_ADMIN, Tool.DIRECTORY, Tool.BUDGET, Tool.COMMITMENTS, Tool.INVOICES, Tool.PRIME_CONTRACTS),
+    READ_ONLY,
+)
 # The outbox (erpExports, ErpExport nodes with their ERP payloads): accounting staff and agents.
 OUTBOX = at_least(Tool.ERP_INTEGRATIONS, STANDARD)
 # Delivering the outbox and reporting what the ERP did with it (mark delivered, acknowledge, fail,

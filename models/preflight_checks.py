@@ -162,7 +162,7 @@ class CheckContext:
             if self.system == ErpSystem.SAGE_100_CONTRACTOR and project.sync_status == SyncStatus.SYNCED
             else set()
         )
-        for code in sorted(codes, key=lambda c: c.code):
+        for code in sorted(codes, key=lambda c: (c.sort_key, c.code)):
             self.code_format(code)
             if code.sync_status == SyncStatus.SYNCED or code.id in shell_codes:
                 continue
@@ -265,7 +265,7 @@ def check_project(ctx: CheckContext, project: Project) -> None:
             select(BudgetLine.cost_code_id).join(Budget).where(Budget.project_id == project.id)
         )
     )
-    for code in sorted(codes, key=lambda c: c.code):
+    for code in sorted(codes, key=lambda c: (c.sort_key, c.code)):
         ctx.code_format(code)
         if ctx.system == ErpSystem.SAGE_300_CRE and code.sync_status != SyncStatus.SYNCED:
             ctx.block(

@@ -9,11 +9,13 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
-from models import policy
+from models import events, policy
 from models.base import Base, Timestamped, UTCDateTime, utcnow
 from models.db import commit_if_not_busy
 from models.enums import PermissionLevel, Tool
@@ -108,11 +110,75 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True, eq=False)
+class SignedInUser:
+    """A user as a token signed them in: an actor that belongs to no session, so a request path may
+    keep it for a few seconds (``api.serving.tokens``) and share it between threads."""
+
+    id: int
+    name: str
+    email: str
+    can_push_to_accounting: bool
+    acts_as_connector: bool
+    active: bool
+    levels: Mapping[Tool, PermissionLevel]
+    # when the token that signed the user in stops working (None: never)
+    token_expires_at: dt.datetime | None = None
+    # the token's last use was due to be recorded and the database was too busy: the next request
+    # should record it (so this sign-in is not one to remember)
+    last_use_pending: bool = False
+
+    @classmethod
+    def of(
+        cls, user: User, token_expires_at: dt.datetime | None = None, last_use_pending: bool = False
+    ) -> SignedInUser:
+        return cls(
+            id=user.id,
+            name=user.name,
+            email=user.email,
+            can_push_to_accounting=user.can_push_to_accounting,
+            acts_as_connector=user.acts_as_connector,
+            active=user.active,
+            levels=MappingProxyType({p.tool: PermissionLevel(p.level) for p in user.permissions}),
+            token_expires_at=token_expires_at,
+            last_use_pending=last_use_pending,
+        )
+
+    @property
+    def user_id(self) -> int | None:
+        return self.id
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_accounting_approver(self) -> bool:
+        return policy.is_accounting_approver(self)
+
+    def level(self, tool: Tool) -> PermissionLevel:
+        return self.levels.get(tool, PermissionLevel.NONE)
+
+
+def sign_in(session: Session, token: str, now: dt.datetime | None = None) -> SignedInUser | None:
+    """``authenticate``, as a ``SignedInUser`` that remembers when its token expires."""
+    found = _authenticate(session, token, now)
+    return None if found is None else SignedInUser.of(*found)
+
+
 def authenticate(session: Session, token: str, now: dt.datetime | None = None) -> User | None:
     """The active user a bearer token belongs to, or None (unknown, revoked or expired token, or
     a disabled user). Records the token's last use at most once per LAST_USE_RESOLUTION, and then
     commits that stamp on ``session`` (called before the request does any work of its own); a
     database busy with another writer skips the stamp rather than delay or fail the sign-in."""
+    found = _authenticate(session, token, now)
+    return None if found is None else found[0]
+
+
+def _authenticate(
+    session: Session, token: str, now: dt.datetime | None = None
+) -> tuple[User, dt.datetime | None, bool] | None:
+    """(user, the token's expiry, whether its last-use stamp was due and skipped), or None."""
     if not token:
         return None
     found = session.execute(
@@ -126,6 +192,7 @@ def authenticate(session: Session, token: str, now: dt.datetime | None = None) -
     now = now or utcnow()
     if not api_token.usable(now):
         return None
+    pending = False
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USE_RESOLUTION:
         stamp = (
             update(ApiToken)
@@ -138,8 +205,8 @@ def authenticate(session: Session, token: str, now: dt.datetime | None = None) -
         )
         # the stamp waits for no other writer: while the database is busy (a long import on
         # SQLite) it is skipped, and the next request a minute on records it
-        commit_if_not_busy(session, lambda s: s.execute(stamp))
-    return user
+        pending = not commit_if_not_busy(session, lambda s: s.execute(stamp))
+    return user, api_token.expires_at, pending
 
 
 def issue_token(
@@ -183,6 +250,7 @@ def revoke_tokens(
     now = utcnow()
     for api_token in tokens:
         api_token.revoked_at = now
+    events.user_changed(session, user.id)
     session.flush()
     return tokens
 
@@ -195,6 +263,7 @@ def revoke_token(session: Session, actor: policy.Actor, token: str) -> ApiToken:
         raise DomainError(ErrorCode.NOT_FOUND, "No such API token", "token")
     if api_token.revoked_at is None:
         api_token.revoked_at = utcnow()
+        events.user_changed(session, api_token.user_id)
         session.flush()
     return api_token
 
@@ -230,6 +299,7 @@ def set_permissions(
         user.can_push_to_accounting = can_push_to_accounting
     if acts_as_connector is not None:
         user.acts_as_connector = acts_as_connector
+    events.user_changed(session, user.id)
     session.flush()
     return user
 
@@ -240,6 +310,7 @@ def set_active(session: Session, actor: policy.Actor, user: User, active: bool) 
     policy.require(actor, policy.MANAGE_USERS, "Disabling a user" if not active else "Enabling a user")
     user.active = active
     revoked = [] if active else revoke_tokens(session, actor, user)
+    events.user_changed(session, user.id)
     session.flush()
     return revoked
 

@@ -8,12 +8,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from graphql import parse, validate
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 import models
 from api.cli import app as cli
 from api.demo import DEMO_USERS, load_demo_if_empty
+from api.schema import schema
 from models import registry
 from models.base import Base
 from models.budgets import Budget, BudgetLine, BudgetModification
@@ -361,13 +363,15 @@ def test_demo_command(engine):
 def _readme_graphql() -> dict[str, str]:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     blocks = re.findall(r"```graphql\n(.*?)```", readme, flags=re.S)
-    return {re.match(r"\s*(?:query|mutation)\s+(\w+)", block).group(1): block for block in blocks}
+    name = re.compile(r"\s*(?:query|mutation|subscription)\s+(\w+)")
+    return {name.match(block).group(1): block for block in blocks}
 
 
 def test_readme_graphql_tour_runs_on_the_demo_data(loaded, client):
     logins, _said = loaded
     headers = {login.role: {"Authorization": f"Bearer {login.token}"} for login in logins}
     tour = _readme_graphql()
+    subscriptions = {"ProjectBadges", "Outbox", "MyImport"}
     assert set(tour) == {
         "Projects",
         "CreateProject",
@@ -375,7 +379,10 @@ def test_readme_graphql_tour_runs_on_the_demo_data(loaded, client):
         "SendToErp",
         "ApproverQueue",
         "AcceptErpExport",
+        *subscriptions,
     }
+    for name in subscriptions:  # served over WebSocket (tests/test_subscriptions_live.py): valid here
+        assert validate(schema._schema, parse(tour[name])) == [], name
 
     def run(name: str, role: str = "admin", variables: dict | None = None) -> dict:
         response = client.post(

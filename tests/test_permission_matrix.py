@@ -1,11 +1,12 @@
 """The permission matrix, generated from the schema and the routes: every Query root field and every
 field of the objects root fields answer that are neither records nor pages of them (``erp``,
-``viewer``, the reports), every node type through node(id:), syncPreflight for every record type,
-and every download route, asked by users at NONE / READ_ONLY / STANDARD / ADMIN on each tool the
-policy entry looks at (the other tools at ADMIN, or at NONE for "one of" entries), with and without
-the approver privilege. Every field of a record that reaches another tool's records (its result is
-a node type, a list or a page of one, registered under a need the record's own does not imply) is
-asked by the users who can see the record and not the other tool's records.
+``viewer``, the reports), every Subscription field (subscribing), every node type through node(id:),
+syncPreflight for every record type, and every download route, asked by users at NONE / READ_ONLY /
+STANDARD / ADMIN on each tool the policy entry looks at (the other tools at ADMIN, or at NONE for
+"one of" entries), with and without the approver privilege. Every field of a record that reaches
+another tool's records (its result is a node type, a list or a page of one, registered under a need
+the record's own does not imply) is asked by the users who can see the record and not the other
+tool's records.
 
 Each field, type and route must carry a policy entry (its permission class's ``need``, its node
 registration's need, its ``Download.need``); the fields of an object a root field answers to every
@@ -17,14 +18,26 @@ serves the whole matrix.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from inspect import isawaitable
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from graphql import GraphQLNonNull, GraphQLObjectType, Undefined, get_named_type, is_leaf_type
+from graphql import (
+    ExecutionResult,
+    Executor,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    Undefined,
+    create_source_event_stream,
+    get_named_type,
+    is_leaf_type,
+    parse,
+)
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -158,14 +171,15 @@ def _selection(type_) -> str:
     return "" if is_leaf_type(get_named_type(type_)) else " { __typename }"
 
 
-def root_fields() -> dict[str, type]:
+def root_fields(root: str = "Query") -> dict[str, type]:
     """GraphQL name -> the permission class that is its policy entry."""
-    query = schema.get_type_by_name("Query")
     entries = {}
-    for f in query.fields:
+    for f in schema.get_type_by_name(root).fields:
         name = schema.config.name_converter.get_graphql_name(f)
         policy = [p for p in f.permission_classes if issubclass(p, PolicyPermission | PerRecord)]
-        assert len(policy) == 1, f"Query.{name} has no policy entry (a Requires(...) or PerRecord permission)"
+        assert len(policy) == 1, (
+            f"{root}.{name} has no policy entry (a Requires(...) or PerRecord permission)"
+        )
         entries[name] = policy[0]
     return entries
 
@@ -341,6 +355,47 @@ def test_node_types_and_sync_preflight(matrix):
         body = matrix.graphql(persona, "{ " + " ".join(f"{a}: {cases[a][0]}" for a in wanted) + " }")
         for alias in wanted:
             check(body, alias, cases[alias][1].allows(persona.stand_in()), f"{alias} for {persona}")
+
+
+@dataclass
+class _Subscriber:
+    """What a subscription resolver sees as its context while subscribing: who is asking."""
+
+    actor: SystemActor
+
+
+def _subscribe(name: str, actor: SystemActor):
+    """Open ``name``'s event stream as the WebSocket handler does (``api.subscriptions.ws``): the
+    root field's permission class decides; the stream itself is closed unread."""
+
+    async def run():
+        executor = Executor.build(
+            GRAPHQL, parse(f"subscription {{ {name} {{ __typename }} }}"), None, _Subscriber(actor)
+        )
+        stream = create_source_event_stream(executor)
+        if isawaitable(stream):
+            stream = await stream
+        if isinstance(stream, ExecutionResult):
+            return stream.errors
+        await stream.aclose()
+        return None
+
+    return asyncio.run(run())
+
+
+def test_subscription_fields():
+    fields = {name: permission.need for name, permission in root_fields("Subscription").items()}
+    assert set(fields) == {"syncStatusChanged", "outboxChanged", "importRunProgress"}
+    for persona in personas(*fields.values()):
+        for name, need in fields.items():
+            if persona not in personas(need):
+                continue
+            errors = _subscribe(name, persona.stand_in())
+            if need.allows(persona.stand_in()):
+                assert errors is None, f"Subscription.{name} for {persona}: {errors}"
+            else:
+                codes = [e.extensions.get("code") for e in errors or []]
+                assert codes == ["PERMISSION_DENIED"], f"Subscription.{name} for {persona}: {errors}"
 
 
 # Fields of a visible record that need more than the record's own tool, and the mutations whose
@@ -607,6 +662,8 @@ def documented_lines() -> list[str]:
     for name, permission in sorted(root_fields().items()):
         need = PER_RECORD if permission is PerRecord else permission.need.describe()
         lines.append(f"| `{name}` | {need} |")
+    for name, permission in sorted(root_fields("Subscription").items()):
+        lines.append(f"| `{name}` | {permission.need.describe()} |")
     for name, entry in sorted(node_types().items()):
         lines.append(f"| `{name}` | {entry.need.describe()} |")
     for download in DOWNLOADS:

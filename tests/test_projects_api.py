@@ -81,3 +81,33 @@ def test_malformed_id_is_a_user_error(gql):
         "{ project { id } errors { code field } } }"
     )["updateProject"]
     assert out["errors"] == [{"code": "INVALID_ID", "field": "id"}]
+
+
+def test_the_total_is_counted_only_when_asked(gql, engine):
+    from sqlalchemy import event
+
+    for i in range(3):
+        gql.data(CREATE, {"input": {"number": f"P-{i}", "name": f"Project {i}"}})
+    gql.data("{ viewer { user { name } } }")  # the token's first use is stamped (once a minute)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        plain = gql.data("{ projects(first: 2) { nodes { number } } }")["projects"]
+        counted_without = sum("count(" in s.lower() for s in statements)
+        statements.clear()
+        # asked through a fragment and an inline fragment, under an alias
+        asked = gql.data(
+            "fragment Total on ProjectConnection { n: totalCount } "
+            "{ a: projects(first: 2) { ...Total } "
+            "b: projects(first: 1) { ... on ProjectConnection { totalCount } } }"
+        )
+        counted_with = sum("count(" in s.lower() for s in statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert plain == {"nodes": [{"number": "P-0"}, {"number": "P-1"}]}
+    assert (counted_without, counted_with) == (0, 2)
+    assert asked == {"a": {"n": 3}, "b": {"totalCount": 3}}

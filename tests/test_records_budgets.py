@@ -359,6 +359,25 @@ def test_update_onto_an_existing_line_is_a_duplicate(gql, session_factory):
         )
 
 
+def test_a_budget_names_its_project_for_those_who_read_projects(gql, session_factory, make_actor):
+    setup = seed(session_factory)
+    query = "query($id: ID!) { node(id: $id) { ... on Project { budget { id project { id number } } } } }"
+    budget = gql.data(query, {"id": setup.project})["node"]["budget"]
+    assert budget["project"]["id"] == setup.project
+    # the budget's id and its project's id: the two ids lockBudget and sendToErp take
+    lock = gql.data(LOCK, {"input": {"projectId": budget["project"]["id"]}})["lockBudget"]
+    assert lock == {"budget": {"locked": True}, "errors": []}
+    # a Budget reader without Project Admin sees the budget, and the project as a refusal
+    reader = gql.as_(make_actor("Bea", {Tool.BUDGET: PermissionLevel.READ_ONLY}))
+    body = reader.execute(
+        "query($id: ID!) { node(id: $id) { ... on Budget { locked project { number } } } }",
+        {"id": budget["id"]},
+    )
+    assert body["data"]["node"] == {"locked": True, "project": None}
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["PERMISSION_DENIED"]
+    assert body["errors"][0]["path"] == ["node", "project"]
+
+
 def test_budget_change_orders_are_numbered(gql, session_factory):
     setup = seed(session_factory)
     a = add(gql, setup)["budgetLine"]["id"]

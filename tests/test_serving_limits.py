@@ -146,7 +146,8 @@ def test_long_strings_are_refused(gql, statements):
 
 def test_out_of_range_ids_and_cursors_are_coded(gql, client, admin):
     huge = _raw_id(f"Project:{2**64}")
-    assert gql.data("query($id: ID!) { node(id: $id) { id } }", {"id": huge}) == {"node": None}
+    node = gql.execute("query($id: ID!) { node(id: $id) { id } }", {"id": huge})
+    assert node["data"] == {"node": None} and node["errors"][0]["extensions"]["code"] == "INVALID_ID"
     report = gql.execute("query($id: ID!) { jobCostReport(projectId: $id) { projectNumber } }", {"id": huge})
     assert report["errors"][0]["extensions"]["code"] == "INVALID_ID"
     for cursor in (_raw_id(f"offset:{2**64}"), _raw_id("offset:-5"), "not base64!", _raw_id("page:1")):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.dataloaders import by_id, group_by, keys_from
+from api.dataloaders import by_id, group_by, key_in, keys_from
 from models.commitments import Commitment, CommitmentChangeOrder, CommitmentChangeOrderLine, CommitmentLine
 from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
 from models.projects import Project
@@ -17,7 +17,7 @@ from models.projects import Project
 def commitments_by_project(session: Session, project_ids: Sequence[int]) -> list[list[Commitment]]:
     rows = session.scalars(
         select(Commitment)
-        .where(Commitment.project_id.in_(set(project_ids)))
+        .where(key_in(session, Commitment.project_id, project_ids))
         .order_by(Commitment.number, Commitment.id)
     ).all()
     return group_by(rows, lambda r: r.project_id, project_ids)
@@ -27,7 +27,7 @@ def commitments_by_project(session: Session, project_ids: Sequence[int]) -> list
 def lines_by_commitment(session: Session, commitment_ids: Sequence[int]) -> list[list[CommitmentLine]]:
     rows = session.scalars(
         select(CommitmentLine)
-        .where(CommitmentLine.commitment_id.in_(set(commitment_ids)))
+        .where(key_in(session, CommitmentLine.commitment_id, commitment_ids))
         .order_by(CommitmentLine.line_number, CommitmentLine.id)
     ).all()
     return group_by(rows, lambda r: r.commitment_id, commitment_ids)
@@ -39,7 +39,7 @@ def change_orders_by_commitment(
 ) -> list[list[CommitmentChangeOrder]]:
     rows = session.scalars(
         select(CommitmentChangeOrder)
-        .where(CommitmentChangeOrder.commitment_id.in_(set(commitment_ids)))
+        .where(key_in(session, CommitmentChangeOrder.commitment_id, commitment_ids))
         .order_by(CommitmentChangeOrder.id)
     ).all()
     return group_by(rows, lambda r: r.commitment_id, commitment_ids)
@@ -51,7 +51,7 @@ def lines_by_change_order(
 ) -> list[list[CommitmentChangeOrderLine]]:
     rows = session.scalars(
         select(CommitmentChangeOrderLine)
-        .where(CommitmentChangeOrderLine.change_order_id.in_(set(change_order_ids)))
+        .where(key_in(session, CommitmentChangeOrderLine.change_order_id, change_order_ids))
         .order_by(CommitmentChangeOrderLine.id)
     ).all()
     return group_by(rows, lambda r: r.change_order_id, change_order_ids)

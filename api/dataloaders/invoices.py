@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.dataloaders import group_by, keys_from
+from api.dataloaders import group_by, key_in, keys_from
 from models.commitments import Commitment
 from models.invoices import SubcontractorInvoice, SubcontractorInvoiceLine
 from models.projects import Project
@@ -18,7 +18,7 @@ def invoices_by_project(session: Session, project_ids: Sequence[int]) -> list[li
     rows = session.execute(
         select(Commitment.project_id, SubcontractorInvoice)
         .join(Commitment, Commitment.id == SubcontractorInvoice.commitment_id)
-        .where(Commitment.project_id.in_(set(project_ids)))
+        .where(key_in(session, Commitment.project_id, project_ids))
         .order_by(SubcontractorInvoice.billing_date, SubcontractorInvoice.id)
     ).all()
     grouped = group_by(rows, lambda r: r[0], project_ids)
@@ -29,7 +29,7 @@ def invoices_by_project(session: Session, project_ids: Sequence[int]) -> list[li
 def lines_by_invoice(session: Session, invoice_ids: Sequence[int]) -> list[list[SubcontractorInvoiceLine]]:
     rows = session.scalars(
         select(SubcontractorInvoiceLine)
-        .where(SubcontractorInvoiceLine.invoice_id.in_(set(invoice_ids)))
+        .where(key_in(session, SubcontractorInvoiceLine.invoice_id, invoice_ids))
         .order_by(SubcontractorInvoiceLine.id)
     ).all()
     return group_by(rows, lambda r: r.invoice_id, invoice_ids)

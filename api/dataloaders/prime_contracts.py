@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.dataloaders import by_id, group_by, keys_from
+from api.dataloaders import by_id, group_by, key_in, keys_from
 from models.prime_contracts import (
     PrimeContract,
     PrimeContractChangeOrder,
@@ -21,7 +21,7 @@ from models.projects import Project
 def prime_contracts_by_project(session: Session, project_ids: Sequence[int]) -> list[list[PrimeContract]]:
     rows = session.scalars(
         select(PrimeContract)
-        .where(PrimeContract.project_id.in_(set(project_ids)))
+        .where(key_in(session, PrimeContract.project_id, project_ids))
         .order_by(PrimeContract.number, PrimeContract.id)
     ).all()
     return group_by(rows, lambda r: r.project_id, project_ids)
@@ -31,7 +31,7 @@ def prime_contracts_by_project(session: Session, project_ids: Sequence[int]) -> 
 def lines_by_prime_contract(session: Session, contract_ids: Sequence[int]) -> list[list[PrimeContractLine]]:
     rows = session.scalars(
         select(PrimeContractLine)
-        .where(PrimeContractLine.prime_contract_id.in_(set(contract_ids)))
+        .where(key_in(session, PrimeContractLine.prime_contract_id, contract_ids))
         .order_by(PrimeContractLine.id)
     ).all()
     return group_by(rows, lambda r: r.prime_contract_id, contract_ids)
@@ -43,7 +43,7 @@ def change_orders_by_prime_contract(
 ) -> list[list[PrimeContractChangeOrder]]:
     rows = session.scalars(
         select(PrimeContractChangeOrder)
-        .where(PrimeContractChangeOrder.prime_contract_id.in_(set(contract_ids)))
+        .where(key_in(session, PrimeContractChangeOrder.prime_contract_id, contract_ids))
         .order_by(PrimeContractChangeOrder.id)
     ).all()
     return group_by(rows, lambda r: r.prime_contract_id, contract_ids)
@@ -55,7 +55,7 @@ def lines_by_prime_change_order(
 ) -> list[list[PrimeContractChangeOrderLine]]:
     rows = session.scalars(
         select(PrimeContractChangeOrderLine)
-        .where(PrimeContractChangeOrderLine.change_order_id.in_(set(change_order_ids)))
+        .where(key_in(session, PrimeContractChangeOrderLine.change_order_id, change_order_ids))
         .order_by(PrimeContractChangeOrderLine.id)
     ).all()
     return group_by(rows, lambda r: r.change_order_id, change_order_ids)

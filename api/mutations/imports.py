@@ -18,6 +18,7 @@ from api.errors import UserError, run_in_transaction
 from api.permissions import IsAuthenticated
 from api.relay import decode_id
 from api.serving.failures import classify
+from api.subscriptions.imports import ImportWatch
 from api.types.directory import Vendor
 from api.types.imports import ImportErrorPolicy, ImportRun
 from importers.budget import import_budget
@@ -138,8 +139,10 @@ def _run(info: Info, input, kind: ImportKind, action, project_id: int | None = N
         data, name = _read_upload(input.file, limits.max_file_bytes)
     except DomainError as exc:
         return ImportPayload(import_run=None, errors=[UserError.from_domain(exc)])
+    # told to the importRunProgress subscription; its last event once the outcome is committed
+    watch = ImportWatch(ctx.hub, ctx.actor, kind, name)
     try:
-        run, errors = run_in_transaction(ctx.session, lambda s: action(s, data, name, limits))
+        run, errors = run_in_transaction(ctx.session, lambda s: action(s, data, name, limits, watch))
     except Exception as exc:
         code, message = classify(exc, ctx.request_id, f"import of {name}")
         run, errors = None, [UserError(code=code, message=message)]
@@ -147,7 +150,10 @@ def _run(info: Info, input, kind: ImportKind, action, project_id: int | None = N
         failed = None
         if errors[0].code in _RECORDED_FAILURES:
             failed = _record_failure(ctx, input, kind, data, name, project_id, errors[0])
+        if failed is not None or watch.run_id is not None:
+            watch.finished(failed)
         return ImportPayload(import_run=ImportRun.from_row(failed) if failed else None, errors=errors)
+    watch.finished(run)
     errors = [
         UserError(code=ErrorCode(e["code"]), message=e["message"], row=e.get("row"), column=e.get("column"))
         for e in run.errors
@@ -183,8 +189,10 @@ def _record_failure(ctx, input, kind: ImportKind, data: bytes, name: str, projec
     return failed
 
 
-def _options(input, limits) -> ImportOptions:
-    return ImportOptions(dry_run=input.dry_run, error_policy=ErrorPolicy(input.error_policy), limits=limits)
+def _options(input, limits, progress: ImportWatch) -> ImportOptions:
+    return ImportOptions(
+        dry_run=input.dry_run, error_policy=ErrorPolicy(input.error_policy), limits=limits, progress=progress
+    )
 
 
 @strawberry.type
@@ -200,11 +208,11 @@ class ImportMutations:
         except DomainError as exc:
             return ImportPayload(import_run=None, errors=[UserError.from_domain(exc)])
 
-        def action(s, data, name, limits):
+        def action(s, data, name, limits, watch):
             project = s.get(Project, project_id)
             if project is None:
                 raise DomainError(ErrorCode.NOT_FOUND, "Project not found", "projectId")
-            return import_budget(s, actor, project, data, name, _options(input, limits))
+            return import_budget(s, actor, project, data, name, _options(input, limits, watch))
 
         return _run(info, input, ImportKind.BUDGET, action, project_id)
 
@@ -215,7 +223,9 @@ class ImportMutations:
             info,
             input,
             ImportKind.VENDORS,
-            lambda s, data, name, limits: import_vendors(s, actor, data, name, _options(input, limits)),
+            lambda s, data, name, limits, watch: import_vendors(
+                s, actor, data, name, _options(input, limits, watch)
+            ),
         )
 
     @strawberry.mutation(
@@ -227,7 +237,9 @@ class ImportMutations:
             info,
             input,
             ImportKind.JOB_COSTS,
-            lambda s, data, name, limits: import_job_costs(s, actor, data, name, _options(input, limits)),
+            lambda s, data, name, limits, watch: import_job_costs(
+                s, actor, data, name, _options(input, limits, watch)
+            ),
         )
 
     @strawberry.mutation(

@@ -149,8 +149,8 @@ class PrimeContractMutations:
             info,
             input,
             ImportKind.PRIME_CONTRACTS,
-            lambda s, data, name, limits: import_prime_contracts(
-                s, actor, data, name, _options(input, limits)
+            lambda s, data, name, limits, watch: import_prime_contracts(
+                s, actor, data, name, _options(input, limits, watch)
             ),
         )
 

@@ -169,13 +169,13 @@ class ReceivedErpJob:
     project: Project | None
     created: bool
     sub_jobs_created: int
-    errors: list[UserError]
+    errors: list[UserError] = strawberry.field(description="Why this job was refused.")
 
 
-@strawberry.type
+@strawberry.type(description="Per-job results; one refused job does not hold back the others.")
 class ReceiveErpJobsPayload:
     results: list[ReceivedErpJob]
-    errors: list[UserError]
+    errors: list[UserError] = strawberry.field(description="Problems with the request as a whole.")
 
 
 def _item_of(session: Session, actor: Actor, record) -> SyncItem | None:

@@ -41,8 +41,9 @@ class Viewer:
 class CoreQueries:
     @strawberry.field(
         permission_classes=[PerRecord],
-        description="Fetch any object by its global ID: null for an unknown ID, a PERMISSION_DENIED "
-        "error when the viewer may not read that type of record.",
+        description="Fetch any object by its global ID: null for a well-formed ID that names nothing, an "
+        "INVALID_ID error for a malformed one, a PERMISSION_DENIED error when the viewer may not read "
+        "that type of record.",
     )
     def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return resolve_node(info.context.session, info.context.actor, id)

@@ -6,8 +6,9 @@ import strawberry
 from sqlalchemy import or_, select
 
 from api.context import Info
+from api.dataloaders import rows_of
 from api.permissions import Requires
-from api.relay import Connection, paginate
+from api.relay import Connection, build_connection, page_rows, paginate, selects
 from api.serving.inputs import check_search
 from api.types.directory import Vendor
 from api.types.enums import SyncStatus
@@ -41,7 +42,8 @@ class RecordQueries:
         sync_status: SyncStatus | None = None,
         active: bool | None = None,
     ) -> Connection[Project] | None:
-        stmt = select(m.Project).order_by(m.Project.number, m.Project.id)
+        # plain rows (the ERP's messages are read by their own loader, when selected)
+        stmt = rows_of(m.Project).order_by(m.Project.number, m.Project.id)
         if search:
             like = _like(search)
             stmt = stmt.where(
@@ -51,7 +53,14 @@ class RecordQueries:
             stmt = stmt.where(m.Project.sync_status == sync_status)
         if active is not None:
             stmt = stmt.where(m.Project.active.is_(active))
-        return paginate(info.context.session, stmt, Project.from_row, first, after)
+        rows, cursors, total, has_next = page_rows(
+            info.context.session, stmt, first, after, scalars=False, count=selects(info, "totalCount")
+        )
+        # their ids are the keys of the page's budgets, sub jobs ... (one SELECT each)
+        info.context.loaders.remember(m.Project, rows)
+        return build_connection(
+            [Project.from_row(r) for r in rows], cursors, total, has_next=has_next, after=after
+        )
 
     @strawberry.field(
         permission_classes=[Requires(reading(Tool.DIRECTORY), "Reading vendors")],

@@ -4,15 +4,19 @@ mutations by POST as JSON or as a multipart upload.
 On the event loop the endpoint only gathers the request (the body is already read and capped; a
 multipart form is split into the operation and its files); then ONE worker job authenticates,
 decodes the operation, runs it (parse, limits, validation, execution with synchronous resolvers),
-codes its errors and encodes the JSON answer. WebSocket connections are left to strawberry's own
-protocol handling.
+codes its errors and encodes the JSON answer.
+
+WebSocket connections (GraphQL subscriptions, graphql-transport-ws) go to strawberry's protocol
+handler as ``api.subscriptions.ws`` extends it: signed in by ``connection_init``, bounded, with the
+database work of each event on the same worker pool.
 """
 
 from __future__ import annotations
 
-import json
+from datetime import timedelta
 from typing import Any, cast
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,12 +27,14 @@ from strawberry.http import GraphQLRequestData, process_result
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.http.types import HTTPMethod
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.graphql import OperationType
 
 from api.context import Context
-from api.serving.failures import REQUEST_ID, code_for_status, coded_errors, error_response
+from api.serving.failures import REQUEST_ID, code_for_status, coded_errors, error_response, new_request_id
 from api.serving.session import AUTH_MESSAGE, Services, Unauthenticated, request_session
 from api.serving.workers import ServerBusy, run_coroutine
+from api.subscriptions.ws import BoundedAdapter, Connection, SubscriptionHandler
 from models.errors import ErrorCode
 
 
@@ -37,15 +43,29 @@ def request_id_of(request: Request) -> str:
 
 
 class GraphQLEndpoint(GraphQL):
+    graphql_transport_ws_handler_class = SubscriptionHandler
+    websocket_adapter_class = BoundedAdapter
+
     def __init__(self, schema, services: Services) -> None:
+        settings = services.settings
         super().__init__(
             schema,
-            graphql_ide=None if services.settings.production else "graphiql",
+            graphql_ide=None if settings.production else "graphiql",
             multipart_uploads_enabled=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+            max_subscriptions_per_connection=settings.ws_max_subscriptions,
+            # the token travels in connection_init, never in a cookie: a page on another origin
+            # can do nothing with a socket it opens that its own script could not do with fetch
+            allowed_origins=("*",),
         )
         self.services = services
+        self.connections = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -70,6 +90,26 @@ class GraphQLEndpoint(GraphQL):
         finally:
             await request.close()  # the uploaded files of a multipart form
         await response(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.connections >= self.services.settings.ws_max_connections:
+            # refused before the handshake completes: the client sees HTTP 403 and may retry later
+            reason = "SERVER_BUSY: too many connections"
+            await send({"type": "websocket.close", "code": 1013, "reason": reason})
+            return
+        scope.setdefault("state", {})
+        scope["state"]["request_id"] = new_request_id()
+        scope["state"]["settings"] = self.services.settings
+        self.connections += 1
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.connections -= 1
+
+    async def get_context(self, request, response=None):
+        if request.scope["type"] == "websocket":
+            return Connection(request, self.services, request.scope["state"]["request_id"])
+        return await super().get_context(request, response)
 
     async def handle(self, request: Request) -> Response:
         adapter = self.request_adapter_class(request)
@@ -132,7 +172,12 @@ class GraphQLEndpoint(GraphQL):
         with request_session(self.services, request) as (session, user):
             data = self._request_data(request.method, payload)
             context = Context(
-                request=request, response=sub_response, session=session, actor=user, request_id=rid
+                request=request,
+                response=sub_response,
+                session=session,
+                actor=user,
+                request_id=rid,
+                hub=self.services.hub,
             )
             try:
                 result = run_coroutine(
@@ -152,4 +197,4 @@ class GraphQLEndpoint(GraphQL):
             except InvalidOperationTypeError as exc:
                 raise HTTPException(400, exc.as_http_error_reason(request.method)) from None
             result.errors = coded_errors(result.errors, rid)
-            return json.dumps(process_result(result), separators=(",", ":")).encode()
+            return orjson.dumps(process_result(result))

@@ -1,8 +1,9 @@
 """A request's database session and who is asking, opened inside a worker job.
 
-``request_session`` is the only place the API turns a bearer token into a user: it runs on a
-worker thread after the body has been read, opens the session, authenticates, and always rolls
-back and closes the session at the end (writes commit explicitly, in ``run_in_transaction``).
+``request_session`` is where an HTTP request's bearer token becomes a user: it runs on a worker
+thread after the body has been read, opens the session, signs the token in (through the token
+cache, ``tokens``), and always rolls back and closes the session at the end (writes commit
+explicitly, in ``run_in_transaction``).
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
+from api.serving.tokens import TokenCache
 from api.serving.workers import DatabaseWorkers
 from api.settings import Settings
-from models import users
-from models.users import User
+from models.users import SignedInUser
+
+if TYPE_CHECKING:
+    from api.subscriptions.hub import EventHub
 
 
 class Unauthenticated(Exception):
@@ -29,11 +34,14 @@ AUTH_MESSAGE = "Authentication required: a valid 'Authorization: Bearer' token"
 
 @dataclass(frozen=True)
 class Services:
-    """What a route needs to serve a request: sessions, the worker pool and the settings."""
+    """What a route needs to serve a request: sessions, the worker pool, the settings, the token
+    cache and the hub of change notices."""
 
     factory: sessionmaker[Session]
     workers: DatabaseWorkers
     settings: Settings
+    tokens: TokenCache
+    hub: EventHub
 
 
 def bearer_token(request: Request) -> str | None:
@@ -44,24 +52,13 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-# far longer than any token ``costbridge users issue-token`` makes: not worth hashing
-MAX_TOKEN_LENGTH = 512
-
-
-def token_user(session: Session, token: str | None) -> User | None:
-    """The active user a bearer token signs in (``models.users.authenticate``: revoked and expired
-    tokens and disabled users sign in no one), or None."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return None
-    return users.authenticate(session, token)
-
-
 @contextmanager
-def request_session(services: Services, request: Request) -> Iterator[tuple[Session, User]]:
-    """The request's session and its authenticated user; raises Unauthenticated without one."""
+def request_session(services: Services, request: Request) -> Iterator[tuple[Session, SignedInUser]]:
+    """The request's session and its authenticated user (``models.users.sign_in``: revoked and
+    expired tokens and disabled users sign in no one); raises Unauthenticated without one."""
     session = services.factory()
     try:
-        user = token_user(session, bearer_token(request))
+        user = services.tokens.sign_in(session, bearer_token(request))
         if user is None:
             raise Unauthenticated()
         yield session, user

@@ -48,7 +48,7 @@ class SubJob(Audited, Node):
             id=to_global_id(SUB_JOB, row.id),
             number=row.number,
             name=row.name,
-            sync=SyncInfo.from_row(row),
+            sync=SyncInfo.from_row(row, RecordType.SUB_JOB),
             _pk=row.id,
             _project_id=row.project_id,
         )
@@ -66,16 +66,19 @@ class WbsRefs:
     def sub_job(self, info: Info) -> SubJob | None:
         if self._sub_job_id is None:
             return None
-        row = info.context.loaders.load(loaders.sub_jobs, self._sub_job_id)
-        return SubJob.from_row(row) if row else None
+        found = info.context.loaders
+        row = found.load(loaders.sub_jobs, self._sub_job_id)
+        return found.converted(SubJob, row, SubJob.from_row) if row else None
 
     @strawberry.field
     def cost_code(self, info: Info) -> CostCode:
-        return CostCode.from_row(info.context.loaders.table(CostCodeRow)[self._cost_code_id])
+        found = info.context.loaders
+        return found.converted(CostCode, found.table(CostCodeRow)[self._cost_code_id], CostCode.from_row)
 
     @strawberry.field
     def cost_type(self, info: Info) -> CostType:
-        return CostType.from_row(info.context.loaders.table(CostTypeRow)[self._cost_type_id])
+        found = info.context.loaders
+        return found.converted(CostType, found.table(CostTypeRow)[self._cost_type_id], CostType.from_row)
 
 
 def wbs_refs(row) -> dict:
@@ -112,7 +115,7 @@ class Project(Audited, Node):
             zip=row.zip,
             active=row.active,
             erp_job_id=row.origin_id,
-            sync=SyncInfo.from_row(row),
+            sync=SyncInfo.from_row(row, RecordType.PROJECT),
             _pk=row.id,
         )
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from sqlalchemy import Row
 
 from api.context import Info
 from api.dataloaders import sync as sync_loaders
 from api.permissions import check
 from api.relay import to_global_id
 from api.types.enums import Origin, RecordType, SyncStatus
+from models.enums import RecordType as RecordTypeEnum
 from models.policy import OUTBOX
 from models.sync import SyncEvent, SyncState
-from models.users import User
+from models.users import SignedInUser, User
 
 if TYPE_CHECKING:
     from api.types.workflow import ErpExport
@@ -27,7 +29,7 @@ class UserSummary:
     email: str
 
     @classmethod
-    def from_row(cls, row: User) -> UserSummary:
+    def from_row(cls, row: User | SignedInUser) -> UserSummary:
         return cls(id=to_global_id("User", row.id), name=row.name, email=row.email)
 
 
@@ -57,7 +59,6 @@ class SyncInfo:
     status: SyncStatus
     origin: Origin
     origin_id: str | None = strawberry.field(description="The ERP's key: Job ID, Vendor Record Number, ...")
-    messages: list[str]
     reject_reason: str | None
     sent_at: dt.datetime | None
     decided_at: dt.datetime | None
@@ -66,23 +67,36 @@ class SyncInfo:
     _record_id: strawberry.Private[int]
     _sent_by_id: strawberry.Private[int | None]
     _decided_by_id: strawberry.Private[int | None]
+    # None when the row was read without them (a list read): the messages loader reads them
+    _messages: strawberry.Private[list[str] | None]
 
     @classmethod
-    def from_row(cls, row: SyncState) -> SyncInfo:
+    def from_row(cls, row: SyncState | Any, record_type: RecordTypeEnum | None = None) -> SyncInfo:
+        """From an entity, or a plain row of a list read (then ``record_type`` says whose)."""
+        # a plain row of a list read leaves the messages out (rows_of); an entity has them unless
+        # its query deferred them
+        messages = None if isinstance(row, Row) else row.__dict__.get("sync_messages")
         return cls(
             status=row.sync_status,
             origin=row.origin,
             origin_id=row.origin_id,
-            messages=list(row.sync_messages or []),
+            _messages=None if messages is None else list(messages),
             reject_reason=row.reject_reason,
             sent_at=row.sent_at,
             decided_at=row.decided_at,
             synced_at=row.synced_at,
-            record_type=row.RECORD_TYPE,
+            record_type=record_type or row.RECORD_TYPE,
             _record_id=row.id,
             _sent_by_id=row.sent_by_id,
             _decided_by_id=row.decided_by_id,
         )
+
+    @strawberry.field
+    def messages(self, info: Info) -> list[str]:
+        if self._messages is not None:
+            return self._messages
+        key = (str(self.record_type), self._record_id)
+        return info.context.loaders.load(sync_loaders.sync_messages, key)
 
     @strawberry.field
     def sent_by(self, info: Info) -> UserSummary | None:

@@ -36,7 +36,7 @@ class CostCode(Audited, Node):
             description=row.description,
             division=row.division,
             active=row.active,
-            sync=SyncInfo.from_row(row),
+            sync=SyncInfo.from_row(row, RecordType.COST_CODE),
             _pk=row.id,
         )
 

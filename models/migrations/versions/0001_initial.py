@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:04:29.694986
+Create Date: 2026-11-27 18:21:07.676013
 """
 
 from alembic import op
