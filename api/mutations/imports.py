@@ -253,8 +253,8 @@ class ImportMutations:
             info,
             input,
             ImportKind.ERP_COST_CODES,
-            lambda s, data, name, limits: import_erp_cost_codes(
-                s, actor, data, name, _options(input, limits)
+            lambda s, data, name, limits, watch: import_erp_cost_codes(
+                s, actor, data, name, _options(input, limits, watch)
             ),
         )
 
@@ -269,7 +269,9 @@ class ImportMutations:
             info,
             input,
             ImportKind.ERP_JOBS,
-            lambda s, data, name, limits: import_erp_jobs(s, actor, data, name, _options(input, limits)),
+            lambda s, data, name, limits, watch: import_erp_jobs(
+                s, actor, data, name, _options(input, limits, watch)
+            ),
         )
 
     @strawberry.mutation(
@@ -284,11 +286,11 @@ class ImportMutations:
         except DomainError as exc:
             return ImportPayload(import_run=None, errors=[UserError.from_domain(exc)])
 
-        def action(s, data, name, limits):
+        def action(s, data, name, limits, watch):
             project = s.get(Project, project_id)
             if project is None:
                 raise DomainError(ErrorCode.NOT_FOUND, "Project not found", "projectId")
-            return import_erp_estimates(s, actor, project, data, name, _options(input, limits))
+            return import_erp_estimates(s, actor, project, data, name, _options(input, limits, watch))
 
         return _run(info, input, ImportKind.ERP_ESTIMATES, action, project_id)
 
