@@ -164,22 +164,7 @@ class BudgetImporter:
         self.progress.start(CHECK, len(numbers))
 
         def parse_column(position: int, key: str, parse: Callable[[Any], Any]) -> list[Any]:
-            column = columns[position]
-            results: dict[Any, Any] = {}
-            failures: dict[Any, CellError] = {}
-            for value in set(column):
-                try:
-                    results[value] = parse(value)
-                except CellError as exc:
-                    results[value] = None
-                    if exc.subject is None:
-                        exc.subject = cells.subject_of(value)
-                    failures[value] = exc
-            if failures:
-                for i, value in enumerate(column):
-                    if value in failures:
-                        failed.setdefault(i, []).append((position, key, failures[value]))
-            return list(map(results.__getitem__, column))
+            return cells.parse_column(columns[position], position, key, parse, failed)
 
         sub_ids = parse_column(
             0,

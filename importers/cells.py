@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import repeat
 from operator import methodcaller
@@ -248,3 +248,37 @@ def money_column(column: Sequence[Any]) -> list[Any] | None:
         amounts = list(map(Decimal, map(methodcaller("replace", ",", ""), column)))
         return amounts if max(map(abs, amounts), default=0) < MONEY_LIMIT else None
     return None
+
+
+# a failure's column key: a heading key, or None for a reason that belongs to the whole row
+FailureKey = TypeVar("FailureKey", str, str | None)
+
+
+def parse_column(
+    column: Sequence[Any],
+    position: int,
+    key: FailureKey,
+    parse: Callable[[Any], Any],
+    failed: dict[int, list[tuple[int, FailureKey, CellError]]],
+) -> list[Any]:
+    """``column`` parsed by ``parse``, once per distinct value (a load repeats its codes and dates);
+    each cell that fails is listed under its row in ``failed`` as (position, key, error) and parsed
+    as None, so every reason of a row is found in one pass."""
+    results: dict[Any, Any] = {}
+    failures: dict[Any, CellError] = {}
+    for value in set(column):
+        try:
+            results[value] = parse(value)
+        except CellError as exc:
+            results[value] = None
+            if exc.subject is None:
+                exc.subject = subject_of(value)
+            failures[value] = exc
+    if failures:
+        for i, value in enumerate(column):
+            error = failures.get(value)
+            if error is not None:
+                failed.setdefault(i, []).append((position, key, error))
+    if all(results[v] is v for v in results):
+        return list(column)  # every value is already its parsed form
+    return list(map(results.__getitem__, column))

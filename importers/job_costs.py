@@ -210,26 +210,9 @@ class JobCostImporter:
         share = len(numbers) // 12
 
         def parse_column(position: int, key: str, parse: Callable[[Any], Any]) -> list[Any]:
-            column = columns[position]
-            results: dict[Any, Any] = {}
-            failures: dict[Any, CellError] = {}
-            for value in set(column):
-                try:
-                    results[value] = parse(value)
-                except CellError as exc:
-                    results[value] = None
-                    if exc.subject is None:
-                        exc.subject = cells.subject_of(value)
-                    failures[value] = exc
-            if failures:
-                for i, value in enumerate(column):
-                    error = failures.get(value)
-                    if error is not None:
-                        failed.setdefault(i, []).append((position, key, error))
+            parsed = cells.parse_column(columns[position], position, key, parse, failed)
             self.progress.advance(share)
-            if all(results[v] is v for v in results):
-                return list(column)  # every value is already its parsed form
-            return list(map(results.__getitem__, column))
+            return parsed
 
         jobs = parse_column(0, "job", _required_code)
         sub_jobs = parse_column(1, "sub_job", cells.code)
