@@ -14,8 +14,8 @@ List reads load plain rows (SQLAlchemy Core, ``rows_of``), not ORM entities: the
 shows, without the identity map, change tracking or the JSON columns nobody asked for (a record's
 sync messages are read by their own loader, when selected). A batch function that loads rows
 hands them to ``Loaders.remember`` so that their siblings' keys are found as for entities; the
-objects made from them are kept per request (``Loaders.converted``), so a cost code or sub job
-shown on 600 lines is made once.
+objects made from them are kept per request (``Loaders.by_id``), so a cost code or sub job
+shown on 600 lines is made once, and a line reaches it with one dictionary lookup.
 """
 
 from __future__ import annotations
@@ -137,14 +137,31 @@ class SiblingLoader:
         return self.cache[key]
 
 
+class ById(dict):
+    """``{id: object}`` filled on first use of each id by ``make(loaders, id)``: the objects a
+    request shows by reference (a line's cost code, cost type, sub job), one lookup each time they
+    are shown."""
+
+    __slots__ = ("loaders", "make")
+
+    def __init__(self, loaders: Loaders, make: Callable[[Loaders, Any], Any]) -> None:
+        super().__init__()
+        self.loaders = loaders
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(self.loaders, key)
+        return value
+
+
 class Loaders:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._loaders: dict[BatchFn, DataLoader] = {}
         self._siblings: dict[BatchFn, SiblingLoader] = {}
         self._tables: dict[type, dict[int, Any]] = {}
-        self._converted: dict[tuple[type, int], Any] = {}
         self._derived: dict[Hashable, Any] = {}
+        self._by_id: dict[type, ById] = {}
         # Rows this request loaded, by model: where sibling keys come from. Holding them also keeps
         # them alive (the session's identity map is weak) until the response is built.
         self._seen: dict[type, list[Any]] = defaultdict(list)
@@ -161,12 +178,11 @@ class Loaders:
     def seen(self, model: type) -> list[Any]:
         return self._seen[model]
 
-    def converted(self, kind: type, row: Any, convert: Callable[[Any], Any]) -> Any:
-        """``convert(row)``, made once per request for each (kind, row id)."""
-        key = (kind, row.id)
-        found = self._converted.get(key)
+    def by_id(self, kind: type, make: Callable[[Loaders, Any], Any]) -> ById:
+        """The request's ``{id: kind object}``, each made by ``make(self, id)`` when first asked for."""
+        found = self._by_id.get(kind)
         if found is None:
-            found = self._converted[key] = convert(row)
+            found = self._by_id[kind] = ById(self, make)
         return found
 
     def derived(self, key: Hashable, compute: Callable[[], Any]) -> Any:
