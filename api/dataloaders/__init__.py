@@ -20,7 +20,7 @@ shown on 600 lines is made once, and a line reaches it with one dictionary looku
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
@@ -67,14 +67,38 @@ def key_in(session: Session, column: Any, keys: Iterable[Any]) -> Any:
     return column.in_(wanted)
 
 
+# the named tuple class of each shape of plain row read (column names), None where the names cannot
+# be tuple fields; bounded by the statements the code writes
+_ROW_CLASSES: dict[tuple[str, ...], Any] = {}
+
+
+def _row_class(keys: tuple[str, ...]) -> Any:
+    try:
+        return _ROW_CLASSES[keys]
+    except KeyError:
+        pass
+    try:
+        _ROW_CLASSES[keys] = namedtuple("PlainRow", keys)  # noqa: PYI024
+    except ValueError:  # a name starting with "_", a keyword, a repeated name
+        _ROW_CLASSES[keys] = None
+    return _ROW_CLASSES[keys]
+
+
 def read_rows(session: Session, stmt: Any) -> list[Any]:
     """The rows of a plain ``SELECT`` (``rows_of``), executed on the session's connection: the
-    same rows and column types as ``session.execute`` without the ORM's result processing, which
-    costs a few microseconds a row; fetched at once (not a driver call per row). Pending changes
+    same values and column types as ``session.execute`` without the ORM's result processing, which
+    costs a few microseconds a row; fetched at once (not a driver call per row). Each row is a named
+    tuple (``row.number``, ``row[0]``): reading a field of a SQLAlchemy ``Row`` by name costs about
+    half a microsecond, and a list of 663 budget lines reads 15 of them per line. Pending changes
     are flushed first, as the ORM would."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    return list(session.connection().execute(stmt).all())
+    result = session.connection().execute(stmt)
+    row_class = _row_class(tuple(result.keys()))
+    rows = result.all()
+    if row_class is None:
+        return list(rows)
+    return list(map(row_class._make, rows))
 
 
 # batch function -> the model whose plain rows it returns (registered as seen, see ``remember``)
