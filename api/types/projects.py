@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.context import Info
+from api.dataloaders import Loaders
 from api.dataloaders import costs as cost_loaders
 from api.dataloaders import projects as loaders
 from api.permissions import check
@@ -66,19 +67,28 @@ class WbsRefs:
     def sub_job(self, info: Info) -> SubJob | None:
         if self._sub_job_id is None:
             return None
-        found = info.context.loaders
-        row = found.load(loaders.sub_jobs, self._sub_job_id)
-        return found.converted(SubJob, row, SubJob.from_row) if row else None
+        return info.context.loaders.by_id(SubJob, _sub_job)[self._sub_job_id]
 
     @strawberry.field
     def cost_code(self, info: Info) -> CostCode:
-        found = info.context.loaders
-        return found.converted(CostCode, found.table(CostCodeRow)[self._cost_code_id], CostCode.from_row)
+        return info.context.loaders.by_id(CostCode, _cost_code)[self._cost_code_id]
 
     @strawberry.field
     def cost_type(self, info: Info) -> CostType:
-        found = info.context.loaders
-        return found.converted(CostType, found.table(CostTypeRow)[self._cost_type_id], CostType.from_row)
+        return info.context.loaders.by_id(CostType, _cost_type)[self._cost_type_id]
+
+
+def _sub_job(found: Loaders, pk: int) -> SubJob | None:
+    row = found.load(loaders.sub_jobs, pk)
+    return SubJob.from_row(row) if row else None
+
+
+def _cost_code(found: Loaders, pk: int) -> CostCode:
+    return CostCode.from_row(found.table(CostCodeRow)[pk])
+
+
+def _cost_type(found: Loaders, pk: int) -> CostType:
+    return CostType.from_row(found.table(CostTypeRow)[pk])
 
 
 def wbs_refs(row) -> dict:

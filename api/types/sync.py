@@ -75,7 +75,7 @@ class SyncInfo:
         """From an entity, or a plain row of a list read (then ``record_type`` says whose)."""
         # a plain row of a list read leaves the messages out (rows_of); an entity has them unless
         # its query deferred them
-        messages = None if isinstance(row, Row) else row.__dict__.get("sync_messages")
+        messages = None if isinstance(row, Row | tuple) else row.__dict__.get("sync_messages")
         return cls(
             status=row.sync_status,
             origin=row.origin,
