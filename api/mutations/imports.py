@@ -195,6 +195,35 @@ def _options(input, limits, progress: ImportWatch) -> ImportOptions:
     )
 
 
+def company_import(info: Info, input, kind: ImportKind, importer) -> ImportPayload:
+    """An upload that loads company-wide records: ``importer(session, actor, data, name, options)``."""
+    actor = info.context.actor
+    return _run(
+        info,
+        input,
+        kind,
+        lambda s, data, name, limits, watch: importer(s, actor, data, name, _options(input, limits, watch)),
+    )
+
+
+def project_import(info: Info, input, kind: ImportKind, importer) -> ImportPayload:
+    """An upload into one project (``input.project_id``):
+    ``importer(session, actor, project, data, name, options)``; an unknown project is NOT_FOUND."""
+    actor = info.context.actor
+    try:
+        project_id = decode_id(input.project_id, "Project", "projectId")
+    except DomainError as exc:
+        return ImportPayload(import_run=None, errors=[UserError.from_domain(exc)])
+
+    def action(s, data, name, limits, watch):
+        project = s.get(Project, project_id)
+        if project is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "Project not found", "projectId")
+        return importer(s, actor, project, data, name, _options(input, limits, watch))
+
+    return _run(info, input, kind, action, project_id)
+
+
 @strawberry.type
 class ImportMutations:
     @strawberry.mutation(
@@ -202,45 +231,17 @@ class ImportMutations:
         description="Import a budget file (CSV, XLSX, XLS, XLSB, ODS) into a project's budget.",
     )
     def import_budget(self, info: Info, input: ImportBudgetInput) -> ImportPayload:
-        actor = info.context.actor
-        try:
-            project_id = decode_id(input.project_id, "Project", "projectId")
-        except DomainError as exc:
-            return ImportPayload(import_run=None, errors=[UserError.from_domain(exc)])
-
-        def action(s, data, name, limits, watch):
-            project = s.get(Project, project_id)
-            if project is None:
-                raise DomainError(ErrorCode.NOT_FOUND, "Project not found", "projectId")
-            return import_budget(s, actor, project, data, name, _options(input, limits, watch))
-
-        return _run(info, input, ImportKind.BUDGET, action, project_id)
+        return project_import(info, input, ImportKind.BUDGET, import_budget)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Load the ERP's AP vendor list.")
     def import_vendors(self, info: Info, input: ImportVendorsInput) -> ImportPayload:
-        actor = info.context.actor
-        return _run(
-            info,
-            input,
-            ImportKind.VENDORS,
-            lambda s, data, name, limits, watch: import_vendors(
-                s, actor, data, name, _options(input, limits, watch)
-            ),
-        )
+        return company_import(info, input, ImportKind.VENDORS, import_vendors)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="Load ERP job-cost transactions as direct costs."
     )
     def import_job_costs(self, info: Info, input: ImportJobCostsInput) -> ImportPayload:
-        actor = info.context.actor
-        return _run(
-            info,
-            input,
-            ImportKind.JOB_COSTS,
-            lambda s, data, name, limits, watch: import_job_costs(
-                s, actor, data, name, _options(input, limits, watch)
-            ),
-        )
+        return company_import(info, input, ImportKind.JOB_COSTS, import_job_costs)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -248,15 +249,7 @@ class ImportMutations:
         "codes arrive SYNCED and ERP-origin (ADMIN on ERP Integrations).",
     )
     def import_erp_cost_codes(self, info: Info, input: ImportErpCostCodesInput) -> ImportPayload:
-        actor = info.context.actor
-        return _run(
-            info,
-            input,
-            ImportKind.ERP_COST_CODES,
-            lambda s, data, name, limits, watch: import_erp_cost_codes(
-                s, actor, data, name, _options(input, limits, watch)
-            ),
-        )
+        return company_import(info, input, ImportKind.ERP_COST_CODES, import_erp_cost_codes)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -264,15 +257,7 @@ class ImportMutations:
         "SYNCED ERP-origin projects, the rules of receiveErpJobs applied (ADMIN on ERP Integrations).",
     )
     def import_erp_jobs(self, info: Info, input: ImportErpJobsInput) -> ImportPayload:
-        actor = info.context.actor
-        return _run(
-            info,
-            input,
-            ImportKind.ERP_JOBS,
-            lambda s, data, name, limits, watch: import_erp_jobs(
-                s, actor, data, name, _options(input, limits, watch)
-            ),
-        )
+        return company_import(info, input, ImportKind.ERP_JOBS, import_erp_jobs)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -280,19 +265,7 @@ class ImportMutations:
         "ERP (ADMIN on ERP Integrations).",
     )
     def import_erp_estimates(self, info: Info, input: ImportErpEstimatesInput) -> ImportPayload:
-        actor = info.context.actor
-        try:
-            project_id = decode_id(input.project_id, "Project", "projectId")
-        except DomainError as exc:
-            return ImportPayload(import_run=None, errors=[UserError.from_domain(exc)])
-
-        def action(s, data, name, limits, watch):
-            project = s.get(Project, project_id)
-            if project is None:
-                raise DomainError(ErrorCode.NOT_FOUND, "Project not found", "projectId")
-            return import_erp_estimates(s, actor, project, data, name, _options(input, limits, watch))
-
-        return _run(info, input, ImportKind.ERP_ESTIMATES, action, project_id)
+        return project_import(info, input, ImportKind.ERP_ESTIMATES, import_erp_estimates)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],

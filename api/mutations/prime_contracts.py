@@ -13,7 +13,7 @@ from strawberry.file_uploads import Upload
 
 from api.context import Info
 from api.errors import UserError, run_in_transaction
-from api.mutations.imports import ImportPayload, _options, _run
+from api.mutations.imports import ImportPayload, company_import
 from api.mutations.records_commitments import CommitmentLineInput
 from api.mutations.records_common import (
     LINE_REFS,
@@ -144,15 +144,7 @@ class PrimeContractMutations:
         "prime contracts (STANDARD on ERP Integrations, READ_ONLY on Prime Contract).",
     )
     def import_prime_contracts(self, info: Info, input: ImportPrimeContractsInput) -> ImportPayload:
-        actor = info.context.actor
-        return _run(
-            info,
-            input,
-            ImportKind.PRIME_CONTRACTS,
-            lambda s, data, name, limits, watch: import_prime_contracts(
-                s, actor, data, name, _options(input, limits, watch)
-            ),
-        )
+        return company_import(info, input, ImportKind.PRIME_CONTRACTS, import_prime_contracts)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
