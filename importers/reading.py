@@ -96,7 +96,7 @@ def read_sheet(data: bytes, file_name: str, limits: ImportLimits) -> Sheet:
 def _read_workbook(data: bytes, zipped: bool, limits: ImportLimits) -> Sheet:
     # measured first: the reader lays a sheet out in memory from A1 to its last cell, so a file of any
     # shape must be refused before it gets there
-    fmt = measure_workbook(data, zipped, limits)
+    measured = measure_workbook(data, zipped, limits)
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
@@ -125,8 +125,9 @@ def _read_workbook(data: bytes, zipped: bool, limits: ImportLimits) -> Sheet:
             if top:
                 rows[:0] = [[] for _ in range(top)]
             merged = sheet.merged_cell_ranges or []
-            _refuse_control_characters(rows)
-            return Sheet(rows=rows, format=fmt, merged=list(merged))
+            if not measured.plain_text:
+                _refuse_control_characters(rows)
+            return Sheet(rows=rows, format=measured.format, merged=list(merged))
     raise FileError(ErrorCode.SHEET_EMPTY, "The workbook has no data: its sheets are empty")
 
 

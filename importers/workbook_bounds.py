@@ -1,12 +1,15 @@
 """Bounding a workbook before the spreadsheet reader sees it: every part the reader will load is
 measured from the file itself (real unpacked sizes, the cells each sheet really uses, the
 shared-string count, element nesting, DTDs), and a file over any limit is refused with a coded
-error while using little memory. Returns the format the reader will be asked to read."""
+error while using little memory. Returns the format the reader will be asked to read, and whether
+the measuring already proved that no cell text holds a control character (so the cells need not be
+searched again)."""
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from importers.errors import FileError
 from importers.limits import ImportLimits
@@ -26,29 +29,34 @@ from models.errors import ErrorCode
 _SHEET_TYPES = ("/worksheet", "/chartsheet", "/dialogsheet", "/macrosheet")
 
 
-def measure_workbook(data: bytes, zipped: bool, limits: ImportLimits) -> str:
-    """'xls', 'xlsx', 'xlsb' or 'ods' once the file is known to fit the limits; FileError otherwise."""
+@dataclass(frozen=True)
+class Measured:
+    format: str  # 'xls', 'xlsx', 'xlsb' or 'ods'
+    plain_text: bool = False  # proven: no cell text holds a control character
+
+
+def measure_workbook(data: bytes, zipped: bool, limits: ImportLimits) -> Measured:
+    """The format once the file is known to fit the limits; FileError otherwise."""
     if not zipped:
         scan_xls(data, limits)
-        return "xls"
+        return Measured("xls")
     package = Package(data, limits)
     mimetype = package.find("mimetype")
     if mimetype is not None and b"opendocument.spreadsheet" in package.read(
         mimetype, 256, _part_too_big("mimetype", 256)
     ):
         _measure_ods(package, limits)
-        return "ods"
+        return Measured("ods")
     if package.find("xl/workbook.bin") is not None:
         _measure_xlsb(package, limits)
-        return "xlsb"
+        return Measured("xlsb")
     if package.find("xl/workbook.xml") is None:
         raise FileError(
             ErrorCode.FILE_TYPE_MISMATCH,
             "This is a zip package but not a spreadsheet (no workbook inside). Export the data as .xlsx "
             "or .csv.",
         )
-    _measure_xlsx(package, limits)
-    return "xlsx"
+    return Measured("xlsx", _measure_xlsx(package, limits))
 
 
 def _part_too_big(name: str, cap: int) -> FileError:
@@ -90,18 +98,22 @@ def _sheet_parts(package: Package, rels: str, folder: str, suffix: str) -> list[
     return sorted(parts)
 
 
-def _measure_xlsx(package: Package, limits: ImportLimits) -> None:
+def _measure_xlsx(package: Package, limits: ImportLimits) -> bool:
+    """Whether the cells' text (the sheets and the shared strings: the reader takes cell text from
+    nowhere else) is proven free of control characters."""
     for name in ("_rels/.rels", "xl/workbook.xml", "xl/styles.xml"):
         opener = _opener(package, name, limits.max_part_bytes)
         if opener is not None:
             scan_part(opener, name)
     strings = _opener(package, "xl/sharedStrings.xml", limits.max_shared_strings_bytes)
+    plain = True
     if strings is not None:
-        scan_shared_strings(strings, "xl/sharedStrings.xml", limits)
+        plain = scan_shared_strings(strings, "xl/sharedStrings.xml", limits)[1]
     formula_cell = None
     for name in _sheet_parts(package, "xl/_rels/workbook.xml.rels", "xl/worksheets/", ".xml"):
         shape = scan_sheet(_part(package, name, limits.max_decompressed_bytes), name, limits)
         formula_cell = formula_cell or shape.formula_without_value
+        plain = plain and shape.plain_text
     if formula_cell:
         raise FileError(
             ErrorCode.FORMULA_WITHOUT_VALUE,
@@ -110,6 +122,7 @@ def _measure_xlsx(package: Package, limits: ImportLimits) -> None:
             column="".join(ch for ch in formula_cell if ch.isalpha()),
             row=int("".join(ch for ch in formula_cell if ch.isdigit())),
         )
+    return plain
 
 
 def _measure_xlsb(package: Package, limits: ImportLimits) -> None:

@@ -30,6 +30,9 @@ MAX_TOKEN = 2 * 1024 * 1024
 MAX_MERGES = 100_000
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# bytes the reader would hand on as control characters in a cell's text (tab and line breaks aside)
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_CONTROL_TO_NUL = bytes.maketrans(_CONTROL_BYTES, b"\x00" * len(_CONTROL_BYTES))
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _ROW_NUMBER = re.compile(rb'<row r="0*([1-9][0-9]{0,6})"')
@@ -64,6 +67,20 @@ class SheetShape:
     cells: int = 0
     merges: int = 0
     formula_without_value: str | None = None
+    # proven free of anything the reader would turn into a control character (else: not known)
+    plain_text: bool = False
+
+
+def decodes_to_control(piece: bytes) -> bool:
+    """Whether the piece holds an escape the reader decodes, which may be a control character: a
+    character reference ('&#1;') or Excel's own escape ('_x001B_'). Looked for only when the byte
+    that starts one is there at all (a fast byte search)."""
+    return (b"&" in piece and b"&#" in piece) or (b"_" in piece and b"_x" in piece)
+
+
+def may_hold_control(piece: bytes) -> bool:
+    """Whether cell text read from the piece may hold a control character (never False when it can)."""
+    return b"\x00" in piece.translate(_CONTROL_TO_NUL) or decodes_to_control(piece)
 
 
 def pieces(chunks: Iterator[bytes], part: str) -> Iterator[bytes]:
@@ -169,6 +186,7 @@ class _CountedSheet:
             columns = min(26, limits.max_columns)
             rows = min(limits.max_rows + limits.header_search_rows, limits.max_cells // columns)
             self.shape.rows, self.shape.columns = rows, columns
+            self.shape.plain_text = True  # until a piece may hold a control character
             self.classes = _classes(columns)
             # a reference with as many digits as the row limit (or more) is checked by value
             self.longest = b'<c r="A' + b"0" * len(str(rows))
@@ -212,6 +230,9 @@ class _CountedSheet:
         """How many cell tags the piece has, if every one is '<c r="REF"' with REF one letter within
         the limit and a row within it (else None)."""
         folded = piece.translate(self.classes)
+        # the folding maps control bytes to NUL: one fast byte search on the copy made anyway
+        if self.shape.plain_text and (b"\x00" in folded or decodes_to_control(piece)):
+            self.shape.plain_text = False
         cells = folded.count(b'<c r="A0')
         # other '<c...' elements (cols, colors) are fine; odd cell tags are not
         if folded.count(b"<c") != cells and (
@@ -267,9 +288,9 @@ class _CountedSheet:
 
 
 def _classes(columns: int) -> bytes:
-    """A translation folding the first ``columns`` letters into 'A', the other letters into 'B' and
-    digits into '0' (lower case and the rest unchanged)."""
-    table = bytearray(range(256))
+    """A translation folding the first ``columns`` letters into 'A', the other letters into 'B',
+    digits into '0' and control bytes into NUL (lower case and the rest unchanged)."""
+    table = bytearray(_CONTROL_TO_NUL)
     for i in range(26):
         table[65 + i] = ord("A") if i < columns else ord("B")
     for i in range(10):
@@ -456,9 +477,12 @@ def check_shape(rows: int, columns: int, limits: ImportLimits) -> None:
 # --- shared strings and the small parts --------------------------------------------------------------
 
 
-def scan_shared_strings(open_chunks: Callable[[], Iterator[bytes]], part: str, limits: ImportLimits) -> int:
-    """How many strings the table holds (refused past the limit), by count or by the exact scan."""
-    depth, count, first = 0, 0, True
+def scan_shared_strings(
+    open_chunks: Callable[[], Iterator[bytes]], part: str, limits: ImportLimits
+) -> tuple[int, bool]:
+    """How many strings the table holds (refused past the limit), by count or by the exact scan, and
+    whether they are proven free of control characters (by the count only)."""
+    depth, count, first, plain = 0, 0, True, True
     for piece in pieces(open_chunks(), part):
         if first:
             first = False
@@ -474,11 +498,12 @@ def scan_shared_strings(open_chunks: Callable[[], Iterator[bytes]], part: str, l
             break
         count += piece.count(b"<si>") + piece.count(b"<si ") + piece.count(b"<si/")
         _check_strings(count, limits)
+        plain = plain and not may_hold_control(piece)
     else:
-        return count
+        return count, plain
     counter = _StringCounter(part, limits)
     counter.feed_all(pieces(open_chunks(), part))
-    return counter.count
+    return counter.count, False
 
 
 def _check_strings(count: int, limits: ImportLimits) -> None:

@@ -17,7 +17,9 @@ from models.wbs import CostCode, CostType
 
 class DirectCost(Timestamped, Base):
     __tablename__ = "direct_costs"
-    __table_args__ = (Index("ix_direct_costs_project_line", "project_id", "cost_code_id", "cost_type_id"),)
+    # every read of direct costs narrows by project only (pages, the job-cost report's sums); codes
+    # and types in the key would only make each load's index inserts scatter over more pages
+    __table_args__ = (Index("ix_direct_costs_project", "project_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)

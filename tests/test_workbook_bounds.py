@@ -164,3 +164,44 @@ def test_the_narrow_count_vouches_only_for_one_letter_and_rows_the_cell_limit_al
     assert all(narrow.feed(p) for p in pieces(iter([xml]), "sheet")) is vouched
     if vouched:
         assert narrow.shape.columns * narrow.shape.rows <= DEFAULT_LIMITS.max_cells
+
+
+_INLINE = '<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _text_book(cells: dict[str, bytes], strings: list[bytes] | None = None) -> bytes:
+    """A two-column sheet: a header row and one row whose cells hold ``cells`` (raw XML text), inline
+    or, with ``strings``, as indexes into a shared-strings table."""
+    body = b'<row r="1">' + _INLINE.format(ref="A1", text="Job").encode()
+    body += _INLINE.format(ref="B1", text="Memo").encode() + b'</row><row r="2">'
+    extra = []
+    for ref, text in cells.items():
+        if strings is None:
+            body += _INLINE.format(ref=ref, text="").encode().replace(b"<t></t>", b"<t>" + text + b"</t>")
+        else:
+            body += f'<c r="{ref}" t="s"><v>{len(strings)}</v></c>'.encode()
+            strings.append(b"<si><t>" + text + b"</t></si>")
+    if strings is not None:
+        table = f'<?xml version="1.0" encoding="UTF-8"?><sst {h.NS}>'.encode() + b"".join(strings) + b"</sst>"
+        extra.append(h.Part("xl/sharedStrings.xml", table))
+    return h._skeleton(h.Part("xl/worksheets/sheet1.xml", _sheet(body + b"</row>", None)), *extra)
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["inline", "shared-strings"])
+@pytest.mark.parametrize(
+    "text",
+    [b"a\x01b", b"a\x7fb", b"a&#1;b", b"a&#x1B;b", b"a_x0007_b", b"a_x001f_b"],
+    ids=["byte", "del", "reference", "hex-reference", "excel-escape", "excel-escape-lower"],
+)
+def test_a_control_character_in_workbook_text_is_refused_at_its_cell_however_it_is_written(text, shared):
+    from importers.workbook_bounds import measure_workbook
+
+    clean = _text_book({"A2": b"1001", "B2": b"a &amp; b_y x_"}, [] if shared else None)
+    assert measure_workbook(clean, True, DEFAULT_LIMITS).plain_text  # so the cells are not searched
+    assert read_sheet(clean, "x.xlsx", DEFAULT_LIMITS).rows[1] == ["1001", "a & b_y x_"]
+
+    hostile = _text_book({"A2": b"1001", "B2": text}, [] if shared else None)
+    assert not measure_workbook(hostile, True, DEFAULT_LIMITS).plain_text
+    with pytest.raises(FileError) as refused:
+        read_sheet(hostile, "x.xlsx", DEFAULT_LIMITS)
+    assert (refused.value.code, refused.value.row, refused.value.column) == ("INVALID_VALUE", 2, "B")

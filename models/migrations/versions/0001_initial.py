@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:21:07.676013
+Create Date: 2026-11-27 19:33:44.196953
 """
 
 from alembic import op
@@ -538,7 +538,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_direct_costs_dedupe_key'))
     )
     with op.batch_alter_table('direct_costs', schema=None) as batch_op:
-        batch_op.create_index('ix_direct_costs_project_line', ['project_id', 'cost_code_id', 'cost_type_id'], unique=False)
+        batch_op.create_index('ix_direct_costs_project', ['project_id'], unique=False)
 
     op.create_table('prime_contract_change_orders',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -787,7 +787,7 @@ def downgrade() -> None:
 
     op.drop_table('prime_contract_change_orders')
     with op.batch_alter_table('direct_costs', schema=None) as batch_op:
-        batch_op.drop_index('ix_direct_costs_project_line')
+        batch_op.drop_index('ix_direct_costs_project')
 
     op.drop_table('direct_costs')
     with op.batch_alter_table('commitment_lines', schema=None) as batch_op:
