@@ -70,7 +70,7 @@ class Databases:
         return engine
 
 
-def _backend_cpu(pid: int) -> float:
+def backend_cpu(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -83,9 +83,9 @@ def server_cpu(session) -> Iterator[list[float]]:
         yield spent
         return
     pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    before = _backend_cpu(pid)
+    before = backend_cpu(pid)
     yield spent
-    spent[0] = _backend_cpu(pid) - before
+    spent[0] = backend_cpu(pid) - before
 
 
 def peak_mib() -> float:

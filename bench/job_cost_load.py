@@ -1,7 +1,9 @@
 """Benchmark: a 100k-row job-cost XLSX through the whole import (read and bound, validate, place,
 write) on SQLite and on PostgreSQL, against python-calamine reading the same file bare. Target:
 ratio <= 2.0 (on PostgreSQL the database backend's CPU is counted too). Also prints the peak
-memory of one 100k-row import (measured in a fresh process).
+memory of one 100k-row import (measured in a fresh process), and the floor any import of this file
+stands on: the bare read plus writing the same rows again in one statement with nothing computed
+(executemany on SQLite; COPY on PostgreSQL, its backend counted), with the schema's keys and indexes.
 
     python bench/job_cost_load.py [--backend sqlite|postgresql|all] [--runs N] [--wall]
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import python_calamine  # noqa: E402
-from _harness import ROOT, Databases, arguments, clock, peak_mib, report, server_cpu  # noqa: E402
+from _harness import ROOT, Databases, arguments, backend_cpu, clock, peak_mib, report, server_cpu  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from importers.job_costs import import_job_costs  # noqa: E402
@@ -125,8 +127,9 @@ def bare_read(_clock) -> float:
     return elapsed
 
 
-def whole_import(databases: Databases, _clock) -> tuple[float, float]:
-    """(this process's time, the PostgreSQL backend's CPU) for one import into a fresh database."""
+def whole_import(databases: Databases, _clock) -> tuple[float, float, float]:
+    """(this process's time, the PostgreSQL backend's CPU, the raw write's time and CPU) for one
+    import into a fresh database."""
     engine = databases.fresh()
     factory = sessions_acting_as(make_sessionmaker(engine), COMMAND_LINE)
     with factory() as session:
@@ -139,8 +142,41 @@ def whole_import(databases: Databases, _clock) -> tuple[float, float]:
         elapsed = _clock() - t0
         assert run.status == "SUCCEEDED", run.errors[:3]
         assert run.counts["CREATE"] == ROWS and run.counts["UNPLACED"] == 0, run.counts
+    written = raw_write(engine, _clock)
     engine.dispose()
-    return elapsed, server[0]
+    return elapsed, server[0], written
+
+
+def raw_write(engine, _clock) -> float:
+    """The write alone: the rows the import made, read back, deleted and written again in one
+    statement, committed (on PostgreSQL with the foreign-key triggers off, as the import runs)."""
+    connection = engine.raw_connection()
+    driver = connection.driver_connection
+    cursor = driver.cursor()
+    if engine.dialect.name == "sqlite":
+        rows = cursor.execute("SELECT * FROM direct_costs").fetchall()
+        cursor.execute("DELETE FROM direct_costs")
+        driver.commit()
+        marks = ", ".join("?" * len(rows[0]))
+        t0 = _clock()
+        cursor.executemany(f"INSERT INTO direct_costs VALUES ({marks})", rows)
+        driver.commit()
+        elapsed = _clock() - t0
+    else:
+        with cursor.copy("COPY direct_costs TO STDOUT") as copy:
+            data = b"".join(bytes(chunk) for chunk in copy)
+        cursor.execute("DELETE FROM direct_costs")
+        driver.commit()
+        pid = driver.info.backend_pid
+        t0, before = _clock(), backend_cpu(pid)
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        with cursor.copy("COPY direct_costs FROM STDIN") as copy:
+            for start in range(0, len(data), 1 << 20):
+                copy.write(data[start : start + (1 << 20)])
+        driver.commit()
+        elapsed = _clock() - t0 + backend_cpu(pid) - before
+    connection.close()
+    return elapsed
 
 
 def peak() -> None:
@@ -174,8 +210,15 @@ def main() -> None:
             for _ in range(args.runs):
                 bares.append(bare_read(_clock))
                 fulls.append(whole_import(databases, _clock))
-            full, server = min(fulls)
-            report(backend, "calamine bare read", min(bares), full, LIMIT, server)
+            # the best run by what the ratio counts: this process and the database backend together
+            full, server, _ = min(fulls, key=lambda f: f[0] + f[1])
+            bare = min(bares)
+            report(backend, "calamine bare read", bare, full, LIMIT, server)
+            floor = (bare + min(f[2] for f in fulls)) / bare
+            print(
+                f"  {backend}: floor {floor:.2f} (the bare read plus the same rows' raw write); "
+                f"the import is {(full + server) / bare / floor:.2f}x that floor"
+            )
     probe = subprocess.run(
         [sys.executable, __file__, "--peak"], capture_output=True, text=True, cwd=ROOT, check=True
     )
