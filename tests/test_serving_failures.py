@@ -139,6 +139,20 @@ def test_an_import_stopped_by_an_unexpected_error_leaves_a_failed_run(client, ad
     assert [(r.status, r.errors[0]["code"]) for r in stored] == [("FAILED", "INTERNAL_ERROR")]
 
 
+class _ReleaseOnGiveUp(logging.Handler):
+    """Rolls the lock holder back shortly after the server logs that a request gave up waiting."""
+
+    def __init__(self, holder: sqlite3.Connection):
+        super().__init__(logging.WARNING)
+        self.holder = holder
+        self.fired = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "still busy" in record.getMessage() and not self.fired.is_set():
+            self.fired.set()
+            threading.Timer(0.2, self.holder.execute, ["ROLLBACK"]).start()
+
+
 @pytest.mark.only_backend("sqlite")
 def test_a_second_writer_on_sqlite_gets_database_busy_or_succeeds(engine, admin, session_factory):
     """A writer holds SQLite's lock: a mutation retries for its budget, then answers DATABASE_BUSY;
@@ -162,10 +176,15 @@ def test_a_second_writer_on_sqlite_gets_database_busy_or_succeeds(engine, admin,
                 }
             ]
 
-            # the import gives up after its budget; the lock goes half a second later, in time to
-            # record the failed run
-            threading.Timer(1.6, holder.execute, ["ROLLBACK"]).start()
-            out = upload(client, admin, "vendors", "vendors.csv", fj.vendors_csv())
+            # the import gives up after its budget; the lock goes just after, in time to record the
+            # failed run (released when the give-up is logged: however slow the machine, never before)
+            release = _ReleaseOnGiveUp(holder)
+            logging.getLogger("costbridge.api").addHandler(release)
+            try:
+                out = upload(client, admin, "vendors", "vendors.csv", fj.vendors_csv())
+            finally:
+                logging.getLogger("costbridge.api").removeHandler(release)
+            assert release.fired.is_set()
             assert out["errors"][0]["code"] == "DATABASE_BUSY"
             assert out["importRun"]["status"] == "FAILED"
             assert out["importRun"]["errors"][0]["code"] == "DATABASE_BUSY"
