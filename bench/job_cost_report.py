@@ -61,12 +61,14 @@ def build(path: Path) -> None:
         sync = ("NOT_SENT", "COSTBRIDGE", "[]", 0)  # with exported_directly
         cur.execute(
             "INSERT INTO projects (id, number, name, address, city, state, zip, active, sync_status, origin,"
-            " sync_messages, exported_directly, created_at, updated_at) VALUES (1, 'B-1M', 'Benchmark Tower', '', '', '', '', 1,"
+            " sync_messages, exported_directly, created_at, updated_at) VALUES (1, 'B-1M',"
+            " 'Benchmark Tower', '', '', '', '', 1,"
             " ?, ?, ?, ?, ?, ?)",
             (*sync, now, now),
         )
         cur.execute(
-            "INSERT INTO budgets (id, project_id, locked, sync_status, origin, sync_messages, exported_directly, created_at,"
+            "INSERT INTO budgets (id, project_id, locked, sync_status, origin,"
+            " sync_messages, exported_directly, created_at,"
             " updated_at) VALUES (1, 1, 1, ?, ?, ?, ?, ?, ?)",
             (*sync, now, now),
         )
@@ -76,7 +78,8 @@ def build(path: Path) -> None:
                 codes.append((len(codes) + 1, f"{d:02d}-{100 + c * 10}", f"Code {d:02d}-{c}", f"{d:02d}"))
         cur.executemany(
             "INSERT INTO cost_codes (id, code, description, division, sort_key, active, sync_status, origin,"
-            " sync_messages, exported_directly, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+            " sync_messages, exported_directly, created_at, updated_at) VALUES (?, ?, ?, ?,"
+            " ?, 1, ?, ?, ?, ?, ?, ?)",
             [(*c, natural_sort_key(c[1]), *sync, now, now) for c in codes],
         )
         cur.executemany(
@@ -97,13 +100,15 @@ def build(path: Path) -> None:
         cur.executemany(
             "INSERT INTO budget_modifications (budget_id, number, from_line_id, to_line_id, amount, notes, "
             "sync_status,"
-            " origin, sync_messages, exported_directly, created_at, updated_at) VALUES (1, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)",
+            " origin, sync_messages, exported_directly, created_at, updated_at) VALUES (1,"
+            " ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)",
             [(str(i), i, i + 1, 250.5, *sync, now, now) for i in range(1, 40, 2)],
         )
         for n in range(1, 21):
             cur.execute(
                 "INSERT INTO commitments (id, project_id, kind, number, title, description, status,"
-                " retainage_percent, sync_status, origin, sync_messages, exported_directly, created_at, updated_at)"
+                " retainage_percent, sync_status, origin, sync_messages, exported_directly,"
+                " created_at, updated_at)"
                 " VALUES (?, 1, 'SUBCONTRACT', ?, '', '', 'APPROVED', 10, ?, ?, ?, ?, ?, ?)",
                 (n, f"SC-{n:03d}", *sync, now, now),
             )
@@ -115,7 +120,8 @@ def build(path: Path) -> None:
             )
             cur.execute(
                 "INSERT INTO subcontractor_invoices (id, commitment_id, number, billing_period_start,"
-                " billing_period_end, billing_date, status, sync_status, origin, sync_messages, exported_directly, created_at,"
+                " billing_period_end, billing_date, status, sync_status, origin, sync_messages,"
+                " exported_directly, created_at,"
                 " updated_at) VALUES (?, ?, '1', '2026-10-01', '2026-10-31', '2026-10-31', 'APPROVED', ?, ?, "
                 "?,"
                 " ?, ?, ?)",
