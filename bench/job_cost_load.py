@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -214,6 +215,14 @@ def main() -> None:
             full, server, _ = min(fulls, key=lambda f: f[0] + f[1])
             bare = min(bares)
             report(backend, "calamine bare read", bare, full, LIMIT, server)
+            # the machine's speed drifts between runs: each bare read and the import right after it
+            # are also compared as a pair
+            paired = sorted((f[0] + f[1]) / b for b, f in zip(bares, fulls, strict=True))
+            print(
+                f"  {backend}: pairs (a bare read, then an import) "
+                + ", ".join(f"{r:.2f}" for r in paired)
+                + f"; median {statistics.median(paired):.2f}"
+            )
             floor = (bare + min(f[2] for f in fulls)) / bare
             print(
                 f"  {backend}: floor {floor:.2f} (the bare read plus the same rows' raw write); "

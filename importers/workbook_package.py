@@ -18,6 +18,8 @@ from importers.limits import ImportLimits
 from models.errors import ErrorCode
 
 CHUNK = 1 << 20
+# compressed bytes handed to the inflater at a time (the output of each call stays capped at CHUNK)
+_INPUT_STEP = 1 << 16
 # a workbook has a few dozen parts; the central directory of a hostile zip can list millions
 MAX_DIRECTORY_BYTES = 2 * 1024 * 1024
 _EOCD = b"PK\x05\x06"
@@ -107,17 +109,22 @@ class Package:
 
 
 def _inflate(raw: memoryview) -> Iterator[bytes]:
+    # the input goes in small steps: what a capped call leaves unconsumed is copied, so handing
+    # over the whole rest each time would copy it again and again
     inflater = zlib.decompressobj(-15)
-    pending: bytes | memoryview = raw
+    pending: bytes | memoryview = b""
+    start = 0
     try:
         while True:
+            if not pending and start < len(raw):
+                pending, start = raw[start : start + _INPUT_STEP], start + _INPUT_STEP
             out = inflater.decompress(pending, CHUNK)
             if out:
                 yield out
             pending = inflater.unconsumed_tail
             if inflater.eof:
                 return
-            if not pending and not out:
+            if not pending and not out and start >= len(raw):
                 # the compressed bytes ended before the deflate stream did
                 raise corrupt("a part is cut off")
     except zlib.error:

@@ -33,6 +33,7 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # bytes the reader would hand on as control characters in a cell's text (tab and line breaks aside)
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _CONTROL_TO_NUL = bytes.maketrans(_CONTROL_BYTES, b"\x00" * len(_CONTROL_BYTES))
+_NOT_ANGLES = bytes(b for b in range(256) if b not in b"<>")
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _ROW_NUMBER = re.compile(rb'<row r="0*([1-9][0-9]{0,6})"')
@@ -81,6 +82,14 @@ def decodes_to_control(piece: bytes) -> bool:
 def may_hold_control(piece: bytes) -> bool:
     """Whether cell text read from the piece may hold a control character (never False when it can)."""
     return b"\x00" in piece.translate(_CONTROL_TO_NUL) or decodes_to_control(piece)
+
+
+def tags_in(piece: bytes) -> int | None:
+    """How many tags the piece holds when every '<' is closed by a '>' before the next '<' and no
+    '>' stands alone (no '>' in text or values: '/>' then marks tag ends for sure); else None."""
+    angles = piece.translate(None, _NOT_ANGLES)
+    tags = len(angles) // 2
+    return tags if angles == b"<>" * tags else None
 
 
 def pieces(chunks: Iterator[bytes], part: str) -> Iterator[bytes]:
@@ -197,9 +206,9 @@ class _CountedSheet:
             self.first = False
             if not self._prolog(piece):
                 return False
-        lt = piece.count(b"<")
-        if piece.count(b">") != lt:
-            return False  # a '>' inside text or a value: '/>' no longer marks tag ends for sure
+        lt = tags_in(piece)
+        if lt is None:
+            return False
         ends = piece.count(b"</")
         self.depth += lt - 2 * ends - piece.count(b"/>")
         # (a prefixed cell needs a ':'; most pieces have none, and looking for one byte is cheap)
@@ -490,8 +499,8 @@ def scan_shared_strings(
                 raise dtd_refused(part)
             if piece.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in piece[:200]:
                 break
-        lt = piece.count(b"<")
-        if piece.count(b">") != lt or b":si" in piece:
+        lt = tags_in(piece)
+        if lt is None or b":si" in piece:
             break
         depth += lt - 2 * piece.count(b"</") - piece.count(b"/>")
         if not 0 <= depth <= MAX_DEPTH:
