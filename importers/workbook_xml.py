@@ -34,6 +34,7 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _CONTROL_TO_NUL = bytes.maketrans(_CONTROL_BYTES, b"\x00" * len(_CONTROL_BYTES))
 _NOT_ANGLES = bytes(b for b in range(256) if b not in b"<>")
+_NOT_MARKS = bytes(b for b in range(256) if b not in b"<>/cf")
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _ROW_NUMBER = re.compile(rb'<row r="0*([1-9][0-9]{0,6})"')
@@ -90,6 +91,16 @@ def tags_in(piece: bytes) -> int | None:
     angles = piece.translate(None, _NOT_ANGLES)
     tags = len(angles) // 2
     return tags if angles == b"<>" * tags else None
+
+
+def tag_marks(piece: bytes) -> tuple[int, bytes] | None:
+    """``tags_in``, with a copy of the piece holding only '<', '>', '/', 'c' and 'f'. Every '<c' or
+    '<f' of the piece is one in the copy too (the copy may have more; the '/' keeps '</c>' apart), so
+    the copy can count cell tags and look for formulas in a fraction of the bytes."""
+    marks = piece.translate(None, _NOT_MARKS)
+    angles = marks.translate(None, b"/cf")
+    tags = len(angles) // 2
+    return (tags, marks) if angles == b"<>" * tags else None
 
 
 def pieces(chunks: Iterator[bytes], part: str) -> Iterator[bytes]:
@@ -206,9 +217,10 @@ class _CountedSheet:
             self.first = False
             if not self._prolog(piece):
                 return False
-        lt = tags_in(piece)
-        if lt is None:
+        marked = tag_marks(piece)
+        if marked is None:
             return False
+        lt, marks = marked
         ends = piece.count(b"</")
         self.depth += lt - 2 * ends - piece.count(b"/>")
         # (a prefixed cell needs a ':'; most pieces have none, and looking for one byte is cheap)
@@ -217,7 +229,7 @@ class _CountedSheet:
         shape = self.shape
         if self.narrow:
             # every cell tag counts here; past the limit the boxed measure counts only filled ones
-            cells = self._narrow(piece)
+            cells = self._narrow(piece, marks)
             if cells is None or shape.cells + cells > self.limits.max_cells:
                 return False
             shape.cells += cells
@@ -229,22 +241,23 @@ class _CountedSheet:
             if shape.cells > self.limits.max_cells:
                 raise too_many_cells(shape.cells, self.limits)
         shape.merges += piece.count(b"mergeCell")
-        if shape.formula_without_value is None and b"<f" in piece:
+        if shape.formula_without_value is None and b"<f" in marks:
             missing = _FORMULA_NO_VALUE.search(piece)
             if missing:
                 shape.formula_without_value = missing.group(1).decode()
         return True
 
-    def _narrow(self, piece: bytes) -> int | None:
+    def _narrow(self, piece: bytes, marks: bytes) -> int | None:
         """How many cell tags the piece has, if every one is '<c r="REF"' with REF one letter within
-        the limit and a row within it (else None)."""
+        the limit and a row within it (else None). ``marks``: the piece's ``tag_marks`` copy."""
         folded = piece.translate(self.classes)
         # the folding maps control bytes to NUL: one fast byte search on the copy made anyway
         if self.shape.plain_text and (b"\x00" in folded or decodes_to_control(piece)):
             self.shape.plain_text = False
         cells = folded.count(b'<c r="A0')
-        # other '<c...' elements (cols, colors) are fine; odd cell tags are not
-        if folded.count(b"<c") != cells and (
+        # other '<c...' elements (cols, colors) are fine; odd cell tags are not. The marks hold at
+        # least the piece's '<c': as few as its canonical cells means there are no others
+        if marks.count(b"<c") != cells and (
             folded.count(b'<c r="') != cells or _NON_CANONICAL_CELL.search(piece)
         ):
             return None
