@@ -393,3 +393,32 @@ def test_a_change_through_one_server_process_reaches_a_subscriber_on_another(bac
             assert graphql(b, world, "pm", SEND, {"ids": [world.project_id]})["sendToErp"]["succeeded"] == 1
             (change,) = [m["payload"]["data"]["syncStatusChanged"] for m in events(watcher, 1)]
             assert change["status"] == "READY_TO_EXPORT" and change["historyEntry"]["actor"] == "Pat Manager"
+
+
+def test_an_event_for_a_client_that_has_gone_ends_its_operation_quietly(caplog):
+    """A client may close (or be closed for a bad message) while an event is on its way: the send
+    fails, the operation ends, and nothing is logged as an unexpected error."""
+    import asyncio
+
+    from strawberry.http.exceptions import WebSocketDisconnected
+
+    from api.subscriptions.ws import deliver
+
+    class Gone:
+        id = "s1"
+
+        async def send_operation_message(self, message):
+            raise WebSocketDisconnected()
+
+    class Open(Gone):
+        sent: list = []
+
+        async def send_operation_message(self, message):
+            self.sent.append(message)
+
+    with caplog.at_level("WARNING"):
+        assert asyncio.run(deliver(Gone(), {"id": "s1", "type": "next", "payload": {}})) is False
+        open_one = Open()
+        assert asyncio.run(deliver(open_one, {"id": "s1", "type": "complete"})) is True
+    assert open_one.sent == [{"id": "s1", "type": "complete"}]
+    assert not caplog.records

@@ -44,7 +44,7 @@ from graphql import (
 )
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
-from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
+from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived, WebSocketDisconnected
 from strawberry.schema.schema import validate_document
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -166,6 +166,16 @@ async def _send(operation: Operation, message: dict[str, Any]) -> None:
     await operation.send_operation_message(cast(Any, message))
 
 
+async def deliver(operation: Operation, message: dict[str, Any]) -> bool:
+    """Send one message of the operation; False when the client has gone meanwhile (it closed, or
+    the server closed it for a bad message), which ends the operation quietly: no error to log."""
+    try:
+        await _send(operation, message)
+    except WebSocketDisconnected:
+        return False
+    return True
+
+
 class SubscriptionHandler(BaseGraphQLTransportWSHandler):
     """strawberry's graphql-transport-ws handler, with the sign-in, the bounds and the execution
     path described above."""
@@ -264,10 +274,8 @@ class SubscriptionHandler(BaseGraphQLTransportWSHandler):
             if isawaitable(stream):
                 stream = await stream
             if isinstance(stream, ExecutionResult):
-                await _send(
-                    operation,
-                    {"id": operation.id, "type": "error", "payload": _coded(stream.errors or [], rid)},
-                )
+                payload = _coded(stream.errors or [], rid)
+                await deliver(operation, {"id": operation.id, "type": "error", "payload": payload})
                 return
             async with aclosing(stream):
                 while True:
@@ -281,8 +289,11 @@ class SubscriptionHandler(BaseGraphQLTransportWSHandler):
                         busy = refusal(ErrorCode.SERVER_BUSY, "The server was too busy to deliver an event")
                         result = {"data": None, "errors": [busy.formatted]}
                     if result is not None:
-                        await _send(operation, {"id": operation.id, "type": "next", "payload": result})
-            await _send(operation, {"id": operation.id, "type": "complete"})
+                        message = {"id": operation.id, "type": "next", "payload": result}
+                        if not await deliver(operation, message):
+                            self.operations.pop(operation.id, None)
+                            return
+            await deliver(operation, {"id": operation.id, "type": "complete"})
         except asyncio.CancelledError:
             raise
         except Unauthenticated:
