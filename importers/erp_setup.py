@@ -24,9 +24,9 @@ from importers.cells import CellError
 from importers.errors import FileError
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
-from importers.placement import place_pending_job_costs
+from importers.placement import PlacesWaitingJobCosts
 from importers.plan import CellReporter, ErrorPolicy, Plan, Table
-from importers.progress import CHECK, NO_PROGRESS, PLACE, WRITE
+from importers.progress import CHECK, NO_PROGRESS, WRITE
 from models.base import utcnow
 from models.budgets import budget_for_project, budget_owned_by_erp
 from models.company import get_settings
@@ -82,7 +82,7 @@ COST_CODE_COLUMNS = (
 _COST_CODE_KEYS = tuple(c.key for c in COST_CODE_COLUMNS)
 
 
-class ErpCostCodeImporter:
+class ErpCostCodeImporter(PlacesWaitingJobCosts):
     """The ERP's cost code list (Sage 100 Cost Codes, Sage 300 Standard Cost Codes), each row a code
     and/or a category (Sage 300) or cost type (Sage 100) with its name. A code already in CostBridge
     is refreshed (its description) or, if typed in CostBridge before, linked; a category not known
@@ -212,10 +212,6 @@ class ErpCostCodeImporter:
         session.flush()
         self.progress.finish()
 
-    def after_apply(self, session: Session, run: ImportRun) -> None:
-        self.progress.start(PLACE, None)
-        self.progress.finish(place_pending_job_costs(session))
-
 
 def import_erp_cost_codes(
     session: Session, actor: Actor, data: bytes, file_name: str, options: ImportOptions = ImportOptions()
@@ -266,7 +262,7 @@ class _Job:
     sub_jobs: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # folded -> (row, number, name)
 
 
-class ErpJobImporter:
+class ErpJobImporter(PlacesWaitingJobCosts):
     """The ERP's job list, one row per job or per phase/extra (job columns repeated or left blank on
     the phase rows): each job becomes (or refreshes) a SYNCED ERP-origin project, its phases or
     extras SYNCED sub jobs. A job already received keeps the fields the file leaves out."""
@@ -412,10 +408,6 @@ class ErpJobImporter:
             self.progress.advance()
         session.flush()
         self.progress.finish()
-
-    def after_apply(self, session: Session, run: ImportRun) -> None:
-        self.progress.start(PLACE, None)
-        self.progress.finish(place_pending_job_costs(session))
 
 
 def import_erp_jobs(

@@ -34,13 +34,13 @@ from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
 from importers.placement import (
     AP_TYPES,
+    PlacesWaitingJobCosts,
     Resolver,
-    place_pending_job_costs,
     reason_text,
     source_type,
 )
 from importers.plan import CellReporter, ErrorPolicy, Plan, Table
-from importers.progress import CHECK, MATCH, NO_PROGRESS, PLACE, WRITE
+from importers.progress import CHECK, MATCH, NO_PROGRESS, WRITE
 from models.base import utcnow
 from models.costs import DirectCost, UnplacedJobCost
 from models.enums import DirectCostStatus, DirectCostType, ImportKind
@@ -187,7 +187,7 @@ class _Batch:
         return _Batch(*([column[i] for i in indexes] if column else [] for column in self.__dict__.values()))
 
 
-class JobCostImporter:
+class JobCostImporter(PlacesWaitingJobCosts):
     kind = ImportKind.JOB_COSTS
     columns = COLUMNS
     ignored = ()
@@ -377,10 +377,6 @@ class JobCostImporter:
             UnplacedJobCost,
             [{"id": keys[key], "direct_cost_id": dc_id, "placed_at": placed_at} for key, dc_id in made],
         )
-
-    def after_apply(self, session: Session, run: ImportRun) -> None:
-        self.progress.start(PLACE, None)
-        self.progress.finish(place_pending_job_costs(session))
 
 
 def _keys(batch: _Batch, failed: dict[int, list[tuple[int, str, CellError]]]) -> list[str]:

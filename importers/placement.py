@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session
 
 from importers import lookups
 from importers.errors import Reason
+from importers.progress import PLACE, Reporter
 from importers.reasons import sub_job_subject
 from models.base import utcnow
 from models.costs import DirectCost, UnplacedJobCost
 from models.enums import DirectCostStatus, DirectCostType
 from models.errors import ErrorCode
+from models.imports import ImportRun
 from models.policy import PLACE_JOB_COSTS, Actor, require
 
 # Sage source names (normalised: lower case, letters and digits only) -> direct cost type
@@ -214,6 +216,17 @@ def reason_text(reasons: tuple[Reason, ...]) -> str:
     """The reasons as one text (an unplaced row keeps them all, at most 500 characters)."""
     text = "; ".join(r.message for r in reasons)
     return text if len(text) <= 500 else text[:497] + "..."
+
+
+class PlacesWaitingJobCosts:
+    """For the loads that can make kept job-cost rows placeable (job costs, vendors, the ERP's jobs
+    and cost codes): once the load is written, every waiting row that now can be is placed."""
+
+    progress: Reporter
+
+    def after_apply(self, session: Session, run: ImportRun) -> None:
+        self.progress.start(PLACE, None)
+        self.progress.finish(place_pending_job_costs(session))
 
 
 def place_unplaced_job_costs(session: Session, actor: Actor) -> int:

@@ -19,9 +19,9 @@ from importers.bulk import update_by_id
 from importers.cells import CellError, CodeIndex
 from importers.headers import Column
 from importers.pipeline import ImportOptions, run_import
-from importers.placement import place_pending_job_costs
+from importers.placement import PlacesWaitingJobCosts
 from importers.plan import CellReporter, ErrorPolicy, Plan, Table
-from importers.progress import CHECK, NO_PROGRESS, PLACE, WRITE
+from importers.progress import CHECK, NO_PROGRESS, WRITE
 from models import audit
 from models.base import utcnow
 from models.costs import DirectCost
@@ -63,7 +63,7 @@ _FIELD = {
 }
 
 
-class VendorImporter:
+class VendorImporter(PlacesWaitingJobCosts):
     kind = ImportKind.VENDORS
     columns = COLUMNS
     # the status columns of a CostBridge vendor export, and the Error column of a failed-rows file
@@ -248,10 +248,6 @@ class VendorImporter:
             for change in plan.updates
         )
         audit.record_rows(session, self.actor, itertools.chain(new, changed))
-
-    def after_apply(self, session: Session, run: ImportRun) -> None:
-        self.progress.start(PLACE, None)
-        self.progress.finish(place_pending_job_costs(session))
 
 
 def import_vendors(

@@ -33,7 +33,6 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # bytes the reader would hand on as control characters in a cell's text (tab and line breaks aside)
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _CONTROL_TO_NUL = bytes.maketrans(_CONTROL_BYTES, b"\x00" * len(_CONTROL_BYTES))
-_NOT_ANGLES = bytes(b for b in range(256) if b not in b"<>")
 _NOT_MARKS = bytes(b for b in range(256) if b not in b"<>/cf")
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
@@ -85,18 +84,12 @@ def may_hold_control(piece: bytes) -> bool:
     return b"\x00" in piece.translate(_CONTROL_TO_NUL) or decodes_to_control(piece)
 
 
-def tags_in(piece: bytes) -> int | None:
-    """How many tags the piece holds when every '<' is closed by a '>' before the next '<' and no
-    '>' stands alone (no '>' in text or values: '/>' then marks tag ends for sure); else None."""
-    angles = piece.translate(None, _NOT_ANGLES)
-    tags = len(angles) // 2
-    return tags if angles == b"<>" * tags else None
-
-
 def tag_marks(piece: bytes) -> tuple[int, bytes] | None:
-    """``tags_in``, with a copy of the piece holding only '<', '>', '/', 'c' and 'f'. Every '<c' or
-    '<f' of the piece is one in the copy too (the copy may have more; the '/' keeps '</c>' apart), so
-    the copy can count cell tags and look for formulas in a fraction of the bytes."""
+    """How many tags the piece holds when every '<' is closed by a '>' before the next '<' and no
+    '>' stands alone (no '>' in text or values: '/>' then marks tag ends for sure), else None; with
+    a copy of the piece holding only '<', '>', '/', 'c' and 'f'. Every '<c' or '<f' of the piece is
+    one in the copy too (the copy may have more; the '/' keeps '</c>' apart), so the copy can count
+    cell tags and look for formulas in a fraction of the bytes."""
     marks = piece.translate(None, _NOT_MARKS)
     angles = marks.translate(None, b"/cf")
     tags = len(angles) // 2
@@ -512,9 +505,10 @@ def scan_shared_strings(
                 raise dtd_refused(part)
             if piece.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in piece[:200]:
                 break
-        lt = tags_in(piece)
-        if lt is None or b":si" in piece:
+        marked = tag_marks(piece)
+        if marked is None or b":si" in piece:
             break
+        lt = marked[0]
         depth += lt - 2 * piece.count(b"</") - piece.count(b"/>")
         if not 0 <= depth <= MAX_DEPTH:
             break
